@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from core.models import ProtectedIdentityNumber, Region
+
+
+class Role(models.TextChoices):
+    CITIZEN = "citizen", "Citizen"
+    AGENCY_STAFF = "agency_staff", "Agency staff"
+    AGENCY_SYSTEM = "agency_system", "Agency system"
+    SERVICE_POINT = "service_point", "Service point"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+PROVINCIAL_ROLES = (Role.AGENCY_STAFF, Role.AGENCY_SYSTEM)
+
+
+class User(ProtectedIdentityNumber, AbstractUser):
+    """Anyone or anything that signs in. The role decides what the scope is bound to:
+    a citizen to one insured person's ID number, agency staff and systems to one province."""
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CITIZEN)
+    province = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text="The province an agency user or system works for.",
+    )
+    id_number_hash = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Keyed hash of the citizen's ID number.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="citizen_is_bound_to_an_id_number",
+                condition=~Q(role=Role.CITIZEN) | Q(id_number_hash__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="only_citizens_have_an_id_number",
+                condition=Q(role=Role.CITIZEN) | Q(id_number_hash__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="provincial_roles_have_a_province",
+                condition=~Q(role__in=PROVINCIAL_ROLES) | Q(province__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="only_provincial_roles_have_a_province",
+                condition=Q(role__in=PROVINCIAL_ROLES) | Q(province__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} ({self.get_role_display()})"
+
+
+class AuthToken(models.Model):
+    """An expiring API token. Only a SHA-256 digest of the token is stored."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_tokens")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"token of {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"

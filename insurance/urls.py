@@ -1,1 +1,24 @@
-urlpatterns: list = []
+from django.urls import path
+
+from insurance import apis
+
+urlpatterns = [
+    path("me/profile", apis.MyProfileApi.as_view(), name="my-profile"),
+    path("me/relationships", apis.MyRelationshipsApi.as_view(), name="my-relationships"),
+    path("me/contributions", apis.MyContributionsApi.as_view(), name="my-contributions"),
+    path("me/contribution-years", apis.MyContributionYearsApi.as_view(), name="my-contribution-years"),
+    path("me/account", apis.MyAccountApi.as_view(), name="my-account"),
+    path("me/account/entries", apis.MyAccountEntriesApi.as_view(), name="my-account-entries"),
+    path("agency/persons", apis.AgencyPersonSearchApi.as_view(), name="agency-person-search"),
+    path("agency/persons/<int:person_id>", apis.AgencyPersonDetailApi.as_view(), name="agency-person-detail"),
+    path(
+        "agency/persons/<int:person_id>/contributions",
+        apis.AgencyPersonContributionsApi.as_view(),
+        name="agency-person-contributions",
+    ),
+    path(
+        "agency/persons/<int:person_id>/death",
+        apis.AgencyPersonDeathApi.as_view(),
+        name="agency-person-death",
+    ),
+]

@@ -1,0 +1,188 @@
+"""Thin views: parse with a serializer, call one selector or service, render."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsAgencyUser, IsCitizen
+from accounts.scope import Scope
+from insurance import selectors
+from insurance.models import Scheme
+from insurance.serializers import (
+    AccountEntrySerializer,
+    AccountSerializer,
+    ContributionFilterSerializer,
+    ContributionRecordRequestSerializer,
+    ContributionSerializer,
+    ContributionYearsReportSerializer,
+    DeathRequestSerializer,
+    PersonDetailSerializer,
+    PersonSearchSerializer,
+    PersonSerializer,
+    RelationshipSerializer,
+)
+from insurance.services.contributions import ContributionMonth, contributions_record
+from insurance.services.persons import identity_read_record, person_register_death
+
+
+class NewestPeriodFirst(CursorPagination):
+    ordering = ("-period", "-id")
+    page_size = 50
+
+
+class ByName(CursorPagination):
+    ordering = ("name", "id")
+    page_size = 20
+
+
+class CitizenView(APIView):
+    permission_classes = [IsCitizen]
+
+    def person(self):
+        return selectors.person_of_citizen(scope=Scope.of(self.request.user))
+
+
+class MyProfileApi(CitizenView):
+    @extend_schema(summary="My insured-person profile (ID number masked)", responses=PersonSerializer)
+    def get(self, request):
+        return Response(PersonSerializer(self.person()).data)
+
+
+class MyRelationshipsApi(CitizenView):
+    @extend_schema(summary="My insurance relationships", responses=RelationshipSerializer(many=True))
+    def get(self, request):
+        relationships = selectors.relationships_of(person=self.person())
+        return Response(RelationshipSerializer(relationships, many=True).data)
+
+
+class ContributionListView(ListAPIView):
+    """Contribution records of one person, newest first, filtered by scheme, province and year."""
+
+    serializer_class = ContributionSerializer
+    pagination_class = NewestPeriodFirst
+    filter_backends: list = []
+
+    def get_queryset(self):
+        filters = ContributionFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.contributions_of(person=self.person(), **filters.validated_data)
+
+
+@extend_schema(summary="My contribution records, newest first", parameters=[ContributionFilterSerializer])
+class MyContributionsApi(ContributionListView, CitizenView):
+    pass
+
+
+class MyContributionYearsApi(CitizenView):
+    @extend_schema(
+        summary="My contribution years per province and in total",
+        parameters=[OpenApiParameter("scheme", enum=Scheme.values, default=Scheme.EMPLOYEE_PENSION)],
+        responses=ContributionYearsReportSerializer,
+    )
+    def get(self, request):
+        scheme = ContributionFilterSerializer(data=request.query_params)
+        scheme.is_valid(raise_exception=True)
+        chosen = scheme.validated_data.get("scheme", Scheme.EMPLOYEE_PENSION)
+        by_province, total = selectors.contribution_years_of(person=self.person(), scheme=chosen)
+        return Response(
+            ContributionYearsReportSerializer(
+                {"scheme": chosen, "by_province": by_province, "total": total}
+            ).data
+        )
+
+
+class MyAccountApi(CitizenView):
+    @extend_schema(summary="My pension personal account balance", responses=AccountSerializer)
+    def get(self, request):
+        balance, by_province = selectors.account_balance_of(person=self.person())
+        return Response(AccountSerializer({"balance": balance, "by_province": by_province}).data)
+
+
+@extend_schema(summary="My pension personal account ledger, newest first")
+class MyAccountEntriesApi(ListAPIView, CitizenView):
+    serializer_class = AccountEntrySerializer
+    pagination_class = NewestPeriodFirst
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.account_entries_of(person=self.person())
+
+
+class AgencyView(APIView):
+    permission_classes = [IsAgencyUser]
+
+    def person(self, person_id: int | None = None):
+        person_id = person_id if person_id is not None else self.kwargs["person_id"]
+        return selectors.person_get(scope=Scope.of(self.request.user), person_id=person_id)
+
+
+@extend_schema(
+    summary="Find people insured in my province, by exact ID number or by name",
+    parameters=[PersonSearchSerializer],
+)
+class AgencyPersonSearchApi(ListAPIView, AgencyView):
+    serializer_class = PersonSerializer
+    pagination_class = ByName
+    filter_backends: list = []
+
+    def get_queryset(self):
+        query = PersonSearchSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.persons_search(scope=Scope.of(self.request.user), **query.validated_data)
+
+
+class AgencyPersonDetailApi(AgencyView):
+    @extend_schema(
+        summary="A person's details, with the full ID number (the read is logged)",
+        responses=PersonDetailSerializer,
+    )
+    def get(self, request, person_id: int):
+        person = self.person(person_id)
+        identity_read_record(reader=request.user, person=person, endpoint=request.path)
+        return Response(PersonDetailSerializer(person).data)
+
+
+class AgencyPersonContributionsApi(ContributionListView, AgencyView):
+    @extend_schema(summary="A person's contribution records", parameters=[ContributionFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Record months of contributions in my province (amounts are computed, never taken)",
+        request=ContributionRecordRequestSerializer,
+        responses={201: ContributionSerializer(many=True)},
+    )
+    def post(self, request, person_id: int):
+        body = ContributionRecordRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        records = contributions_record(
+            person=self.person(person_id),
+            scheme=body.validated_data["scheme"],
+            province_id=Scope.of(request.user).province_code,
+            months=[
+                ContributionMonth(
+                    period=int(month["period"]),
+                    declared_base=month["base"],
+                    employer_code=month.get("employer_code"),
+                    payment_type=month["payment_type"],
+                )
+                for month in body.validated_data["months"]
+            ],
+        )
+        return Response(ContributionSerializer(records, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class AgencyPersonDeathApi(AgencyView):
+    @extend_schema(
+        summary="Register a person's death", request=DeathRequestSerializer, responses=PersonSerializer
+    )
+    def post(self, request, person_id: int):
+        body = DeathRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        person = person_register_death(person=self.person(person_id), **body.validated_data)
+        return Response(PersonSerializer(person).data)

@@ -1,0 +1,143 @@
+"""Reads, already restricted to what the caller may see (accounts.scope decides what that is).
+
+An object outside the caller's scope is answered exactly as a missing one: NotFoundError.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+
+from accounts.scope import Scope
+from core.crypto import keyed_hash
+from core.exceptions import NotFoundError
+from core.identity import IdentityNumber
+from insurance.models import (
+    AccountEntry,
+    ContributionRecord,
+    IdentityReadLog,
+    InsuranceRelationship,
+    InsuredPerson,
+    ParticipationCertificate,
+)
+
+
+def persons_visible(*, scope: Scope) -> QuerySet[InsuredPerson]:
+    return scope.filter_persons(InsuredPerson.objects.all())
+
+
+def person_get(*, scope: Scope, person_id: int) -> InsuredPerson:
+    person = (
+        persons_visible(scope=scope)
+        .select_related("hukou_province", "residence_province")
+        .filter(pk=person_id)
+        .first()
+    )
+    if person is None:
+        raise NotFoundError("No such person.")
+    return person
+
+
+def person_of_citizen(*, scope: Scope) -> InsuredPerson:
+    """The citizen's own insured-person record."""
+    person = persons_visible(scope=scope).select_related("hukou_province", "residence_province").first()
+    if person is None:
+        raise NotFoundError("No insurance record is registered for your ID number yet.")
+    return person
+
+
+def persons_search(
+    *,
+    scope: Scope,
+    id_number: IdentityNumber | None = None,
+    name: str | None = None,
+    status: str | None = None,
+    hukou_province: str | None = None,
+) -> QuerySet[InsuredPerson]:
+    persons = persons_visible(scope=scope).select_related("hukou_province")
+    if id_number is not None:
+        persons = persons.filter(id_number_hash=keyed_hash(id_number.value))
+    if name:
+        persons = persons.filter(name__startswith=name.strip())
+    if status:
+        persons = persons.filter(status=status)
+    if hukou_province:
+        persons = persons.filter(hukou_province_id=hukou_province)
+    return persons.order_by("name", "pk")
+
+
+def relationships_of(*, person: InsuredPerson) -> QuerySet[InsuranceRelationship]:
+    return person.relationships.select_related("province").order_by("scheme", "opened_period")
+
+
+def contributions_of(
+    *,
+    person: InsuredPerson,
+    scheme: str | None = None,
+    province: str | None = None,
+    year: int | None = None,
+) -> QuerySet[ContributionRecord]:
+    records = ContributionRecord.objects.filter(person=person).select_related("employer")
+    if scheme:
+        records = records.filter(scheme=scheme)
+    if province:
+        records = records.filter(province_id=province)
+    if year:
+        records = records.filter(period__gte=year * 100 + 1, period__lte=year * 100 + 12)
+    return records
+
+
+@dataclass(frozen=True)
+class ContributionYears:
+    scheme: str
+    province: str | None
+    months: int
+
+    @property
+    def years(self) -> int:
+        return self.months // 12
+
+    @property
+    def remaining_months(self) -> int:
+        return self.months % 12
+
+
+def contribution_years_of(
+    *, person: InsuredPerson, scheme: str
+) -> tuple[list[ContributionYears], ContributionYears]:
+    """Months paid per province, and in total. A month paid in two provinces (an overlap that a
+    transfer later resolves) counts once in the total: 12 months make a year, whatever the province."""
+    records = ContributionRecord.objects.filter(person=person, scheme=scheme)
+    per_province = [
+        ContributionYears(scheme=scheme, province=row["province_id"], months=row["months"])
+        for row in records.values("province_id")
+        .annotate(months=Count("period", distinct=True))
+        .order_by("province_id")
+    ]
+    total = records.aggregate(months=Count("period", distinct=True))["months"]
+    return per_province, ContributionYears(scheme=scheme, province=None, months=total)
+
+
+def account_balance_of(*, person: InsuredPerson) -> tuple[Decimal, list[dict]]:
+    """The pension personal account balance, in total and per province where it is held."""
+    entries = AccountEntry.objects.filter(person=person)
+    by_province = list(entries.values("province_id").annotate(balance=Sum("amount")).order_by("province_id"))
+    total = sum((row["balance"] for row in by_province), Decimal("0.00"))
+    return total, by_province
+
+
+def account_entries_of(*, person: InsuredPerson) -> QuerySet[AccountEntry]:
+    return AccountEntry.objects.filter(person=person)
+
+
+def certificate_by_code(*, code: str) -> ParticipationCertificate:
+    certificate = ParticipationCertificate.objects.filter(verification_code=code.strip().upper()).first()
+    if certificate is None:
+        raise NotFoundError("No certificate was issued with this verification code.")
+    return certificate
+
+
+def identity_reads() -> QuerySet[IdentityReadLog]:
+    return IdentityReadLog.objects.select_related("reader", "person")

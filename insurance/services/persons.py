@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.crypto import keyed_hash
+from core.exceptions import ApplicationError, ConflictError
+from core.identity import IdentityNumber
+from core.models import Region
+from insurance.models import IdentityReadLog, InsuredPerson, PersonStatus, RelationshipStatus
+from insurance.periods import period_of
+
+
+def _region(code: str | None, field: str) -> Region | None:
+    if code is None:
+        return None
+    try:
+        return Region.objects.get(pk=code)
+    except Region.DoesNotExist:
+        raise ApplicationError(
+            "province_unknown", f"{code} is not a province code.", fields={field: ["Unknown province."]}
+        ) from None
+
+
+@transaction.atomic
+def person_register(
+    *,
+    id_number: IdentityNumber | str,
+    name: str,
+    hukou_province: str | None = None,
+    residence_province: str | None = None,
+    phone: str = "",
+) -> InsuredPerson:
+    """Register an insured person. Name is required; sex and birth date are read from the ID number, and
+    the hukou province starts as the ID's province unless another is given."""
+    number = id_number if isinstance(id_number, IdentityNumber) else IdentityNumber.parse(id_number)
+    name = name.strip()
+    if not name:
+        raise ApplicationError(
+            "name_required", "The person's name is required.", fields={"name": ["Required."]}
+        )
+    if InsuredPerson.objects.filter(id_number_hash=keyed_hash(number.value)).exists():
+        raise ConflictError(
+            "person_already_registered", "A person with this ID number is already registered."
+        )
+    person = InsuredPerson(
+        name=name,
+        sex=number.sex.value,
+        birth_date=number.birth_date,
+        hukou_province=_region(hukou_province or number.province_code, "hukou_province"),
+        residence_province=_region(residence_province, "residence_province"),
+        phone=phone.strip(),
+    )
+    person.id_number = number
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        # Another request registered the same ID between the check and the insert.
+        raise ConflictError(
+            "person_already_registered", "A person with this ID number is already registered."
+        ) from None
+    return person
+
+
+@transaction.atomic
+def person_register_death(*, person: InsuredPerson, date_of_death: datetime.date) -> InsuredPerson:
+    """Record a death: the person becomes deceased and every open relationship closes in the month of
+    death (no contribution can be owed after it)."""
+    person = InsuredPerson.objects.select_for_update().get(pk=person.pk)
+    if person.status == PersonStatus.DECEASED:
+        raise ConflictError("person_already_deceased", "This person's death is already registered.")
+    if date_of_death > timezone.localdate() or date_of_death < person.birth_date:
+        raise ApplicationError(
+            "date_of_death_invalid",
+            "The date of death cannot be in the future or before the person's birth.",
+            fields={"date_of_death": ["Out of range."]},
+        )
+    person.status = PersonStatus.DECEASED
+    person.date_of_death = date_of_death
+    person.save(update_fields=["status", "date_of_death", "updated_at"])
+    person.relationships.filter(status__in=[RelationshipStatus.PAYING, RelationshipStatus.SUSPENDED]).update(
+        status=RelationshipStatus.CLOSED, closed_period=period_of(date_of_death), updated_at=timezone.now()
+    )
+    return person
+
+
+def identity_read_record(*, reader, person: InsuredPerson, endpoint: str) -> IdentityReadLog:
+    """Log that `reader` was shown `person`'s unmasked ID number through `endpoint` (PIPL Art. 28)."""
+    return IdentityReadLog.objects.create(reader=reader, person=person, endpoint=endpoint[:200])

@@ -1,0 +1,329 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from core.crypto import keyed_hash
+from core.exceptions import ApplicationError
+from insurance.models import (
+    AccountEntry,
+    BaseAdjustment,
+    ContributionRecord,
+    InsuranceRelationship,
+    InsuredPerson,
+    PersonStatus,
+    RelationshipStatus,
+    Scheme,
+)
+from insurance.services.accounts import account_credit_interest
+from insurance.services.contributions import ContributionMonth, contributions_record
+from insurance.services.persons import person_register, person_register_death
+from insurance.services.relationships import relationship_open, relationship_suspend
+from insurance.services.tariffs import province_year_config_create
+from tests.factories import make_id_number
+from tests.insurance.conftest import EMPLOYER_CODE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_register_reads_sex_birth_date_and_hukou_from_the_id_number():
+    number = make_id_number(province="44", birth_date=datetime.date(1972, 3, 9), sex="F")
+
+    person = person_register(id_number=number, name=" 李四 ")
+
+    person.refresh_from_db()
+    assert (person.name, person.sex, person.birth_date) == ("李四", "F", datetime.date(1972, 3, 9))
+    assert person.hukou_province_id == "44"
+    assert person.id_number == number
+    assert person.id_number_hash == keyed_hash(number)
+
+
+def test_id_number_is_not_stored_in_clear():
+    number = make_id_number(province="31")
+    person = person_register(id_number=number, name="王五")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM insurance_insuredperson WHERE id = %s", [person.pk])
+        row = cursor.fetchone()
+        cursor.execute("SELECT * FROM insurance_historicalinsuredperson WHERE id = %s", [person.pk])
+        history = cursor.fetchall()
+
+    assert history
+    assert not any(number in str(value) for value in (*row, *[v for h in history for v in h]))
+
+
+def test_second_registration_of_the_same_id_is_refused(person):
+    with pytest.raises(ApplicationError) as refused:
+        person_register(id_number=person.id_number.lower(), name="Someone else")
+
+    assert refused.value.code == "person_already_registered"
+    assert InsuredPerson.objects.count() == 1
+
+
+def test_invalid_id_number_is_refused_with_its_code():
+    with pytest.raises(ApplicationError) as refused:
+        person_register(id_number="110105194912310021", name="x")
+
+    assert refused.value.code == "id_number_checksum"
+    assert not InsuredPerson.objects.exists()
+
+
+def test_contribution_amounts_come_from_the_province_figures(paying_person):
+    record = ContributionRecord.objects.get(person=paying_person, period=202401)
+
+    assert record.base == Decimal("12000.00")
+    assert record.base_adjustment == BaseAdjustment.NONE
+    assert (record.employer_rate, record.individual_rate) == (Decimal("0.1600"), Decimal("0.0800"))
+    assert (record.employer_amount, record.individual_amount) == (Decimal("1920.00"), Decimal("960.00"))
+    assert record.account_credit == Decimal("960.00")
+    assert record.employer.code == EMPLOYER_CODE
+
+
+@pytest.mark.parametrize(
+    ("declared", "base", "adjustment"),
+    [
+        (Decimal("3000.00"), Decimal("6000.00"), BaseAdjustment.RAISED_TO_FLOOR),
+        (Decimal("45000.00"), Decimal("30000.00"), BaseAdjustment.LOWERED_TO_CEILING),
+        (Decimal("6000.00"), Decimal("6000.00"), BaseAdjustment.NONE),
+    ],
+)
+def test_base_is_clamped_to_60_and_300_percent_and_the_clamp_is_visible(
+    person, configured_years, employer, declared, base, adjustment
+):
+    relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202401)
+
+    (record,) = contributions_record(
+        person=person,
+        scheme=Scheme.EMPLOYEE_PENSION,
+        province_id="11",
+        months=[ContributionMonth(period=202405, declared_base=declared, employer_code=EMPLOYER_CODE)],
+    )
+
+    assert (record.declared_base, record.base, record.base_adjustment) == (declared, base, adjustment)
+    assert record.individual_amount == (base * Decimal("0.08")).quantize(Decimal("0.01"))
+
+
+def test_flexible_worker_pays_twenty_percent_alone(person, configured_years):
+    relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202401)
+
+    (record,) = contributions_record(
+        person=person,
+        scheme=Scheme.EMPLOYEE_PENSION,
+        province_id="11",
+        months=[ContributionMonth(period=202401, declared_base=Decimal("10000.00"))],
+    )
+
+    assert (record.employer_amount, record.individual_amount, record.account_credit) == (
+        Decimal("0.00"),
+        Decimal("2000.00"),
+        Decimal("800.00"),
+    )
+
+
+def test_each_pension_credit_goes_to_the_ledger_and_the_balance_matches(paying_person):
+    entries = AccountEntry.objects.filter(person=paying_person).order_by("period")
+
+    assert [(e.kind, e.amount, e.period) for e in entries] == [
+        ("contribution", Decimal("960.00"), 202401),
+        ("contribution", Decimal("960.00"), 202402),
+        ("contribution", Decimal("960.00"), 202403),
+    ]
+
+
+def test_a_recorded_month_cannot_be_recorded_twice_and_nothing_is_written(paying_person):
+    before = (ContributionRecord.objects.count(), AccountEntry.objects.count())
+
+    with pytest.raises(ApplicationError) as refused:
+        contributions_record(
+            person=paying_person,
+            scheme=Scheme.EMPLOYEE_PENSION,
+            province_id="11",
+            months=[
+                ContributionMonth(period=202404, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE),
+                ContributionMonth(period=202402, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE),
+            ],
+        )
+
+    assert refused.value.code == "contribution_already_recorded"
+    assert refused.value.fields == {"periods": ["202402"]}
+    assert (ContributionRecord.objects.count(), AccountEntry.objects.count()) == before
+
+
+def test_the_database_refuses_a_duplicate_contribution_too(paying_person):
+    record = ContributionRecord.objects.get(person=paying_person, period=202401)
+    record.pk = None
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        record.save()
+
+
+@pytest.mark.parametrize(
+    ("months", "code"),
+    [
+        ([ContributionMonth(period=202201, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)],
+         "province_year_not_configured"),
+        ([ContributionMonth(period=203001, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)],
+         "period_in_future"),
+        ([ContributionMonth(period=202401, declared_base=Decimal("9000"), employer_code="91350100M000100Y43")],
+         "employer_not_found"),
+        ([ContributionMonth(period=202401, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)] * 2,
+         "duplicate_period"),
+        ([ContributionMonth(period=202401, declared_base=Decimal("0"), employer_code=EMPLOYER_CODE)],
+         "base_invalid"),
+        ([], "contributions_empty"),
+    ],
+)
+def test_refused_contributions_leave_nothing_written(person, configured_years, employer, months, code):
+    relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202401)
+
+    with pytest.raises(ApplicationError) as refused:
+        contributions_record(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", months=months)
+
+    assert refused.value.code == code
+    assert not ContributionRecord.objects.exists()
+    assert not AccountEntry.objects.exists()
+
+
+def test_contributions_need_an_open_relationship_in_the_province(person, configured_years, employer):
+    with pytest.raises(ApplicationError) as refused:
+        contributions_record(
+            person=person,
+            scheme=Scheme.EMPLOYEE_PENSION,
+            province_id="44",
+            months=[ContributionMonth(period=202401, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)],
+        )
+
+    assert refused.value.code == "relationship_not_open"
+
+
+def test_unemployment_insurance_needs_an_employer(person, configured_years):
+    relationship_open(person=person, scheme=Scheme.UNEMPLOYMENT, province_id="11", opened_period=202401)
+
+    with pytest.raises(ApplicationError) as refused:
+        contributions_record(
+            person=person,
+            scheme=Scheme.UNEMPLOYMENT,
+            province_id="11",
+            months=[ContributionMonth(period=202401, declared_base=Decimal("9000"))],
+        )
+
+    assert refused.value.code == "employer_required"
+
+
+def test_ledger_is_append_only_in_the_database(paying_person):
+    entry = AccountEntry.objects.filter(person=paying_person).first()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AccountEntry.objects.filter(pk=entry.pk).update(amount=Decimal("1.00"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AccountEntry.objects.filter(pk=entry.pk).delete()
+
+    entry.refresh_from_db()
+    assert entry.amount == Decimal("960.00")
+
+
+def test_yearly_interest_is_credited_once_with_months_left_in_the_year(paying_person):
+    written = account_credit_interest(province_id="11", year=2024)
+    again = account_credit_interest(province_id="11", year=2024)
+
+    interest = AccountEntry.objects.get(person=paying_person, kind="interest")
+    # 960 each, entered in months 1, 2, 3: earning 11, 10 and 9 twelfths of 2.62 %.
+    expected = (Decimal("960") * (11 + 10 + 9) / 12 * Decimal("0.0262")).quantize(Decimal("0.01"))
+    assert (written, again) == (1, 0)
+    assert (interest.amount, interest.period) == (expected, 202412)
+    assert expected == Decimal("62.88")
+
+
+def test_interest_on_the_opening_balance_earns_the_whole_year(paying_person):
+    account_credit_interest(province_id="11", year=2024)
+    province_year_config_create(
+        province_id="11", year=2025, average_monthly_wage=Decimal("11000"), account_interest_rate=Decimal("0.0200")
+    )
+
+    account_credit_interest(province_id="11", year=2025)
+
+    opening = Decimal("2880.00") + Decimal("62.88")
+    assert AccountEntry.objects.get(person=paying_person, kind="interest", period=202512).amount == (
+        opening * Decimal("0.02")
+    ).quantize(Decimal("0.01"))
+
+
+def test_interest_needs_a_published_rate(paying_person):
+    province_year_config_create(province_id="11", year=2025, average_monthly_wage=Decimal("11000"))
+
+    with pytest.raises(ApplicationError) as refused:
+        account_credit_interest(province_id="11", year=2025)
+
+    assert refused.value.code == "interest_rate_not_published"
+    assert not AccountEntry.objects.filter(kind="interest").exists()
+
+
+def test_death_closes_open_relationships_in_the_month_of_death(paying_person):
+    person_register_death(person=paying_person, date_of_death=datetime.date(2024, 5, 20))
+
+    paying_person.refresh_from_db()
+    relationship = paying_person.relationships.get()
+    assert (paying_person.status, paying_person.date_of_death) == (PersonStatus.DECEASED, datetime.date(2024, 5, 20))
+    assert (relationship.status, relationship.closed_period) == (RelationshipStatus.CLOSED, 202405)
+
+
+def test_death_twice_or_in_the_future_is_refused(person):
+    with pytest.raises(ApplicationError) as future:
+        person_register_death(person=person, date_of_death=datetime.date.today() + datetime.timedelta(days=2))
+    person_register_death(person=person, date_of_death=datetime.date(2024, 5, 20))
+    with pytest.raises(ApplicationError) as twice:
+        person_register_death(person=person, date_of_death=datetime.date(2024, 6, 1))
+
+    person.refresh_from_db()
+    assert (future.value.code, twice.value.code) == ("date_of_death_invalid", "person_already_deceased")
+    assert person.date_of_death == datetime.date(2024, 5, 20)
+
+
+def test_one_paying_relationship_per_scheme(person):
+    relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202001)
+
+    with pytest.raises(ApplicationError) as refused:
+        relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202401)
+
+    assert refused.value.code == "relationship_already_paying"
+    assert InsuranceRelationship.objects.count() == 1
+
+
+def test_older_worker_moving_away_from_hukou_gets_a_temporary_account():
+    older_man = person_register(
+        id_number=make_id_number(province="11", birth_date=datetime.date(1970, 1, 1)), name="赵六"
+    )
+    beijing = relationship_open(
+        person=older_man, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=200001
+    )
+    relationship_suspend(relationship=beijing, period=202312)
+
+    guangdong = relationship_open(
+        person=older_man, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202401
+    )
+
+    assert guangdong.is_temporary_account is True
+
+
+def test_approved_transfer_or_young_worker_opens_a_normal_relationship(person):
+    beijing = relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=201001)
+    relationship_suspend(relationship=beijing, period=202312)
+
+    guangdong = relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202401)
+
+    assert guangdong.is_temporary_account is False
+
+
+def test_suspending_twice_is_refused(person):
+    relationship = relationship_open(
+        person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202001
+    )
+    relationship_suspend(relationship=relationship, period=202312)
+
+    with pytest.raises(ApplicationError) as refused:
+        relationship_suspend(relationship=relationship, period=202401)
+
+    relationship.refresh_from_db()
+    assert refused.value.code == "relationship_not_paying"
+    assert relationship.closed_period == 202312

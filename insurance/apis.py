@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAgencyUser, IsCitizen
@@ -16,17 +20,24 @@ from insurance.models import Scheme
 from insurance.serializers import (
     AccountEntrySerializer,
     AccountSerializer,
+    CertificateUploadSerializer,
+    CertificateVerificationSerializer,
     ContributionFilterSerializer,
     ContributionRecordRequestSerializer,
     ContributionSerializer,
     ContributionYearsReportSerializer,
     DeathRequestSerializer,
+    PensionEstimateSerializer,
     PersonDetailSerializer,
     PersonSearchSerializer,
     PersonSerializer,
     RelationshipSerializer,
+    RetirementPlanSerializer,
+    RetirementQuerySerializer,
 )
+from insurance.services.certificates import certificate_issue, certificate_matches_pdf
 from insurance.services.contributions import ContributionMonth, contributions_record
+from insurance.services.estimates import pension_estimate_for, retirement_plan_for
 from insurance.services.persons import identity_read_record, person_register_death
 
 
@@ -78,6 +89,10 @@ class MyContributionsApi(ContributionListView, CitizenView):
     pass
 
 
+def _years(years) -> dict[str, int]:
+    return {"total_months": years.total_months, "years": years.years, "months": years.months}
+
+
 class MyContributionYearsApi(CitizenView):
     @extend_schema(
         summary="My contribution years per province and in total",
@@ -89,11 +104,12 @@ class MyContributionYearsApi(CitizenView):
         scheme.is_valid(raise_exception=True)
         chosen = scheme.validated_data.get("scheme", Scheme.EMPLOYEE_PENSION)
         by_province, total = selectors.contribution_years_of(person=self.person(), scheme=chosen)
-        return Response(
-            ContributionYearsReportSerializer(
-                {"scheme": chosen, "by_province": by_province, "total": total}
-            ).data
-        )
+        report = {
+            "scheme": chosen,
+            "by_province": [{"province": code, **_years(years)} for code, years in by_province.items()],
+            "total": _years(total),
+        }
+        return Response(ContributionYearsReportSerializer(report).data)
 
 
 class MyAccountApi(CitizenView):
@@ -186,3 +202,114 @@ class AgencyPersonDeathApi(AgencyView):
         body.is_valid(raise_exception=True)
         person = person_register_death(person=self.person(person_id), **body.validated_data)
         return Response(PersonSerializer(person).data)
+
+
+class MyRetirementApi(CitizenView):
+    @extend_schema(
+        summary="My statutory retirement age and month under the 2025 reform, step by step",
+        parameters=[RetirementQuerySerializer],
+        responses=RetirementPlanSerializer,
+    )
+    def get(self, request):
+        query = RetirementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        plan = retirement_plan_for(
+            person=self.person(), female_category=query.validated_data.get("female_category")
+        )
+        return Response(RetirementPlanSerializer(plan).data)
+
+
+class MyPensionEstimateApi(CitizenView):
+    @extend_schema(
+        summary="An estimate of my basic pension from my own history, with each step of the formula",
+        parameters=[RetirementQuerySerializer],
+        responses=PensionEstimateSerializer,
+    )
+    def get(self, request):
+        query = RetirementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        result = pension_estimate_for(
+            person=self.person(), female_category=query.validated_data.get("female_category")
+        )
+        estimate = result.estimate
+        return Response(
+            PensionEstimateSerializer(
+                {
+                    "benefit_province": result.benefit_province,
+                    "province_average_wage": result.province_average_wage,
+                    "personal_account_balance": result.personal_account_balance,
+                    "retirement": result.retirement,
+                    "contribution_years": _years(estimate.contribution_years),
+                    **{
+                        name: getattr(estimate, name)
+                        for name in (
+                            "average_contribution_index",
+                            "indexed_average_wage",
+                            "pooled_part",
+                            "divisor_months",
+                            "personal_account_part",
+                            "total",
+                            "minimum_contribution_months",
+                            "eligible",
+                            "steps",
+                        )
+                    },
+                }
+            ).data
+        )
+
+
+class MyCertificatesApi(CitizenView):
+    @extend_schema(
+        summary="Issue my participation certificate (参保证明) as a PDF",
+        request=None,
+        responses={(201, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    def post(self, request):
+        certificate, pdf = certificate_issue(
+            person=self.person(), verify_base_url=request.build_absolute_uri("/")
+        )
+        response = HttpResponse(pdf, content_type="application/pdf", status=status.HTTP_201_CREATED)
+        response["Content-Disposition"] = (
+            f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
+        )
+        return response
+
+
+class CertificateVerifyApi(APIView):
+    """Public: anyone holding a certificate's code can check it is genuine and, with the PDF, unaltered."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "certificate_verify"
+    throttle_classes = [ScopedRateThrottle]
+
+    @extend_schema(summary="Check that a certificate is genuine", responses=CertificateVerificationSerializer)
+    def get(self, request, code: str):
+        certificate = selectors.certificate_by_code(code=code)
+        return Response(CertificateVerificationSerializer(_verification(certificate, unaltered=None)).data)
+
+    @extend_schema(
+        summary="Check that a certificate PDF is genuine and unaltered",
+        request={"multipart/form-data": CertificateUploadSerializer},
+        responses=CertificateVerificationSerializer,
+    )
+    def post(self, request, code: str):
+        upload = CertificateUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        certificate = selectors.certificate_by_code(code=code)
+        unaltered = certificate_matches_pdf(certificate=certificate, pdf=upload.validated_data["file"].read())
+        return Response(
+            CertificateVerificationSerializer(_verification(certificate, unaltered=unaltered)).data
+        )
+
+
+def _verification(certificate, *, unaltered: bool | None) -> dict:
+    return {
+        "verification_code": certificate.verification_code,
+        "genuine": True,
+        "issued_at": certificate.issued_at,
+        "content": certificate.content,
+        "content_sha256": certificate.content_sha256,
+        "unaltered": unaltered,
+    }

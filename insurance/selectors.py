@@ -5,7 +5,6 @@ An object outside the caller's scope is answered exactly as a missing one: NotFo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
@@ -14,6 +13,7 @@ from accounts.scope import Scope
 from core.crypto import keyed_hash
 from core.exceptions import NotFoundError
 from core.identity import IdentityNumber
+from insurance.calculators.contribution_years import ContributionYears
 from insurance.models import (
     AccountEntry,
     ContributionRecord,
@@ -89,35 +89,20 @@ def contributions_of(
     return records
 
 
-@dataclass(frozen=True)
-class ContributionYears:
-    scheme: str
-    province: str | None
-    months: int
-
-    @property
-    def years(self) -> int:
-        return self.months // 12
-
-    @property
-    def remaining_months(self) -> int:
-        return self.months % 12
-
-
 def contribution_years_of(
     *, person: InsuredPerson, scheme: str
-) -> tuple[list[ContributionYears], ContributionYears]:
-    """Months paid per province, and in total. A month paid in two provinces (an overlap that a
-    transfer later resolves) counts once in the total: 12 months make a year, whatever the province."""
+) -> tuple[dict[str, ContributionYears], ContributionYears]:
+    """Contribution years per province, and in total. A month paid in two provinces (an overlap that a
+    transfer later clears) counts once in the total."""
     records = ContributionRecord.objects.filter(person=person, scheme=scheme)
-    per_province = [
-        ContributionYears(scheme=scheme, province=row["province_id"], months=row["months"])
+    by_province = {
+        row["province_id"]: ContributionYears(total_months=row["months"])
         for row in records.values("province_id")
         .annotate(months=Count("period", distinct=True))
         .order_by("province_id")
-    ]
+    }
     total = records.aggregate(months=Count("period", distinct=True))["months"]
-    return per_province, ContributionYears(scheme=scheme, province=None, months=total)
+    return by_province, ContributionYears(total_months=total)
 
 
 def account_balance_of(*, person: InsuredPerson) -> tuple[Decimal, list[dict]]:

@@ -5,6 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from core.serializers import IdentityNumberField
+from insurance.calculators.retirement import FemaleCategory
 from insurance.models import (
     AccountEntry,
     ContributionRecord,
@@ -104,16 +105,20 @@ class ContributionFilterSerializer(serializers.Serializer):
 
 
 class ContributionYearsSerializer(serializers.Serializer):
-    scheme = serializers.CharField()
-    province = serializers.CharField(allow_null=True)
-    months = serializers.IntegerField()
+    """12 months make a year; part years count by month."""
+
+    total_months = serializers.IntegerField()
     years = serializers.IntegerField()
-    remaining_months = serializers.IntegerField()
+    months = serializers.IntegerField(help_text="Months beyond the whole years.")
+
+
+class ProvinceContributionYearsSerializer(ContributionYearsSerializer):
+    province = serializers.CharField()
 
 
 class ContributionYearsReportSerializer(serializers.Serializer):
     scheme = serializers.ChoiceField(Scheme.choices)
-    by_province = ContributionYearsSerializer(many=True)
+    by_province = ProvinceContributionYearsSerializer(many=True)
     total = ContributionYearsSerializer()
 
 
@@ -162,3 +167,57 @@ class ContributionRecordRequestSerializer(serializers.Serializer):
 
 class DeathRequestSerializer(serializers.Serializer):
     date_of_death = serializers.DateField()
+
+
+class RetirementQuerySerializer(serializers.Serializer):
+    female_category = serializers.ChoiceField(
+        [category.value for category in FemaleCategory],
+        required=False,
+        help_text="Women only: worker (original age 50) or cadre (original age 55).",
+    )
+
+
+class RetirementPlanSerializer(serializers.Serializer):
+    birth_month = serializers.IntegerField()
+    sex = serializers.CharField()
+    female_category = serializers.CharField(allow_null=True)
+    original_age_years = serializers.IntegerField()
+    delay_months = serializers.IntegerField()
+    retirement_age_years = serializers.IntegerField()
+    retirement_age_months = serializers.IntegerField()
+    retirement_month = serializers.IntegerField()
+    minimum_contribution_months = serializers.IntegerField()
+    minimum_contribution_years = serializers.DecimalField(max_digits=4, decimal_places=1)
+    steps = serializers.ListField(child=serializers.CharField())
+
+
+class PensionEstimateSerializer(serializers.Serializer):
+    benefit_province = serializers.CharField()
+    province_average_wage = serializers.DecimalField(max_digits=14, decimal_places=2)
+    personal_account_balance = serializers.DecimalField(max_digits=14, decimal_places=2)
+    retirement = RetirementPlanSerializer()
+    contribution_years = ContributionYearsSerializer()
+    average_contribution_index = serializers.DecimalField(max_digits=8, decimal_places=4)
+    indexed_average_wage = serializers.DecimalField(max_digits=14, decimal_places=2)
+    pooled_part = serializers.DecimalField(max_digits=14, decimal_places=2)
+    divisor_months = serializers.IntegerField()
+    personal_account_part = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    minimum_contribution_months = serializers.IntegerField()
+    eligible = serializers.BooleanField()
+    steps = serializers.ListField(child=serializers.CharField())
+
+
+class CertificateVerificationSerializer(serializers.Serializer):
+    verification_code = serializers.CharField()
+    genuine = serializers.BooleanField()
+    issued_at = serializers.DateTimeField()
+    content = serializers.JSONField(help_text="The facts printed on the certificate, as issued.")
+    content_sha256 = serializers.CharField()
+    unaltered = serializers.BooleanField(
+        allow_null=True, help_text="Whether the uploaded PDF is the one issued; null when none was uploaded."
+    )
+
+
+class CertificateUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The certificate PDF to check.")

@@ -9,6 +9,10 @@ urlpatterns = [
     path("me/contribution-years", apis.MyContributionYearsApi.as_view(), name="my-contribution-years"),
     path("me/account", apis.MyAccountApi.as_view(), name="my-account"),
     path("me/account/entries", apis.MyAccountEntriesApi.as_view(), name="my-account-entries"),
+    path("me/retirement", apis.MyRetirementApi.as_view(), name="my-retirement"),
+    path("me/pension-estimate", apis.MyPensionEstimateApi.as_view(), name="my-pension-estimate"),
+    path("me/certificates", apis.MyCertificatesApi.as_view(), name="my-certificates"),
+    path("certificates/verify/<str:code>", apis.CertificateVerifyApi.as_view(), name="certificate-verify"),
     path("agency/persons", apis.AgencyPersonSearchApi.as_view(), name="agency-person-search"),
     path("agency/persons/<int:person_id>", apis.AgencyPersonDetailApi.as_view(), name="agency-person-detail"),
     path(

@@ -1,0 +1,193 @@
+"""Basic pension estimate for enterprise employees (DOMAIN.md §6).
+
+    pooled part           = (province average wage + indexed average wage) / 2 × contribution years × 1 %
+    indexed average wage  = province average wage × average contribution index
+    contribution index    = a month's base / that year's average monthly wage, averaged over the months
+    personal account part = account balance / divisor months for the retirement age
+
+Rounding happens once per figure, half up, where the figure is named: the average index to 4 places
+(it is a ratio, and 2 places would move the pension by up to 0.5 % of the average wage), every money
+figure to 2 places. Each later figure is computed from the rounded earlier ones, so that the steps shown
+to the citizen can be redone by hand and give the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
+
+from core.exceptions import ApplicationError
+from insurance.calculators.contribution_years import ContributionYears
+from insurance.calculators.months import period_label
+from insurance.calculators.retirement import minimum_contribution_months, years_from_months
+
+# Months over which the personal account is paid out, by age at retirement in whole years
+# (the table annexed to 国发〔2005〕38号).
+PENSION_DIVISOR_MONTHS = MappingProxyType(
+    {
+        40: 233, 41: 230, 42: 226, 43: 223, 44: 220, 45: 216, 46: 212, 47: 208, 48: 204, 49: 199,
+        50: 195, 51: 190, 52: 185, 53: 180, 54: 175, 55: 170, 56: 164, 57: 158, 58: 152, 59: 145,
+        60: 139, 61: 132, 62: 125, 63: 117, 64: 109, 65: 101, 66: 93, 67: 84, 68: 75, 69: 65,
+        70: 56,
+    }
+)  # fmt: skip
+
+MONEY_PLACES = Decimal("0.01")
+INDEX_PLACES = Decimal("0.0001")
+_POOLED_DIVISOR = 2 * 12 * 100  # the mean of two wages, months to years, 1 % per year
+
+
+class PensionEstimateError(ApplicationError):
+    status_code = 400
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedContributionMonth:
+    period: int  # YYYYMM
+    base: Decimal
+    average_wage: Decimal  # the province's average monthly wage that the month's index divides by
+
+
+@dataclass(frozen=True, slots=True)
+class PensionEstimate:
+    average_contribution_index: Decimal
+    indexed_average_wage: Decimal
+    pooled_part: Decimal
+    divisor_months: int
+    personal_account_part: Decimal
+    total: Decimal
+    contribution_years: ContributionYears
+    minimum_contribution_months: int
+    eligible: bool
+    steps: tuple[str, ...]
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _refuse(code: str, message: str, field: str) -> PensionEstimateError:
+    return PensionEstimateError(code, message, fields={field: message})
+
+
+def _check_inputs(
+    province_average_wage: Decimal,
+    contribution_months: Sequence[IndexedContributionMonth],
+    personal_account_balance: Decimal,
+    retirement_age_years: int,
+) -> None:
+    if province_average_wage <= 0:
+        raise _refuse(
+            "pension_average_wage_invalid",
+            "The province's average monthly wage must be more than zero.",
+            "province_average_wage",
+        )
+    if not contribution_months:
+        raise _refuse(
+            "pension_no_contribution_months",
+            "The estimate needs at least one month of contributions.",
+            "contribution_months",
+        )
+    seen: set[int] = set()
+    for month in contribution_months:
+        if month.period in seen:
+            raise _refuse(
+                "pension_duplicate_period",
+                f"{period_label(month.period)} appears twice: keep the month of one province only.",
+                "contribution_months",
+            )
+        seen.add(month.period)
+        if month.average_wage <= 0 or month.base < 0:
+            raise _refuse(
+                "pension_contribution_month_invalid",
+                f"{period_label(month.period)}: the base must not be negative and the average wage "
+                "must be more than zero.",
+                "contribution_months",
+            )
+    if personal_account_balance < 0:
+        raise _refuse(
+            "pension_account_balance_negative",
+            "The personal account balance must not be negative.",
+            "personal_account_balance",
+        )
+    if retirement_age_years not in PENSION_DIVISOR_MONTHS:
+        raise _refuse(
+            "pension_retirement_age_out_of_range",
+            f"The divisor table covers retirement ages {min(PENSION_DIVISOR_MONTHS)} to "
+            f"{max(PENSION_DIVISOR_MONTHS)}, not {retirement_age_years}.",
+            "retirement_age_years",
+        )
+
+
+def pension_estimate_calculate(
+    *,
+    province_average_wage: Decimal,
+    contribution_months: Sequence[IndexedContributionMonth],
+    personal_account_balance: Decimal,
+    retirement_age_years: int,
+    retirement_year: int,
+    contribution_years: ContributionYears,
+) -> PensionEstimate:
+    """Estimate the monthly basic pension. `province_average_wage` is the previous year's average monthly
+    wage of the benefit province; `contribution_years` may exceed the listed months (deemed years)."""
+    _check_inputs(province_average_wage, contribution_months, personal_account_balance, retirement_age_years)
+    steps = []
+
+    count = len(contribution_months)
+    index_sum = sum((month.base / month.average_wage for month in contribution_months), Decimal(0))
+    average_index = (index_sum / count).quantize(INDEX_PLACES, rounding=ROUND_HALF_UP)
+    steps.append(
+        f"Average contribution index = sum over {count} months of (base / that year's average wage) "
+        f"/ {count} = {index_sum.quantize(Decimal('0.000001'), rounding=ROUND_HALF_UP)} / {count} "
+        f"= {average_index}."
+    )
+
+    indexed_wage = _money(province_average_wage * average_index)
+    steps.append(
+        f"Indexed average contribution wage = {province_average_wage:,.2f} × {average_index} "
+        f"= {indexed_wage:,.2f}."
+    )
+
+    total_months = contribution_years.total_months
+    # / 2 × (months / 12) years × 1 % as one division, so that a half fen is not lost before rounding.
+    pooled = _money((province_average_wage + indexed_wage) * total_months / _POOLED_DIVISOR)
+    steps.append(
+        f"Pooled part = ({province_average_wage:,.2f} + {indexed_wage:,.2f}) / 2 × {total_months} / 12 years "
+        f"({contribution_years}) × 1% = {pooled:,.2f}."
+    )
+
+    divisor = PENSION_DIVISOR_MONTHS[retirement_age_years]
+    personal = _money(personal_account_balance / divisor)
+    steps.append(
+        f"Personal account part = {personal_account_balance:,.2f} / {divisor} months "
+        f"(divisor for retiring at {retirement_age_years}) = {personal:,.2f}."
+    )
+
+    total = pooled + personal
+    steps.append(f"Monthly basic pension = {pooled:,.2f} + {personal:,.2f} = {total:,.2f}.")
+
+    minimum = minimum_contribution_months(retirement_year=retirement_year)
+    eligible = total_months >= minimum
+    verdict = (
+        "eligible for a monthly pension"
+        if eligible
+        else f"not yet eligible for a monthly pension: {minimum - total_months} months short"
+    )
+    steps.append(
+        f"Contribution {contribution_years} ({total_months} months) against the minimum of "
+        f"{years_from_months(minimum)} years ({minimum} months) for retiring in {retirement_year}: {verdict}."
+    )
+    return PensionEstimate(
+        average_contribution_index=average_index,
+        indexed_average_wage=indexed_wage,
+        pooled_part=pooled,
+        divisor_months=divisor,
+        personal_account_part=personal,
+        total=total,
+        contribution_years=contribution_years,
+        minimum_contribution_months=minimum,
+        eligible=eligible,
+        steps=tuple(steps),
+    )

@@ -1,0 +1,113 @@
+"""A citizen's retirement date and pension estimate, computed from their own records (DOMAIN.md §3, §6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count
+from django.utils import timezone
+
+from core.exceptions import ApplicationError
+from insurance.calculators.contribution_years import ContributionYears
+from insurance.calculators.pension import (
+    IndexedContributionMonth,
+    PensionEstimate,
+    pension_estimate_calculate,
+)
+from insurance.calculators.retirement import RetirementPlan, retirement_plan_calculate
+from insurance.models import ContributionRecord, InsuredPerson, ProvinceYearConfig, Scheme
+from insurance.periods import period_of, period_year
+from insurance.selectors import account_balance_of
+
+BENEFIT_PROVINCE_YEARS = 10
+
+
+def benefit_province_decide(*, person: InsuredPerson) -> str:
+    """The 10-year rule: the hukou province if the current relationship is there; else the current
+    province after 10 years of (non-temporary) contributions there; else the latest earlier province with
+    10 years; else everything gathers in the hukou province. Temporary accounts never count."""
+    relationships = list(
+        person.relationships.filter(scheme=Scheme.EMPLOYEE_PENSION, is_temporary_account=False).order_by(
+            "-opened_period"
+        )
+    )
+    if not relationships:
+        return person.hukou_province_id
+    months = dict(
+        ContributionRecord.objects.filter(
+            person=person, scheme=Scheme.EMPLOYEE_PENSION, temporary_account=False
+        )
+        .values("province_id")
+        .annotate(months=Count("period"))
+        .values_list("province_id", "months")
+    )
+    current, *earlier = relationships
+    if current.province_id == person.hukou_province_id:
+        return current.province_id
+    for relationship in (current, *earlier):
+        if months.get(relationship.province_id, 0) >= BENEFIT_PROVINCE_YEARS * 12:
+            return relationship.province_id
+    return person.hukou_province_id
+
+
+def retirement_plan_for(*, person: InsuredPerson, female_category: str | None) -> RetirementPlan:
+    return retirement_plan_calculate(
+        birth_month=period_of(person.birth_date), sex=person.sex, female_category=female_category
+    )
+
+
+@dataclass(frozen=True)
+class PersonPensionEstimate:
+    benefit_province: str
+    province_average_wage: Decimal
+    personal_account_balance: Decimal
+    retirement: RetirementPlan
+    estimate: PensionEstimate
+
+
+def pension_estimate_for(*, person: InsuredPerson, female_category: str | None) -> PersonPensionEstimate:
+    """Estimate the monthly pension as if the person retired at their statutory age with the history and
+    account balance they have today, in the province whose latest published average wage applies."""
+    retirement = retirement_plan_for(person=person, female_category=female_category)
+    province = benefit_province_decide(person=person)
+    latest = (
+        ProvinceYearConfig.objects.filter(province_id=province, year__lte=timezone.localdate().year)
+        .order_by("-year")
+        .first()
+    )
+    if latest is None:
+        raise ApplicationError(
+            "province_year_not_configured", f"Province {province} has not published an average wage yet."
+        )
+    wages = {
+        (config.province_id, config.year): config.average_monthly_wage
+        for config in ProvinceYearConfig.objects.all().only("province_id", "year", "average_monthly_wage")
+    }
+    # One month counts once, even where an overlap left it recorded in two provinces.
+    months: dict[int, IndexedContributionMonth] = {}
+    for period, province_id, base in (
+        ContributionRecord.objects.filter(person=person, scheme=Scheme.EMPLOYEE_PENSION)
+        .order_by("period", "temporary_account", "province_id")
+        .values_list("period", "province_id", "base")
+    ):
+        if period not in months:
+            months[period] = IndexedContributionMonth(
+                period=period, base=base, average_wage=wages[(province_id, period_year(period))]
+            )
+    balance, _ = account_balance_of(person=person)
+    estimate = pension_estimate_calculate(
+        province_average_wage=latest.average_monthly_wage,
+        contribution_months=list(months.values()),
+        personal_account_balance=balance,
+        retirement_age_years=retirement.retirement_age_years,
+        retirement_year=period_year(retirement.retirement_month),
+        contribution_years=ContributionYears(total_months=len(months)),
+    )
+    return PersonPensionEstimate(
+        benefit_province=province,
+        province_average_wage=latest.average_monthly_wage,
+        personal_account_balance=balance,
+        retirement=retirement,
+        estimate=estimate,
+    )

@@ -1,0 +1,366 @@
+"""The four kinds of import file and their columns, one declarative table per kind.
+
+Each table drives the header check, the row validation, the column documentation served by the API and
+the test that keeps the example files honest. A parser receives a non-empty, stripped cell and the day the
+import runs, returns the typed value and raises `CellError` on a bad value; an empty cell is handled before
+(`required` error, or the column's default).
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from stdnum.cn import uscc
+from stdnum.exceptions import InvalidChecksum, ValidationError
+
+from core.identity import EARLIEST_BIRTH_DATE, IdentityNumber, InvalidIdentityNumber
+from core.regions import PROVINCE_NAMES
+from insurance.imports.errors import CellError, RowError
+
+
+class ImportKind(StrEnum):
+    PERSONS = "persons"
+    CONTRIBUTIONS = "contributions"
+    DEATHS = "deaths"
+    LIFE_EVIDENCE = "life_evidence"
+
+
+class Scheme(StrEnum):
+    EP = "EP"  # enterprise-employee basic pension
+    RP = "RP"  # urban-rural resident basic pension
+    EM = "EM"  # employee basic medical (maternity merged in since 2019)
+    RM = "RM"  # resident basic medical
+    UI = "UI"  # unemployment
+    WI = "WI"  # work injury
+
+
+class PaymentType(StrEnum):
+    NORMAL = "normal"
+    BACK_PAYMENT = "back_payment"
+    LUMP_SUM_BACK_PAYMENT = "lump_sum_back_payment"
+
+
+class EvidenceKind(StrEnum):
+    MEDICAL_SETTLEMENT = "medical_settlement"
+    HOSPITAL_STAY = "hospital_stay"
+    RAIL_TRAVEL = "rail_travel"
+    OTHER_SERVICE = "other_service"
+
+
+# Contribution periods before this month are typing errors: the contribution systems began in the 1990s.
+EARLIEST_PERIOD = 199001
+# A monthly base is clamped to 300 % of the province's average wage; anything near a million is a typo.
+MAX_MONEY = Decimal("999999.99")
+MAX_TEXT_LENGTH = 100
+_CENT = Decimal("0.01")
+
+
+# --- parsers: (stripped non-empty text, today) -> typed value, or CellError -------------------------------
+
+
+def parse_id_number(value: str, today: datetime.date) -> str:
+    try:
+        return IdentityNumber.parse(value, today=today).value
+    except InvalidIdentityNumber as error:
+        raise CellError(error.code, error.message) from None
+
+
+def _choice(enum: type[StrEnum], code: str, *, upper: bool) -> Callable[[str, datetime.date], str]:
+    values = frozenset(member.value for member in enum)
+    allowed = ", ".join(enum)
+
+    def parse(value: str, today: datetime.date) -> str:
+        normalised = value.upper() if upper else value.lower()
+        if normalised not in values:
+            raise CellError(code, f"{value!r} is not one of: {allowed}.")
+        return normalised
+
+    return parse
+
+
+parse_scheme = _choice(Scheme, "scheme_unknown", upper=True)
+parse_payment_type = _choice(PaymentType, "payment_type_unknown", upper=False)
+parse_evidence_kind = _choice(EvidenceKind, "evidence_kind_unknown", upper=False)
+
+_PERIOD = re.compile(r"\d{6}")
+
+
+def parse_period(value: str, today: datetime.date) -> int:
+    """`YYYYMM` -> the integer YYYYMM (e.g. 202401), a real month from 1990-01 up to the current month."""
+    if not _PERIOD.fullmatch(value):
+        raise CellError("period_format", f"{value!r} is not a period written YYYYMM, e.g. 202401.")
+    period = int(value)
+    if not 1 <= period % 100 <= 12:
+        raise CellError("period_format", f"{value!r} has no month {period % 100:02d}.")
+    if period > today.year * 100 + today.month:
+        raise CellError("period_in_future", f"The period {value} has not begun yet.")
+    if period < EARLIEST_PERIOD:
+        raise CellError("period_too_early", f"The period {value} is before {EARLIEST_PERIOD}.")
+    return period
+
+
+_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})|(\d{4})(\d{2})(\d{2})")
+
+
+def parse_date(value: str, today: datetime.date) -> datetime.date:
+    """YYYY-MM-DD; also YYYY/M/D (what a Chinese-locale spreadsheet exports) and YYYYMMDD."""
+    match = _DATE.fullmatch(value)
+    if not match:
+        raise CellError("date_format", f"{value!r} is not a date written YYYY-MM-DD.")
+    year, month, day = (int(part) for part in match.groups() if part is not None)
+    try:
+        date = datetime.date(year, month, day)
+    except ValueError:
+        raise CellError("date_invalid", f"{value!r} is not a real calendar date.") from None
+    if date > today:
+        raise CellError("date_in_future", f"The date {date.isoformat()} is in the future.")
+    if date < EARLIEST_BIRTH_DATE:
+        raise CellError("date_too_early", f"The date {date.isoformat()} is before {EARLIEST_BIRTH_DATE}.")
+    return date
+
+
+_MONEY = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def parse_money(value: str, today: datetime.date) -> Decimal:
+    """A positive amount in yuan with at most two decimals (no thousands separators), below a million."""
+    if not _MONEY.fullmatch(value):
+        raise CellError("money_format", f"{value!r} is not an amount such as 5000 or 5000.50.")
+    amount = Decimal(value)
+    if amount.as_tuple().exponent < -2:
+        raise CellError("money_precision", f"{value!r} has more than two decimal places.")
+    if amount <= 0:
+        raise CellError("money_not_positive", f"The amount {value} must be above zero.")
+    if amount > MAX_MONEY:
+        raise CellError("money_too_large", f"The amount {value} is above {MAX_MONEY}.")
+    return amount.quantize(_CENT)
+
+
+def parse_employer_code(value: str, today: datetime.date) -> str:
+    """Unified social credit code (GB 32100-2015), 18 characters with a check character."""
+    try:
+        return uscc.validate(value.upper())
+    except InvalidChecksum:
+        raise CellError(
+            "employer_code_checksum", f"The employer code {value} has a wrong check character."
+        ) from None
+    except ValidationError:
+        raise CellError(
+            "employer_code_format", f"{value!r} is not an 18-character unified social credit code."
+        ) from None
+
+
+_BOOLEANS = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "是": True,
+    "false": False,
+    "0": False,
+    "no": False,
+    "否": False,
+}
+
+
+def parse_boolean(value: str, today: datetime.date) -> bool:
+    try:
+        return _BOOLEANS[value.lower()]
+    except KeyError:
+        raise CellError(
+            "boolean_format", f"{value!r} is not one of: true, false, 1, 0, yes, no, 是, 否."
+        ) from None
+
+
+def parse_province(value: str, today: datetime.date) -> str:
+    if value not in PROVINCE_NAMES:
+        raise CellError("province_unknown", f"{value!r} is not a two-digit province code such as 11 or 44.")
+    return value
+
+
+def parse_text(value: str, today: datetime.date) -> str:
+    if len(value) > MAX_TEXT_LENGTH:
+        raise CellError("text_too_long", f"The text has {len(value)} characters; at most {MAX_TEXT_LENGTH}.")
+    return value
+
+
+# Mainland mobile (11 digits from 13x) or landline with area code, optionally with +86.
+_PHONE = re.compile(r"(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})")
+
+
+def parse_phone(value: str, today: datetime.date) -> str:
+    if not _PHONE.fullmatch(value):
+        raise CellError("phone_format", f"{value!r} is not a mainland mobile or landline number.")
+    return value
+
+
+# --- the tables --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    description: str
+    parse: Callable[[str, datetime.date], Any]
+    required: bool = True
+    default: Any = None  # the value of an empty optional cell
+
+
+# A cross-column check on a clean row `(row_number, *values)`; returns the error or None.
+RowCheck = Callable[[tuple], RowError | None]
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    kind: ImportKind
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # natural key: a second row with the same key is a duplicate_in_file
+    row_check: RowCheck | None = None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def position(self, name: str) -> int:
+        """Index of a column's value in a clean row, whose index 0 is the row number."""
+        return self.column_names.index(name) + 1
+
+
+ID_NUMBER = Column(
+    "id_number",
+    "18-character citizen identity number (GB 11643-1999), also the social security number.",
+    parse_id_number,
+)
+
+
+def _not_before_birth(date_column: str, position: int) -> RowCheck:
+    """The event cannot precede the person's birth, read from the ID number (value 1 of the row)."""
+
+    def check(row: tuple) -> RowError | None:
+        id_number, date = row[1], row[position]
+        if date.strftime("%Y%m%d") < id_number[6:14]:
+            return RowError(
+                row[0], date_column, "date_before_birth", f"{date.isoformat()} is before the person's birth."
+            )
+        return None
+
+    return check
+
+
+KINDS: dict[ImportKind, KindSpec] = {
+    spec.kind: spec
+    for spec in (
+        KindSpec(
+            ImportKind.PERSONS,
+            "Insured persons: one row per person, updated if the person exists.",
+            (
+                ID_NUMBER,
+                Column("name", "Full name as on the identity card.", parse_text),
+                Column(
+                    "hukou_province",
+                    "Two-digit province code of the household registration; empty: the ID number's province.",
+                    parse_province,
+                    required=False,
+                ),
+                Column(
+                    "residence_province",
+                    "Two-digit province code where the person lives; empty: unknown.",
+                    parse_province,
+                    required=False,
+                ),
+                Column(
+                    "phone",
+                    "Mainland mobile (13800138000) or landline (010-12345678) number.",
+                    parse_phone,
+                    required=False,
+                ),
+            ),
+            key=("id_number",),
+        ),
+        KindSpec(
+            ImportKind.CONTRIBUTIONS,
+            "Contribution records for the uploading province: one row per person, scheme and period.",
+            (
+                ID_NUMBER,
+                Column("scheme", "Scheme code: EP, RP, EM, RM, UI or WI.", parse_scheme),
+                Column(
+                    "period", "Contribution period (费款所属期) written YYYYMM, from 199001.", parse_period
+                ),
+                Column("base", "Monthly contribution base in yuan, at most two decimals.", parse_money),
+                Column(
+                    "payment_type",
+                    "normal, back_payment or lump_sum_back_payment; empty: normal.",
+                    parse_payment_type,
+                    required=False,
+                    default=PaymentType.NORMAL.value,
+                ),
+                Column(
+                    "employer_code",
+                    "Employer's 18-character unified social credit code; empty for individual payers.",
+                    parse_employer_code,
+                    required=False,
+                ),
+                Column(
+                    "temporary_account",
+                    "Paid into a temporary account: true/false (also 1/0, yes/no, 是/否); empty: false.",
+                    parse_boolean,
+                    required=False,
+                    default=False,
+                ),
+            ),
+            key=("id_number", "scheme", "period"),
+        ),
+        KindSpec(
+            ImportKind.DEATHS,
+            "Deaths found by data comparison: one row per person.",
+            (
+                ID_NUMBER,
+                Column("date_of_death", "Date of death, YYYY-MM-DD.", parse_date),
+                Column("source", "Who reported it, e.g. public_security, civil_affairs, health.", parse_text),
+            ),
+            key=("id_number",),
+            row_check=_not_before_birth("date_of_death", 2),
+        ),
+        KindSpec(
+            ImportKind.LIFE_EVIDENCE,
+            "Evidence that a person was alive on a date (passive certification).",
+            (
+                ID_NUMBER,
+                Column("evidence_date", "Date the person was seen alive, YYYY-MM-DD.", parse_date),
+                Column(
+                    "kind",
+                    "medical_settlement, hospital_stay, rail_travel or other_service.",
+                    parse_evidence_kind,
+                ),
+                Column("source", "System or organisation the record comes from.", parse_text),
+            ),
+            key=("id_number", "evidence_date", "kind", "source"),
+            row_check=_not_before_birth("evidence_date", 2),
+        ),
+    )
+}
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+
+
+def kind_example_bytes(kind: ImportKind) -> bytes:
+    """The downloadable example file of a kind (`examples/<kind>.csv`), with a UTF-8 BOM so that Excel
+    shows the Chinese text correctly."""
+    return codecs.BOM_UTF8 + (EXAMPLES_DIR / f"{ImportKind(kind)}.csv").read_bytes()
+
+
+def kind_columns_doc(kind: ImportKind) -> list[dict[str, Any]]:
+    """The column documentation of a kind, for the API."""
+    return [
+        {"name": column.name, "required": column.required, "description": column.description}
+        for column in KINDS[kind].columns
+    ]

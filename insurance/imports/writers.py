@@ -1,0 +1,312 @@
+"""Set-based writers: one chunk of clean rows becomes a few SQL statements, never one query per row.
+
+Each writer first checks what needs the database (does the person exist in the uploading province, is the
+relationship open, is the employer known, is the province-year configured) and turns failures into row
+errors; then, unless the job is a dry run, it writes with COPY into a temporary table and one
+`INSERT ... ON CONFLICT` so that rows already present are skipped or updated, never doubled.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+
+from django.db import connection
+from django.utils import timezone
+
+from core.crypto import encrypt_text, keyed_hash
+from core.exceptions import ApplicationError
+from core.identity import IdentityNumber
+from insurance.imports.errors import RowError
+from insurance.models import (
+    AccountEntryKind,
+    ImportJob,
+    ImportKind,
+    PersonStatus,
+    RelationshipStatus,
+    Scheme,
+)
+from insurance.periods import period_year
+from insurance.services.tariffs import Tariff, tariff_get
+
+
+class _Writer(ABC):
+    def __init__(self, job: ImportJob) -> None:
+        self.job = job
+        self.province = job.province_id
+        self._hashes: dict[str, str] = {}
+
+    def hash_of(self, id_number: str) -> str:
+        digest = self._hashes.get(id_number)
+        if digest is None:
+            digest = self._hashes[id_number] = keyed_hash(id_number)
+        return digest
+
+    def persons_in_province(self, rows: list[tuple]) -> dict[str, int]:
+        """Person ids by ID number, for people with a relationship in the uploading province: anyone else
+        is out of the uploader's scope and answered as unknown."""
+        hashes = {self.hash_of(row[1]): row[1] for row in rows}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT p.id, p.id_number_hash FROM insurance_insuredperson p
+                    WHERE p.id_number_hash = ANY(%s)
+                      AND EXISTS (SELECT 1 FROM insurance_insurancerelationship r
+                                   WHERE r.person_id = p.id AND r.province_id = %s)""",
+                [list(hashes), self.province],
+            )
+            return {hashes[digest]: person_id for person_id, digest in cursor.fetchall()}
+
+    @staticmethod
+    def unknown_person(row: tuple) -> RowError:
+        return RowError(
+            row[0], "id_number", "person_not_found", "No insured person with this ID number here."
+        )
+
+    @abstractmethod
+    def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
+        """Check and (unless a dry run) write clean rows; return how many were accepted and the errors."""
+
+
+class ContributionsWriter(_Writer):
+    """Rows: (row, id_number, scheme, period, base, payment_type, employer_code, temporary_account)."""
+
+    def __init__(self, job: ImportJob) -> None:
+        super().__init__(job)
+        self._tariffs: dict[tuple[str, int], Tariff | ApplicationError] = {}
+
+    def tariff(self, scheme: str, year: int) -> Tariff:
+        key = (scheme, year)
+        if key not in self._tariffs:
+            try:
+                self._tariffs[key] = tariff_get(province_id=self.province, scheme=scheme, year=year)
+            except ApplicationError as refusal:
+                self._tariffs[key] = refusal
+        found = self._tariffs[key]
+        if isinstance(found, ApplicationError):
+            raise found
+        return found
+
+    def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
+        persons = self.persons_in_province(rows)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT person_id, scheme, is_temporary_account FROM insurance_insurancerelationship
+                    WHERE province_id = %s AND person_id = ANY(%s) AND status IN (%s, %s)""",
+                [
+                    self.province,
+                    list(persons.values()),
+                    RelationshipStatus.PAYING,
+                    RelationshipStatus.SUSPENDED,
+                ],
+            )
+            relationships = {(person, scheme): temporary for person, scheme, temporary in cursor.fetchall()}
+            codes = list({row[6] for row in rows if row[6]})
+            cursor.execute("SELECT code, id FROM insurance_employer WHERE code = ANY(%s)", [codes])
+            employers = dict(cursor.fetchall())
+        errors: list[RowError] = []
+        staged = []
+        for row_number, id_number, scheme, period, base, payment_type, employer_code, _ in rows:
+            person_id = persons.get(id_number)
+            if person_id is None:
+                errors.append(self.unknown_person((row_number,)))
+                continue
+            temporary = relationships.get((person_id, scheme))
+            if temporary is None:
+                errors.append(
+                    RowError(
+                        row_number, "scheme", "relationship_not_open", f"No open {scheme} relationship here."
+                    )
+                )
+                continue
+            if employer_code and employer_code not in employers:
+                errors.append(
+                    RowError(row_number, "employer_code", "employer_not_found", "Unknown employer.")
+                )
+                continue
+            try:
+                amounts = self.tariff(scheme, period_year(period)).compute(
+                    base, has_employer=bool(employer_code)
+                )
+            except ApplicationError as refusal:
+                errors.append(RowError(row_number, "base", refusal.code, refusal.message))
+                continue
+            staged.append(
+                (
+                    person_id, scheme, period, base, amounts.base, amounts.base_adjustment,
+                    amounts.employer_rate,
+                    amounts.individual_rate, amounts.employer_amount, amounts.individual_amount,
+                    amounts.account_credit, payment_type, employers.get(employer_code), temporary,
+                )
+            )  # fmt: skip
+        if staged and not dry_run:
+            self._insert(staged)
+        return len(staged), errors
+
+    def _insert(self, staged: Iterable[tuple]) -> None:
+        columns = (
+            "person_id, scheme, period, declared_base, base, base_adjustment, employer_rate, "
+            "individual_rate, employer_amount, individual_amount, account_credit, payment_type, employer_id, "
+            "temporary_account"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS import_contribution ON COMMIT DELETE ROWS AS "
+                f"SELECT {columns} FROM insurance_contributionrecord WITH NO DATA"
+            )
+            with cursor.copy(f"COPY import_contribution ({columns}) FROM STDIN") as copy:
+                for values in staged:
+                    copy.write_row(values)
+            # Rows already recorded are skipped; only the new ones are credited to the ledger.
+            cursor.execute(
+                f"""WITH inserted AS (
+                        INSERT INTO insurance_contributionrecord ({columns}, province_id, created_at)
+                        SELECT {columns}, %(province)s, %(now)s FROM import_contribution
+                        ON CONFLICT (person_id, scheme, province_id, period) DO NOTHING
+                        RETURNING id, person_id, scheme, period, account_credit)
+                    INSERT INTO insurance_accountentry
+                           (person_id, province_id, kind, amount, period, contribution_id, created_at)
+                    SELECT person_id, %(province)s, %(kind)s, account_credit, period, id, %(now)s
+                      FROM inserted
+                     WHERE scheme = %(pension)s AND account_credit > 0""",
+                {
+                    "province": self.province,
+                    "now": timezone.now(),
+                    "kind": AccountEntryKind.CONTRIBUTION.value,
+                    "pension": Scheme.EMPLOYEE_PENSION.value,
+                },
+            )
+
+
+class PersonsWriter(_Writer):
+    """Rows: (row, id_number, name, hukou_province, residence_province, phone). New people are registered;
+    known ones get their name, residence and phone updated. Sex and birth date come from the ID number."""
+
+    def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
+        if dry_run:
+            return len(rows), []
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            columns = (
+                "id_number_ciphertext, id_number_hash, name, sex, birth_date, hukou_province_id, "
+                "residence_province_id, phone, status, created_at, updated_at"
+            )
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS import_person ON COMMIT DELETE ROWS AS "
+                f"SELECT {columns} FROM insurance_insuredperson WITH NO DATA"
+            )
+            with cursor.copy(f"COPY import_person ({columns}) FROM STDIN") as copy:
+                for _, id_number, name, hukou, residence, phone in rows:
+                    number = IdentityNumber(id_number)
+                    copy.write_row(
+                        (
+                            encrypt_text(id_number), self.hash_of(id_number), name, number.sex.value,
+                            number.birth_date, hukou or number.province_code, residence, phone or "",
+                            PersonStatus.ACTIVE.value, now, now,
+                        )
+                    )  # fmt: skip
+            cursor.execute(
+                f"""INSERT INTO insurance_insuredperson ({columns})
+                    SELECT {columns} FROM import_person
+                    ON CONFLICT (id_number_hash) DO UPDATE SET
+                        name = EXCLUDED.name,
+                        residence_province_id = COALESCE(EXCLUDED.residence_province_id,
+                                                         insurance_insuredperson.residence_province_id),
+                        phone = COALESCE(NULLIF(EXCLUDED.phone, ''), insurance_insuredperson.phone),
+                        updated_at = EXCLUDED.updated_at"""
+            )
+        return len(rows), []
+
+
+class DeathsWriter(_Writer):
+    """Rows: (row, id_number, date_of_death, source). A death already recorded on the same date is
+    accepted again (re-sent files are harmless); on another date it is refused for a person to check."""
+
+    def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
+        persons = self.persons_in_province(rows)
+        today = timezone.localdate()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, date_of_death FROM insurance_insuredperson WHERE id = ANY(%s)",
+                [list(persons.values())],
+            )
+            recorded = dict(cursor.fetchall())
+        errors, deaths = [], []
+        for row_number, id_number, date_of_death, _source in rows:
+            person_id = persons.get(id_number)
+            if person_id is None:
+                errors.append(self.unknown_person((row_number,)))
+            elif date_of_death > today:
+                errors.append(
+                    RowError(row_number, "date_of_death", "date_in_future", "The date is in the future.")
+                )
+            elif recorded.get(person_id) not in (None, date_of_death):
+                errors.append(
+                    RowError(
+                        row_number,
+                        "date_of_death",
+                        "person_already_deceased",
+                        f"A death on {recorded[person_id].isoformat()} is already recorded.",
+                    )
+                )
+            else:
+                deaths.append((person_id, date_of_death))
+        if deaths and not dry_run:
+            with connection.cursor() as cursor:
+                ids = [person_id for person_id, _ in deaths]
+                dates = [date for _, date in deaths]
+                cursor.execute(
+                    """UPDATE insurance_insuredperson p
+                          SET status = %s, date_of_death = d.day, updated_at = NOW()
+                         FROM UNNEST(%s::bigint[], %s::date[]) AS d(person_id, day)
+                        WHERE p.id = d.person_id AND p.date_of_death IS NULL""",
+                    [PersonStatus.DECEASED, ids, dates],
+                )
+                cursor.execute(
+                    """UPDATE insurance_insurancerelationship r SET status = %s, updated_at = NOW(),
+                              closed_period = (EXTRACT(YEAR FROM d.day) * 100
+                                               + EXTRACT(MONTH FROM d.day))::int
+                         FROM UNNEST(%s::bigint[], %s::date[]) AS d(person_id, day)
+                        WHERE r.person_id = d.person_id AND r.status IN (%s, %s)""",
+                    [
+                        RelationshipStatus.CLOSED,
+                        ids,
+                        dates,
+                        RelationshipStatus.PAYING,
+                        RelationshipStatus.SUSPENDED,
+                    ],
+                )
+        return len(deaths), errors
+
+
+class LifeEvidenceWriter(_Writer):
+    """Rows: (row, id_number, evidence_date, kind, source)."""
+
+    def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
+        persons = self.persons_in_province(rows)
+        errors, evidence = [], []
+        for row_number, id_number, day, kind, source in rows:
+            person_id = persons.get(id_number)
+            if person_id is None:
+                errors.append(self.unknown_person((row_number,)))
+            else:
+                evidence.append((person_id, day, kind, source))
+        if evidence and not dry_run:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """INSERT INTO certification_lifeevidence
+                              (person_id, evidence_date, kind, source, province_id, created_at)
+                       SELECT e.person_id, e.day, e.kind, e.source, %s, NOW()
+                         FROM UNNEST(%s::bigint[], %s::date[], %s::text[], %s::text[])
+                              AS e(person_id, day, kind, source)
+                       ON CONFLICT (person_id, evidence_date, kind, source) DO NOTHING""",
+                    [self.province, *map(list, zip(*evidence, strict=True))],
+                )
+        return len(evidence), errors
+
+
+WRITERS: dict[str, type[_Writer]] = {
+    ImportKind.CONTRIBUTIONS: ContributionsWriter,
+    ImportKind.PERSONS: PersonsWriter,
+    ImportKind.DEATHS: DeathsWriter,
+    ImportKind.LIFE_EVIDENCE: LifeEvidenceWriter,
+}

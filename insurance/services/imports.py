@@ -1,0 +1,231 @@
+"""Provincial batch imports: upload, run in chunks, cancel, resume after a crash.
+
+A file is refused whole before anything is written (wrong header, encoding, size, scope...). Accepted
+files run chunk by chunk; each chunk's rows, its row errors, the job's counters and the chunk's marker
+commit in one transaction, so a worker killed at any point loses and doubles nothing: the next run skips
+the chunks already marked and the writers skip rows already present.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.files import File
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.scope import Scope
+from core.exceptions import ApplicationError, ConflictError, NotFoundError
+from insurance.imports.errors import ImportFileError
+from insurance.imports.formats import file_check_size
+from insurance.imports.validation import file_prepare, file_validate
+from insurance.imports.writers import WRITERS
+from insurance.models import (
+    IMPORT_FINISHED_STATES,
+    ImportChunk,
+    ImportJob,
+    ImportRowError,
+    ImportState,
+)
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 20_000
+# A running job whose worker has not reported for this long is presumed dead and queued again.
+STALLED_AFTER = timedelta(minutes=2)
+
+
+def _store_upload(uploaded) -> tuple[Path, str]:
+    """Copy the upload to a temporary file, hashing it on the way."""
+    digest = hashlib.sha256()
+    with tempfile.NamedTemporaryFile(delete=False, suffix=".upload") as out:
+        for block in uploaded.chunks():
+            digest.update(block)
+            out.write(block)
+    return Path(out.name), digest.hexdigest()
+
+
+def import_upload(
+    *,
+    user,
+    kind: str,
+    province_id: str,
+    uploaded,
+    dry_run: bool = False,
+    expected_rows: int | None = None,
+    enqueue: bool = True,
+) -> tuple[ImportJob, bool]:
+    """Accept a file for the uploader's own province and queue its job. Returns (job, created): the same
+    file (content, kind, province) uploaded again returns the first job instead of a new one."""
+    Scope.of(user).require_province(province_id)
+    file_check_size(size=uploaded.size)
+    path, sha256 = _store_upload(uploaded)
+    try:
+        if not dry_run:
+            existing = ImportJob.objects.filter(
+                province_id=province_id, kind=kind, file_sha256=sha256, dry_run=False
+            ).first()
+            if existing is not None:
+                return existing, False
+        prepared = file_prepare(path=path, kind=kind, expected_rows=expected_rows)
+        job = ImportJob(
+            kind=kind,
+            province_id=province_id,
+            uploaded_by=user,
+            file_name=Path(uploaded.name or "upload").name[:255],
+            file_sha256=sha256,
+            dry_run=dry_run,
+            expected_rows=expected_rows,
+            rows_total=prepared.row_count,
+        )
+        with path.open("rb") as stored:
+            job.file.save(f"{sha256}.{prepared.source.format}", File(stored), save=False)
+        try:
+            with transaction.atomic():
+                job.save()
+                if enqueue:
+                    transaction.on_commit(lambda: _enqueue(job.pk))
+        except IntegrityError:
+            # The same file won a race with this upload: answer with that job, keep one copy.
+            job.file.delete(save=False)
+            return ImportJob.objects.get(
+                province_id=province_id, kind=kind, file_sha256=sha256, dry_run=False
+            ), False
+        return job, True
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _enqueue(job_id: int) -> None:
+    from insurance.tasks import import_job_run_task
+
+    import_job_run_task.delay(job_id)
+
+
+def import_job_get(*, user, job_id: int) -> ImportJob:
+    scope = Scope.of(user)
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or not scope.allows_province(job.province_id):
+        raise NotFoundError("No such import job.")
+    return job
+
+
+def import_cancel(*, job: ImportJob) -> ImportJob:
+    """Stop a job. A queued job is cancelled at once; a running one stops before its next chunk (chunks
+    already written stay written, and are reported)."""
+    now = timezone.now()
+    if ImportJob.objects.filter(pk=job.pk, state=ImportState.QUEUED).update(
+        state=ImportState.CANCELLED, cancel_requested=True, finished_at=now
+    ):
+        job.refresh_from_db()
+        return job
+    if not ImportJob.objects.filter(pk=job.pk, state=ImportState.RUNNING).update(cancel_requested=True):
+        raise ConflictError("import_already_finished", f"The job has already {job.state}.")
+    job.refresh_from_db()
+    return job
+
+
+def _try_lock(job_id: int) -> bool:
+    """A session-level advisory lock: one runner per job. The database releases it when the runner's
+    connection dies with its worker."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [0x1A907, job_id])
+        return cursor.fetchone()[0]
+
+
+def _unlock(job_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [0x1A907, job_id])
+
+
+def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
+    """Run (or resume) a job to its end. Safe to call twice, concurrently, or after a crash."""
+    if not _try_lock(job_id):
+        logger.info("Import %s is being run by another worker", job_id)
+        return ImportJob.objects.get(pk=job_id)
+    try:
+        return _run_locked(job_id, progress)
+    finally:
+        _unlock(job_id)
+
+
+def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> ImportJob:
+    now = timezone.now()
+    started = ImportJob.objects.filter(pk=job_id, state__in=[ImportState.QUEUED, ImportState.RUNNING]).update(
+        state=ImportState.RUNNING, heartbeat_at=now
+    )
+    ImportJob.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=now)
+    job = ImportJob.objects.get(pk=job_id)
+    if not started:
+        return job
+    try:
+        prepared = file_prepare(path=Path(job.file.path), kind=job.kind, expected_rows=job.expected_rows)
+        done = set(job.chunks.values_list("number", flat=True))
+        writer = WRITERS[job.kind](job)
+        for number, chunk in enumerate(file_validate(prepared=prepared, chunk_size=CHUNK_ROWS)):
+            if number in done:
+                continue
+            if ImportJob.objects.filter(pk=job_id, cancel_requested=True).exists():
+                return _finish(job_id, ImportState.CANCELLED)
+            with transaction.atomic():
+                accepted, errors = writer.write(chunk.rows, dry_run=job.dry_run)
+                all_errors = sorted([*chunk.errors, *errors], key=lambda error: error.row)
+                ImportRowError.objects.bulk_create(
+                    ImportRowError(
+                        job_id=job_id, row=e.row, column=e.column, code=e.code, message=e.message[:500]
+                    )
+                    for e in all_errors
+                )
+                rows = chunk.last_row - chunk.first_row + 1
+                rejected = len({error.row for error in all_errors})
+                ImportChunk.objects.create(
+                    job_id=job_id, number=number, rows=rows, accepted=accepted, rejected=rejected
+                )
+                ImportJob.objects.filter(pk=job_id).update(
+                    rows_processed=F("rows_processed") + rows,
+                    rows_accepted=F("rows_accepted") + accepted,
+                    rows_rejected=F("rows_rejected") + rejected,
+                    heartbeat_at=timezone.now(),
+                )
+            if progress is not None:
+                progress(ImportJob.objects.get(pk=job_id))
+    except (ImportFileError, ApplicationError) as refusal:
+        # The stored file no longer passes its checks (e.g. a configuration changed): fail, visibly.
+        return _finish(job_id, ImportState.FAILED, code=refusal.code, message=refusal.message)
+    except Exception:
+        logger.exception("Import %s failed", job_id)
+        _finish(
+            job_id,
+            ImportState.FAILED,
+            code="import_internal_error",
+            message="The import failed; it was logged.",
+        )
+        raise
+    return _finish(job_id, ImportState.SUCCEEDED)
+
+
+def _finish(job_id: int, state: str, *, code: str = "", message: str = "") -> ImportJob:
+    ImportJob.objects.filter(pk=job_id).exclude(state__in=IMPORT_FINISHED_STATES).update(
+        state=state, finished_at=timezone.now(), failure_code=code, failure_message=message
+    )
+    return ImportJob.objects.get(pk=job_id)
+
+
+def imports_resume_stalled() -> list[int]:
+    """Queue again the jobs whose worker died: running without a heartbeat, or queued and never picked."""
+    cutoff = timezone.now() - STALLED_AFTER
+    stalled = list(
+        ImportJob.objects.filter(
+            Q(state=ImportState.RUNNING, heartbeat_at__lt=cutoff)
+            | Q(state=ImportState.QUEUED, created_at__lt=cutoff)
+        ).values_list("pk", flat=True)
+    )
+    for job_id in stalled:
+        _enqueue(job_id)
+    return stalled

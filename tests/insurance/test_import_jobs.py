@@ -1,0 +1,303 @@
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from openpyxl import Workbook
+
+from certification.models import LifeEvidence
+from insurance.models import (
+    AccountEntry,
+    ContributionRecord,
+    ImportJob,
+    ImportState,
+    InsuredPerson,
+    PersonStatus,
+    Scheme,
+)
+from insurance.services.imports import import_cancel, import_job_run, import_upload
+from insurance.services.relationships import relationship_open
+from tests.factories import AgencyStaffFactory, AgencySystemFactory, authenticated_client, make_id_number
+from tests.insurance.conftest import EMPLOYER_CODE
+
+pytestmark = pytest.mark.django_db
+
+CONTRIBUTION_HEADER = "id_number,scheme,period,base,payment_type,employer_code,temporary_account\n"
+
+
+def contributions_csv(person, periods, base="12000.00", extra=""):
+    rows = "".join(f"{person.id_number},EP,{p},{base},normal,{EMPLOYER_CODE},false\n" for p in periods)
+    return (CONTRIBUTION_HEADER + rows + extra).encode()
+
+
+def upload(user, content: bytes, kind="contributions", name="file.csv", **options):
+    return import_upload(
+        user=user,
+        kind=kind,
+        province_id=user.province_id,
+        uploaded=SimpleUploadedFile(name, content),
+        enqueue=False,
+        **options,
+    )
+
+
+@pytest.fixture
+def system():
+    return AgencySystemFactory(province="11")
+
+
+def test_contributions_file_is_imported_with_amounts_and_ledger(system, paying_person):
+    job, created = upload(system, contributions_csv(paying_person, [202404, 202405], base="3000.00"))
+
+    job = import_job_run(job_id=job.pk)
+
+    assert created
+    assert (job.state, job.rows_total, job.rows_accepted, job.rows_rejected) == ("succeeded", 2, 2, 0)
+    record = ContributionRecord.objects.get(person=paying_person, period=202404)
+    assert (record.base, record.base_adjustment, record.individual_amount) == (
+        Decimal("6000.00"),
+        "raised_to_floor",
+        Decimal("480.00"),
+    )
+    assert AccountEntry.objects.get(contribution=record).amount == Decimal("480.00")
+
+
+def test_bad_rows_are_reported_and_good_rows_still_imported(system, paying_person):
+    bad = (
+        "110105194912310021,EP,202406,9000,normal,,false\n"  # checksum
+        f"{paying_person.id_number},XX,202406,9000,normal,,false\n"  # scheme
+        f"{paying_person.id_number},EP,202413,9000,normal,,false\n"  # period
+        f"{paying_person.id_number},EP,202404,9000,normal,,false\n"  # duplicate in file
+        f"{make_id_number(province='44', sequence=9)},EP,202406,9000,normal,,false\n"  # unknown here
+        f"{paying_person.id_number},EP,202201,9000,normal,,false\n"  # year not configured
+    )
+    job, _ = upload(system, contributions_csv(paying_person, [202404], extra=bad))
+
+    job = import_job_run(job_id=job.pk)
+
+    errors = list(job.row_errors.order_by("row").values_list("row", "column", "code"))
+    assert (job.rows_accepted, job.rows_rejected) == (1, 6)
+    assert errors == [
+        (3, "id_number", "id_number_checksum"),
+        (4, "scheme", "scheme_unknown"),
+        (5, "period", "period_format"),
+        (6, "", "duplicate_in_file"),
+        (7, "id_number", "person_not_found"),
+        (8, "base", "province_year_not_configured"),
+    ]
+    assert ContributionRecord.objects.filter(person=paying_person).count() == 4
+
+
+def test_same_file_again_returns_the_first_job_and_doubles_nothing(system, paying_person):
+    content = contributions_csv(paying_person, [202404, 202405])
+    first, _ = upload(system, content)
+    import_job_run(job_id=first.pk)
+
+    again, created = upload(system, content)
+
+    assert (again.pk, created) == (first.pk, False)
+    assert ImportJob.objects.count() == 1
+    assert ContributionRecord.objects.filter(person=paying_person).count() == 5
+
+
+def test_rows_already_present_are_skipped_not_doubled(system, paying_person):
+    job, _ = upload(system, contributions_csv(paying_person, [202401, 202402, 202406]))
+
+    job = import_job_run(job_id=job.pk)
+
+    assert job.rows_accepted == 3
+    assert ContributionRecord.objects.filter(person=paying_person).count() == 4
+    assert AccountEntry.objects.filter(person=paying_person).count() == 4
+
+
+def test_a_second_run_of_a_finished_job_changes_nothing(system, paying_person):
+    job, _ = upload(system, contributions_csv(paying_person, [202404]))
+    import_job_run(job_id=job.pk)
+
+    again = import_job_run(job_id=job.pk)
+
+    assert (again.state, again.rows_processed) == ("succeeded", 1)
+    assert ContributionRecord.objects.filter(person=paying_person).count() == 4
+
+
+def test_dry_run_validates_and_writes_nothing(system, paying_person):
+    job, _ = upload(system, contributions_csv(paying_person, [202404, 202413]), dry_run=True)
+
+    job = import_job_run(job_id=job.pk)
+
+    assert (job.state, job.rows_accepted, job.rows_rejected) == ("succeeded", 1, 1)
+    assert ContributionRecord.objects.filter(person=paying_person).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"", "file_empty"),
+        (b"%PDF-1.7 not a table", "file_not_csv_or_xlsx"),
+        (b"id_number,name\n11010519491231002X,x\n", "file_header"),
+        (
+            "id_number,scheme,period,base\n11010519491231002X,养老,202401,1\n".encode("utf-16"),
+            "file_encoding",
+        ),
+    ],
+)
+def test_bad_files_are_refused_before_anything_is_written(system, content, code):
+    with pytest.raises(Exception) as refused:
+        upload(system, content)
+
+    assert refused.value.code == code
+    assert not ImportJob.objects.exists()
+
+
+def test_declared_row_count_must_match(system, paying_person):
+    with pytest.raises(Exception) as refused:
+        upload(system, contributions_csv(paying_person, [202404]), expected_rows=2)
+
+    assert refused.value.code == "file_row_count_mismatch"
+    assert not ImportJob.objects.exists()
+
+
+def test_upload_for_another_province_is_refused(system, paying_person):
+    with pytest.raises(Exception) as refused:
+        import_upload(
+            user=system,
+            kind="contributions",
+            province_id="44",
+            uploaded=SimpleUploadedFile("f.csv", contributions_csv(paying_person, [202404])),
+            enqueue=False,
+        )
+
+    assert refused.value.code == "province_out_of_scope"
+    assert not ImportJob.objects.exists()
+
+
+def test_gb18030_and_xlsx_files_are_read(system, paying_person):
+    gb = CONTRIBUTION_HEADER + f"{paying_person.id_number},EP,202404,9000,normal,,否\n"
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(CONTRIBUTION_HEADER.strip().split(","))
+    sheet.append([paying_person.id_number, "EP", "202405", "9000", "normal", EMPLOYER_CODE, "false"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    csv_job, _ = upload(system, gb.encode("gb18030"))
+    xlsx_job, _ = upload(system, buffer.getvalue(), name="file.xlsx")
+    import_job_run(job_id=csv_job.pk)
+    import_job_run(job_id=xlsx_job.pk)
+
+    assert set(ContributionRecord.objects.filter(person=paying_person).values_list("period", flat=True)) == {
+        202401,
+        202402,
+        202403,
+        202404,
+        202405,
+    }
+
+
+def test_persons_deaths_and_life_evidence_files(system, paying_person):
+    newcomer = make_id_number(province="11", birth_date=datetime.date(1990, 2, 2), sequence=5)
+    persons = f"id_number,name,hukou_province,residence_province,phone\n{newcomer},李雷,,11,13800138000\n"
+    evidence = (
+        f"id_number,evidence_date,kind,source\n{paying_person.id_number},2024-05-01,rail_travel,12306\n"
+    )
+    deaths = f"id_number,date_of_death,source\n{paying_person.id_number},2024-06-30,civil_affairs\n"
+
+    for kind, content in (("persons", persons), ("life_evidence", evidence), ("deaths", deaths)):
+        job, _ = upload(system, content.encode(), kind=kind)
+        assert import_job_run(job_id=job.pk).rows_accepted == 1
+
+    registered = InsuredPerson.objects.get(name="李雷")
+    assert (registered.id_number, registered.birth_date, registered.residence_province_id) == (
+        newcomer,
+        datetime.date(1990, 2, 2),
+        "11",
+    )
+    assert LifeEvidence.objects.get().kind == "rail_travel"
+    paying_person.refresh_from_db()
+    assert (paying_person.status, paying_person.date_of_death) == (
+        PersonStatus.DECEASED,
+        datetime.date(2024, 6, 30),
+    )
+
+
+def test_cancelling_a_queued_job_stops_it_before_any_write(system, paying_person):
+    job, _ = upload(system, contributions_csv(paying_person, [202404]))
+
+    import_cancel(job=job)
+    job = import_job_run(job_id=job.pk)
+
+    assert job.state == ImportState.CANCELLED
+    assert ContributionRecord.objects.filter(person=paying_person).count() == 3
+
+
+def test_api_upload_status_errors_and_csv_report(paying_person):
+    client = authenticated_client(AgencyStaffFactory(province="11"))
+    content = contributions_csv(
+        paying_person, [202404], extra=f"=cmd|' /C calc'!A0,EP,202406,9000,normal,,false\n"
+    )
+
+    created = client.post(
+        "/api/v1/imports",
+        {"file": SimpleUploadedFile("f.csv", content), "kind": "contributions"},
+        format="multipart",
+    )
+    job_id = created.json()["id"]
+    import_job_run(job_id=job_id)
+    status = client.get(f"/api/v1/imports/{job_id}").json()
+    errors = client.get(f"/api/v1/imports/{job_id}/errors").json()
+    report = b"".join(client.get(f"/api/v1/imports/{job_id}/errors.csv").streaming_content).decode()
+
+    assert created.status_code == 202
+    assert (status["state"], status["progress_percent"], status["rows_accepted"]) == ("succeeded", 100.0, 1)
+    assert errors["results"] == [
+        {
+            "row": 3,
+            "column": "id_number",
+            "code": "id_number_format",
+            "message": "The ID number must be 17 digits followed by a digit or X.",
+        }
+    ]
+    assert report.splitlines() == [
+        "row,column,code,message",
+        "3,id_number,id_number_format,The ID number must be 17 digits followed by a digit or X.",
+    ]
+
+
+def test_other_provinces_cannot_see_a_job(system, paying_person):
+    job, _ = upload(system, contributions_csv(paying_person, [202404]))
+
+    response = authenticated_client(AgencyStaffFactory(province="44")).get(f"/api/v1/imports/{job.pk}")
+
+    assert response.status_code == 404
+
+
+def test_example_files_can_be_downloaded_and_imported(system, paying_person):
+    client = authenticated_client(system)
+
+    kinds = client.get("/api/v1/imports/kinds").json()
+    example = client.get("/api/v1/imports/examples/contributions")
+
+    assert {kind["kind"] for kind in kinds} == {"persons", "contributions", "deaths", "life_evidence"}
+    assert example.status_code == 200
+    assert example.content.startswith(b"\xef\xbb\xbfid_number,")
+
+
+def test_management_command_imports_with_progress(system, paying_person, tmp_path, capsys):
+    path = tmp_path / "contributions.csv"
+    path.write_bytes(contributions_csv(paying_person, [202404, 202405]))
+
+    call_command("import_file", str(path), kind="contributions", province="11")
+
+    assert "succeeded: 2 rows accepted, 0 rejected" in capsys.readouterr().out
+    assert ContributionRecord.objects.filter(person=paying_person).count() == 5
+
+
+def test_relationship_must_be_open_for_imported_contributions(system, person, configured_years, employer):
+    relationship_open(person=person, scheme=Scheme.EMPLOYEE_MEDICAL, province_id="11", opened_period=202401)
+    job, _ = upload(system, contributions_csv(person, [202404]))
+
+    job = import_job_run(job_id=job.pk)
+
+    assert job.row_errors.get().code == "relationship_not_open"

@@ -1,8 +1,38 @@
-"""Placeholder replaced by the accounts work: expiring token authentication."""
+"""Expiring API tokens: `Authorization: Bearer <token>` (or `Token <token>`)."""
 
-from rest_framework.authentication import BaseAuthentication
+from __future__ import annotations
+
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+
+from core.exceptions import ApplicationError
+
+KEYWORDS = (b"bearer", b"token")
 
 
 class ExpiringTokenAuthentication(BaseAuthentication):
     def authenticate(self, request):
-        return None
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() not in KEYWORDS:
+            return None  # not ours: the request stays anonymous
+        if len(parts) != 2:
+            raise AuthenticationFailed(
+                "The Authorization header must be 'Bearer <token>'.", code="authentication_failed"
+            )
+        try:
+            token = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed("The token is not valid.", code="authentication_failed") from None
+        # Imported here: DRF imports this class along with rest_framework.views, which may happen while
+        # the models are still loading.
+        from accounts.services import auth_token_verify
+
+        try:
+            auth_token = auth_token_verify(token=token)
+        except ApplicationError as error:
+            # DRF's own exception, so that the response is a 401 with a WWW-Authenticate challenge.
+            raise AuthenticationFailed(error.message, code=error.code) from None
+        return auth_token.user, auth_token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 
@@ -16,6 +16,20 @@ class Role(models.TextChoices):
 
 
 PROVINCIAL_ROLES = (Role.AGENCY_STAFF, Role.AGENCY_SYSTEM)
+
+
+class RoleAwareUserManager(UserManager):
+    """Keeps Django's own entry points (`createsuperuser`, pytest-django's `admin_user`) inside the
+    role constraints: a superuser is always an administrator. Everything else goes through
+    accounts.services, which validates each role's binding."""
+
+    use_in_migrations = True
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMINISTRATOR)
+        if extra_fields["role"] != Role.ADMINISTRATOR:
+            raise ValueError("A superuser must have the administrator role.")
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(ProtectedIdentityNumber, AbstractUser):
@@ -40,6 +54,8 @@ class User(ProtectedIdentityNumber, AbstractUser):
         help_text="Keyed hash of the citizen's ID number.",
     )
 
+    objects = RoleAwareUserManager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -57,6 +73,11 @@ class User(ProtectedIdentityNumber, AbstractUser):
             models.CheckConstraint(
                 name="only_provincial_roles_have_a_province",
                 condition=Q(role__in=PROVINCIAL_ROLES) | Q(province__isnull=True),
+            ),
+            # The Django admin site bypasses every regional scope, so only administrators may enter it.
+            models.CheckConstraint(
+                name="only_administrators_are_staff",
+                condition=Q(role=Role.ADMINISTRATOR) | Q(is_staff=False, is_superuser=False),
             ),
         ]
 

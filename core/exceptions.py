@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +82,17 @@ def _field_messages(detail: Any) -> Any:
     return str(detail)
 
 
+def _explicit_code(exc: exceptions.APIException) -> str | None:
+    """A code given when raising, e.g. AuthenticationFailed(code="token_expired"), beats the class default."""
+    code = getattr(exc.detail, "code", None)
+    return code if isinstance(code, str) and code != exc.default_code else None
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    # Imported here: rest_framework.views loads the authentication classes, which load the models that
+    # import this module's errors.
+    from rest_framework.views import set_rollback
+
     headers: dict[str, str] = {}
     if isinstance(exc, ApplicationError):
         set_rollback()
@@ -102,7 +111,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
-        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+        code = _explicit_code(exc) or next(
+            (c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error"
+        )
         if isinstance(exc, exceptions.ValidationError):
             detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
             fields = _field_messages(detail)

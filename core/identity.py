@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+
+from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from core.regions import PROVINCE_NAMES
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 # Nobody alive or insured was born before this date; it catches typos such as 1090 for 1990.
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 
@@ -44,7 +47,9 @@ class IdentityNumber:
     def parse(cls, raw: str, *, today: datetime.date | None = None) -> IdentityNumber:
         if not isinstance(raw, str):
             raise InvalidIdentityNumber("id_number_format", "The ID number must be text.")
-        value = raw.strip().upper()
+        # NFKC folds full-width input from Chinese IMEs (１１０１…Ｘ) to ASCII; other scripts' digits stay
+        # out.
+        value = unicodedata.normalize("NFKC", raw).strip().upper()
         if not _SHAPE.match(value):
             raise InvalidIdentityNumber(
                 "id_number_format",
@@ -60,7 +65,8 @@ class IdentityNumber:
             raise InvalidIdentityNumber(
                 "id_number_birth_date", "The ID number's birth date is not a real date."
             ) from None
-        today = today or datetime.date.today()
+        # The mainland calendar day (settings.TIME_ZONE), not the server's.
+        today = today or timezone.localdate()
         if not EARLIEST_BIRTH_DATE <= birth_date <= today:
             raise InvalidIdentityNumber(
                 "id_number_birth_date", "The ID number's birth date is in the future or before 1900."

@@ -48,3 +48,57 @@ class ProtectedIdentityNumber(models.Model):
     def id_number_masked(self) -> str:
         number = self.id_number
         return mask_id_number(number) if number else ""
+
+
+class CalendarYear(models.Model):
+    """One year of the mainland working-day calendar.
+
+    Until the State Council's holiday schedule for the year is entered (`entered`), its `days` are a draft
+    and are ignored: counting in that year falls back to plain Monday-Friday and is marked provisional.
+    """
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    entered = models.BooleanField(
+        default=False, editable=False, help_text="The official schedule is complete and in force."
+    )
+    source = models.CharField(
+        max_length=200, blank=True, help_text="Where the schedule comes from, e.g. the State Council notice."
+    )
+    entered_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the Monday-Friday rule: a weekday holiday or a make-up working weekend day."""
+
+    year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(unique=True)
+    is_working_day = models.BooleanField(help_text="Ticked for a make-up working day on a weekend.")
+    name = models.CharField(max_length=64, help_text="The holiday the day belongs to, e.g. National Day.")
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                # week_day: 1 = Sunday ... 7 = Saturday. A row that agrees with Mon-Fri would be noise.
+                condition=models.Q(is_working_day=True, date__week_day__in=(1, 7))
+                | models.Q(is_working_day=False, date__week_day__in=(2, 3, 4, 5, 6)),
+                name="calendar_day_differs_from_weekday_rule",
+                violation_error_message=(
+                    "Only weekday holidays and working weekend days are entered; other days follow Mon-Fri."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date__year=models.F("year")),
+                name="calendar_day_in_its_year",
+                violation_error_message="The day must lie in its calendar year.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'working day' if self.is_working_day else 'holiday'} ({self.name})"

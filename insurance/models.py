@@ -89,6 +89,8 @@ class InsuredPerson(ProtectedIdentityNumber):
             ),
             models.CheckConstraint(name="death_after_birth", condition=Q(date_of_death__gte=F("birth_date"))),
         ]
+        # Agency search by name prefix (LIKE 'x%') must not scan millions of rows.
+        indexes = [models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="person_name_prefix")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_number_masked})"
@@ -234,9 +236,13 @@ class ContributionRecord(models.Model):
     """One month's contribution of a person to one scheme in one province. Amounts are computed from the
     province's configuration, never taken from input."""
 
-    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="contributions")
+    # The biggest table: every index costs every imported row. person_id is led by the unique key and the
+    # (person, period) index; nothing looks contributions up by province alone.
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="contributions", db_index=False
+    )
     scheme = models.CharField(max_length=2, choices=Scheme.choices)
-    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False)
     period = models.PositiveIntegerField(help_text="费款所属期 as YYYYMM.")
     declared_base = models.DecimalField(**MONEY)
     base = models.DecimalField(**MONEY)
@@ -282,8 +288,11 @@ class AccountEntry(models.Model):
     """One line of a person's pension personal account, held in one province. The ledger is append-only
     (a database trigger refuses UPDATE and DELETE); the balance is the sum of the amounts."""
 
-    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="account_entries")
-    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    # As for contributions: person_id is led by the (person, period) index, province alone is never searched.
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="account_entries", db_index=False
+    )
+    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False)
     kind = models.CharField(max_length=16, choices=AccountEntryKind.choices)
     amount = models.DecimalField(**MONEY)
     period = models.PositiveIntegerField(help_text="The month (YYYYMM) the entry belongs to.")

@@ -14,46 +14,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from stdnum.cn import uscc
-from stdnum.exceptions import InvalidChecksum, ValidationError
+from django.db.models import TextChoices
 
+from certification.models import EvidenceKind
 from core.identity import EARLIEST_BIRTH_DATE, IdentityNumber, InvalidIdentityNumber
 from core.regions import PROVINCE_NAMES
+from insurance.employer_codes import InvalidEmployerCode, UnifiedSocialCreditCode
 from insurance.imports.errors import CellError, RowError
-
-
-class ImportKind(StrEnum):
-    PERSONS = "persons"
-    CONTRIBUTIONS = "contributions"
-    DEATHS = "deaths"
-    LIFE_EVIDENCE = "life_evidence"
-
-
-class Scheme(StrEnum):
-    EP = "EP"  # enterprise-employee basic pension
-    RP = "RP"  # urban-rural resident basic pension
-    EM = "EM"  # employee basic medical (maternity merged in since 2019)
-    RM = "RM"  # resident basic medical
-    UI = "UI"  # unemployment
-    WI = "WI"  # work injury
-
-
-class PaymentType(StrEnum):
-    NORMAL = "normal"
-    BACK_PAYMENT = "back_payment"
-    LUMP_SUM_BACK_PAYMENT = "lump_sum_back_payment"
-
-
-class EvidenceKind(StrEnum):
-    MEDICAL_SETTLEMENT = "medical_settlement"
-    HOSPITAL_STAY = "hospital_stay"
-    RAIL_TRAVEL = "rail_travel"
-    OTHER_SERVICE = "other_service"
-
+from insurance.models import ImportKind, PaymentType, Scheme
 
 # Contribution periods before this month are typing errors: the contribution systems began in the 1990s.
 EARLIEST_PERIOD = 199001
@@ -73,7 +44,7 @@ def parse_id_number(value: str, today: datetime.date) -> str:
         raise CellError(error.code, error.message) from None
 
 
-def _choice(enum: type[StrEnum], code: str, *, upper: bool) -> Callable[[str, datetime.date], str]:
+def _choice(enum: type[TextChoices], code: str, *, upper: bool) -> Callable[[str, datetime.date], str]:
     values = frozenset(member.value for member in enum)
     allowed = ", ".join(enum)
 
@@ -147,15 +118,9 @@ def parse_money(value: str, today: datetime.date) -> Decimal:
 def parse_employer_code(value: str, today: datetime.date) -> str:
     """Unified social credit code (GB 32100-2015), 18 characters with a check character."""
     try:
-        return uscc.validate(value.upper())
-    except InvalidChecksum:
-        raise CellError(
-            "employer_code_checksum", f"The employer code {value} has a wrong check character."
-        ) from None
-    except ValidationError:
-        raise CellError(
-            "employer_code_format", f"{value!r} is not an 18-character unified social credit code."
-        ) from None
+        return UnifiedSocialCreditCode.parse(value).value
+    except InvalidEmployerCode as refusal:
+        raise CellError(refusal.code, refusal.message) from None
 
 
 _BOOLEANS = {

@@ -12,8 +12,10 @@ typed by the column parsers. Memory stays flat except for the natural keys kept 
 from __future__ import annotations
 
 import datetime
+import gc
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -124,12 +126,39 @@ def file_validate(
     chunk_checks: Sequence[ChunkCheck] = (),
 ) -> Iterator[Chunk]:
     """Stream the file as chunks of clean rows and row errors. A bad row never stops the others."""
-    validator = _Validator(prepared, today or timezone.localdate(), chunk_checks)
+    validator = _Validator(prepared, today or timezone.localdate())
     first_row = FIRST_DATA_ROW
     with file_rows(prepared.source) as rows:
-        while raw_rows := list(islice(rows, chunk_size)):
-            yield validator.chunk(first_row, raw_rows)
-            first_row += len(raw_rows)
+        while True:
+            with _collector_paused():
+                raw_rows = list(islice(rows, chunk_size))
+                if not raw_rows:
+                    return
+                last_row = first_row + len(raw_rows) - 1
+                clean, errors = validator.cells(first_row, raw_rows)
+                del raw_rows  # freed here, not promoted to an old generation once the collector is back
+            # The chunk checks may use the database, so they run with the collector on.
+            for check in chunk_checks:
+                clean = _without(clean, list(check(clean)), errors)
+            with _collector_paused():
+                clean = validator.distinct(clean, errors)
+                errors.sort(key=operator.attrgetter("row"))
+            yield Chunk(first_row, last_row, clean, errors)
+            first_row = last_row + 1
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading and checking cells makes only acyclic objects (lists of text, tuples, Decimals), which
+    reference counting frees, so the cyclic collector has nothing to find there; yet its full passes over
+    the growing set of seen keys took more than half of the time on a million rows."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Validator:
@@ -140,7 +169,7 @@ class _Validator:
     tuple building done by the interpreter's C code. This is what keeps a million rows within seconds.
     """
 
-    def __init__(self, prepared: PreparedFile, today: datetime.date, chunk_checks: Sequence[ChunkCheck]):
+    def __init__(self, prepared: PreparedFile, today: datetime.date):
         spec = prepared.spec
         self.spec = spec
         self.today = today
@@ -150,7 +179,6 @@ class _Validator:
             (position, column, {}, set())
             for position, column in zip(prepared.positions, spec.columns, strict=True)
         ]
-        self.chunk_checks = chunk_checks
         self.key = operator.itemgetter(*(spec.position(name) for name in spec.key))
         self.seen: set[Any] = set()
 
@@ -189,10 +217,10 @@ class _Validator:
             fitted.append(cells)
         return numbers, fitted
 
-    def chunk(self, first_row: int, raw_rows: list[list[str]]) -> Chunk:
+    def cells(self, first_row: int, raw_rows: list[list[str]]) -> tuple[list[tuple], list[RowError]]:
+        """The rows whose cells and cross-column check are valid, and the errors of the others."""
         errors: list[RowError] = []
-        last_row = first_row + len(raw_rows) - 1
-        numbers: Sequence[int] = range(first_row, last_row + 1)
+        numbers: Sequence[int] = range(first_row, first_row + len(raw_rows))
         if set(map(len, raw_rows)) != {self.width}:
             numbers, raw_rows = self.fit(first_row, raw_rows, errors)
         # One tuple per file column, plus one of empty cells standing for every absent optional column.
@@ -224,17 +252,14 @@ class _Validator:
                 if any(raw_rows[index]):  # a blank row is skipped, neither accepted nor rejected
                     errors.extend(row_errors)
             rows = [row for index, row in enumerate(rows) if index not in failed]
-        rows = self.after_cells(rows, errors)
-        errors.sort(key=operator.attrgetter("row"))
-        return Chunk(first_row, last_row, rows, errors)
-
-    def after_cells(self, rows: list[tuple], errors: list[RowError]) -> list[tuple]:
-        """Cross-column check, then the chunk checks, then duplicates, so only surviving rows claim a key."""
         row_check = self.spec.row_check
         if row_check is not None:
             rows = _without(rows, [error for row in rows if (error := row_check(row))], errors)
-        for check in self.chunk_checks:
-            rows = _without(rows, list(check(rows)), errors)
+        return rows, errors
+
+    def distinct(self, rows: list[tuple], errors: list[RowError]) -> list[tuple]:
+        """Drop the rows whose natural key an earlier row of the file already has. Runs last, so that only
+        rows that passed every other check claim a key."""
         keys = list(map(self.key, rows))
         if self.seen.isdisjoint(keys) and len(set(keys)) == len(keys):
             self.seen.update(keys)  # the usual case, checked without a Python-level loop

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
@@ -26,35 +28,62 @@ from insurance.models import (
     RelationshipStatus,
     Scheme,
 )
-from insurance.periods import period_year
-from insurance.services.tariffs import Tariff, tariff_get
+from insurance.periods import period_of, period_year
+from insurance.services.tariffs import ContributionAmounts, Tariff, tariff_get
+
+# Bound of each per-job memo (people, employers, amounts): a million-row file of distinct people would
+# otherwise keep them all; cleared when full, they refill from the next chunks.
+CACHE_LIMIT = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A person with a relationship in the uploading province, and the open ones (scheme -> temporary)."""
+
+    person_id: int
+    open_schemes: dict[str, bool]
 
 
 class _Writer(ABC):
     def __init__(self, job: ImportJob) -> None:
         self.job = job
         self.province = job.province_id
-        self._hashes: dict[str, str] = {}
+        # ID number -> _Found, or None for people unknown here. Kept for the whole job: a file repeats each
+        # person on many rows and chunks, and one query per chunk then asks only about the new ones.
+        self._people: dict[str, _Found | None] = {}
 
-    def hash_of(self, id_number: str) -> str:
-        digest = self._hashes.get(id_number)
-        if digest is None:
-            digest = self._hashes[id_number] = keyed_hash(id_number)
-        return digest
+    def people(self, rows: list[tuple]) -> dict[str, _Found | None]:
+        """Look up, in one query, the people of these rows not met in an earlier chunk."""
+        people = self._people
+        unseen = {row[1] for row in rows}.difference(people)
+        if not unseen:
+            return people
+        if len(people) + len(unseen) > CACHE_LIMIT:
+            people.clear()
+            unseen = {row[1] for row in rows}
+        by_hash = {keyed_hash(number): number for number in unseen}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT h.digest, r.person_id, r.scheme, r.status IN (%s, %s), r.is_temporary_account
+                     FROM UNNEST(%s::text[]) AS h(digest)
+                     JOIN insurance_insuredperson p ON p.id_number_hash = h.digest
+                     JOIN insurance_insurancerelationship r ON r.person_id = p.id AND r.province_id = %s""",
+                [RelationshipStatus.PAYING, RelationshipStatus.SUSPENDED, list(by_hash), self.province],
+            )
+            for digest, person_id, scheme, is_open, temporary in cursor.fetchall():
+                number = by_hash[digest]
+                found = people.get(number) or people.setdefault(number, _Found(person_id, {}))
+                if is_open:
+                    found.open_schemes[scheme] = temporary
+        for number in unseen:
+            people.setdefault(number, None)
+        return people
 
     def persons_in_province(self, rows: list[tuple]) -> dict[str, int]:
         """Person ids by ID number, for people with a relationship in the uploading province: anyone else
         is out of the uploader's scope and answered as unknown."""
-        hashes = {self.hash_of(row[1]): row[1] for row in rows}
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """SELECT p.id, p.id_number_hash FROM insurance_insuredperson p
-                    WHERE p.id_number_hash = ANY(%s)
-                      AND EXISTS (SELECT 1 FROM insurance_insurancerelationship r
-                                   WHERE r.person_id = p.id AND r.province_id = %s)""",
-                [list(hashes), self.province],
-            )
-            return {hashes[digest]: person_id for person_id, digest in cursor.fetchall()}
+        people = self.people(rows)
+        return {row[1]: found.person_id for row in rows if (found := people[row[1]]) is not None}
 
     @staticmethod
     def unknown_person(row: tuple) -> RowError:
@@ -73,6 +102,10 @@ class ContributionsWriter(_Writer):
     def __init__(self, job: ImportJob) -> None:
         super().__init__(job)
         self._tariffs: dict[tuple[str, int], Tariff | ApplicationError] = {}
+        self._employers: dict[str, int | None] = {}
+        # (scheme, year, declared base, has employer) -> amounts or refusal: a person's base rarely changes
+        # from one month to the next, so most rows repeat a computation already made.
+        self._amounts: dict[tuple, ContributionAmounts | ApplicationError] = {}
 
     def tariff(self, scheme: str, year: int) -> Tariff:
         key = (scheme, year)
@@ -86,31 +119,48 @@ class ContributionsWriter(_Writer):
             raise found
         return found
 
+    def amounts(self, scheme: str, period: int, base: Decimal, has_employer: bool) -> ContributionAmounts:
+        year = period_year(period)
+        key = (scheme, year, base, has_employer)
+        found = self._amounts.get(key)
+        if found is None:
+            if len(self._amounts) > CACHE_LIMIT:
+                self._amounts.clear()
+            try:
+                found = self.tariff(scheme, year).compute(base, has_employer=has_employer)
+            except ApplicationError as refusal:
+                found = refusal
+            self._amounts[key] = found
+        if isinstance(found, ApplicationError):
+            raise found
+        return found
+
+    def employers(self, rows: list[tuple]) -> dict[str, int | None]:
+        """Employer ids by code (None: unknown), asking only about codes not met before."""
+        employers = self._employers
+        unseen = list({row[6] for row in rows if row[6]}.difference(employers))
+        if unseen:
+            if len(employers) + len(unseen) > CACHE_LIMIT:
+                employers.clear()
+                unseen = list({row[6] for row in rows if row[6]})
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT code, id FROM insurance_employer WHERE code = ANY(%s)", [unseen])
+                employers.update(dict.fromkeys(unseen))
+                employers.update(cursor.fetchall())
+        return employers
+
     def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
-        persons = self.persons_in_province(rows)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """SELECT person_id, scheme, is_temporary_account FROM insurance_insurancerelationship
-                    WHERE province_id = %s AND person_id = ANY(%s) AND status IN (%s, %s)""",
-                [
-                    self.province,
-                    list(persons.values()),
-                    RelationshipStatus.PAYING,
-                    RelationshipStatus.SUSPENDED,
-                ],
-            )
-            relationships = {(person, scheme): temporary for person, scheme, temporary in cursor.fetchall()}
-            codes = list({row[6] for row in rows if row[6]})
-            cursor.execute("SELECT code, id FROM insurance_employer WHERE code = ANY(%s)", [codes])
-            employers = dict(cursor.fetchall())
+        people = self.people(rows)
+        employers = self.employers(rows)
+        amounts_of = self.amounts
         errors: list[RowError] = []
         staged = []
         for row_number, id_number, scheme, period, base, payment_type, employer_code, _ in rows:
-            person_id = persons.get(id_number)
-            if person_id is None:
+            found = people[id_number]
+            if found is None:
                 errors.append(self.unknown_person((row_number,)))
                 continue
-            temporary = relationships.get((person_id, scheme))
+            temporary = found.open_schemes.get(scheme)
             if temporary is None:
                 errors.append(
                     RowError(
@@ -118,24 +168,23 @@ class ContributionsWriter(_Writer):
                     )
                 )
                 continue
-            if employer_code and employer_code not in employers:
+            employer_id = employers[employer_code] if employer_code else None
+            if employer_code and employer_id is None:
                 errors.append(
                     RowError(row_number, "employer_code", "employer_not_found", "Unknown employer.")
                 )
                 continue
             try:
-                amounts = self.tariff(scheme, period_year(period)).compute(
-                    base, has_employer=bool(employer_code)
-                )
+                amounts = amounts_of(scheme, period, base, bool(employer_code))
             except ApplicationError as refusal:
                 errors.append(RowError(row_number, "base", refusal.code, refusal.message))
                 continue
             staged.append(
                 (
-                    person_id, scheme, period, base, amounts.base, amounts.base_adjustment,
+                    found.person_id, scheme, period, base, amounts.base, amounts.base_adjustment,
                     amounts.employer_rate,
                     amounts.individual_rate, amounts.employer_amount, amounts.individual_amount,
-                    amounts.account_credit, payment_type, employers.get(employer_code), temporary,
+                    amounts.account_credit, payment_type, employer_id, temporary,
                 )
             )  # fmt: skip
         if staged and not dry_run:
@@ -199,7 +248,7 @@ class PersonsWriter(_Writer):
                     number = IdentityNumber(id_number)
                     copy.write_row(
                         (
-                            encrypt_text(id_number), self.hash_of(id_number), name, number.sex.value,
+                            encrypt_text(id_number), keyed_hash(id_number), name, number.sex.value,
                             number.birth_date, hukou or number.province_code, residence, phone or "",
                             PersonStatus.ACTIVE.value, now, now,
                         )
@@ -223,22 +272,23 @@ class DeathsWriter(_Writer):
 
     def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
         persons = self.persons_in_province(rows)
-        today = timezone.localdate()
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT id, date_of_death FROM insurance_insuredperson WHERE id = ANY(%s)",
                 [list(persons.values())],
             )
             recorded = dict(cursor.fetchall())
+            cursor.execute(
+                """SELECT person_id, MAX(opened_period) FROM insurance_insurancerelationship
+                    WHERE person_id = ANY(%s) AND status IN (%s, %s) GROUP BY person_id""",
+                [list(persons.values()), RelationshipStatus.PAYING, RelationshipStatus.SUSPENDED],
+            )
+            latest_opening = dict(cursor.fetchall())
         errors, deaths = [], []
         for row_number, id_number, date_of_death, _source in rows:
             person_id = persons.get(id_number)
             if person_id is None:
                 errors.append(self.unknown_person((row_number,)))
-            elif date_of_death > today:
-                errors.append(
-                    RowError(row_number, "date_of_death", "date_in_future", "The date is in the future.")
-                )
             elif recorded.get(person_id) not in (None, date_of_death):
                 errors.append(
                     RowError(
@@ -246,6 +296,16 @@ class DeathsWriter(_Writer):
                         "date_of_death",
                         "person_already_deceased",
                         f"A death on {recorded[person_id].isoformat()} is already recorded.",
+                    )
+                )
+            elif period_of(date_of_death) < latest_opening.get(person_id, 0):
+                # A relationship cannot close before the month it opened: one of the two dates is wrong.
+                errors.append(
+                    RowError(
+                        row_number,
+                        "date_of_death",
+                        "date_of_death_before_relationship",
+                        "The date of death is before the month an open insurance relationship was opened in.",
                     )
                 )
             else:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Generator, Iterator
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -24,7 +27,7 @@ from accounts.scope import Scope
 from core.exceptions import ApplicationError, ConflictError, NotFoundError
 from insurance.imports.errors import ImportFileError
 from insurance.imports.formats import file_check_size
-from insurance.imports.validation import file_prepare, file_validate
+from insurance.imports.validation import Chunk, file_prepare, file_validate
 from insurance.imports.writers import WRITERS
 from insurance.models import (
     IMPORT_FINISHED_STATES,
@@ -36,7 +39,6 @@ from insurance.models import (
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 20_000
 # A running job whose worker has not reported for this long is presumed dead and queued again.
 STALLED_AFTER = timedelta(minutes=2)
 
@@ -168,12 +170,17 @@ def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> Im
         prepared = file_prepare(path=Path(job.file.path), kind=job.kind, expected_rows=job.expected_rows)
         done = set(job.chunks.values_list("number", flat=True))
         writer = WRITERS[job.kind](job)
-        for number, chunk in enumerate(file_validate(prepared=prepared, chunk_size=CHUNK_ROWS)):
+        chunks = file_validate(prepared=prepared, chunk_size=settings.IMPORT_CHUNK_ROWS)
+        for number, chunk in enumerate(_read_ahead(chunks)):
             if number in done:
                 continue
             if ImportJob.objects.filter(pk=job_id, cancel_requested=True).exists():
                 return _finish(job_id, ImportState.CANCELLED)
             with transaction.atomic():
+                with connection.cursor() as cursor:
+                    # A server crash may lose the last commits, but a chunk is lost whole with its marker,
+                    # and the next run writes it again: no need to wait for the disk at every chunk.
+                    cursor.execute("SET LOCAL synchronous_commit = off")
                 accepted, errors = writer.write(chunk.rows, dry_run=job.dry_run)
                 all_errors = sorted([*chunk.errors, *errors], key=lambda error: error.row)
                 ImportRowError.objects.bulk_create(
@@ -182,7 +189,7 @@ def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> Im
                     )
                     for e in all_errors
                 )
-                rows = chunk.last_row - chunk.first_row + 1
+                rows = chunk.processed
                 rejected = len({error.row for error in all_errors})
                 ImportChunk.objects.create(
                     job_id=job_id, number=number, rows=rows, accepted=accepted, rejected=rejected
@@ -208,6 +215,47 @@ def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> Im
         )
         raise
     return _finish(job_id, ImportState.SUCCEEDED)
+
+
+def _read_ahead(chunks: Generator[Chunk]) -> Iterator[Chunk]:
+    """Yield the chunks in order, while a thread already reads and validates the next one: parsing is
+    Python work, and it overlaps the database's work on the chunk being written. At most one chunk waits,
+    so memory stays bounded; the thread touches no database."""
+    ahead: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(item: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not offer((chunk, None)):
+                    return
+            offer((None, None))
+        except BaseException as failure:  # handed over to the consumer, which raises it
+            offer((None, failure))
+
+    thread = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            chunk, failure = ahead.get()
+            if failure is not None:
+                raise failure
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        thread.join()
+        chunks.close()
 
 
 def _finish(job_id: int, state: str, *, code: str = "", message: str = "") -> ImportJob:

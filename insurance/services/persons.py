@@ -78,11 +78,22 @@ def person_register_death(*, person: InsuredPerson, date_of_death: datetime.date
             "The date of death cannot be in the future or before the person's birth.",
             fields={"date_of_death": ["Out of range."]},
         )
+    death_period = period_of(date_of_death)
+    open_relationships = person.relationships.filter(
+        status__in=[RelationshipStatus.PAYING, RelationshipStatus.SUSPENDED]
+    )
+    # An open relationship cannot be closed before the month it was opened in.
+    if open_relationships.filter(opened_period__gt=death_period).exists():
+        raise ApplicationError(
+            "date_of_death_before_relationship",
+            "The date of death is before the month an open insurance relationship was opened in.",
+            fields={"date_of_death": ["Before an open relationship was opened."]},
+        )
     person.status = PersonStatus.DECEASED
     person.date_of_death = date_of_death
     person.save(update_fields=["status", "date_of_death", "updated_at"])
-    person.relationships.filter(status__in=[RelationshipStatus.PAYING, RelationshipStatus.SUSPENDED]).update(
-        status=RelationshipStatus.CLOSED, closed_period=period_of(date_of_death), updated_at=timezone.now()
+    open_relationships.update(
+        status=RelationshipStatus.CLOSED, closed_period=death_period, updated_at=timezone.now()
     )
     return person
 

@@ -19,7 +19,10 @@ def configured_years(db):
     for province, wage in (("11", Decimal("10000.00")), ("44", Decimal("8000.00"))):
         for year in (2023, 2024):
             province_year_config_create(
-                province_id=province, year=year, average_monthly_wage=wage, account_interest_rate=Decimal("0.0262")
+                province_id=province,
+                year=year,
+                average_monthly_wage=wage,
+                account_interest_rate=Decimal("0.0262"),
             )
 
 

@@ -235,7 +235,7 @@ def test_cancelling_a_queued_job_stops_it_before_any_write(system, paying_person
 def test_api_upload_status_errors_and_csv_report(paying_person):
     client = authenticated_client(AgencyStaffFactory(province="11"))
     content = contributions_csv(
-        paying_person, [202404], extra=f"=cmd|' /C calc'!A0,EP,202406,9000,normal,,false\n"
+        paying_person, [202404], extra="=cmd|' /C calc'!A0,EP,202406,9000,normal,,false\n"
     )
 
     created = client.post(
@@ -301,3 +301,15 @@ def test_relationship_must_be_open_for_imported_contributions(system, person, co
     job = import_job_run(job_id=job.pk)
 
     assert job.row_errors.get().code == "relationship_not_open"
+
+
+def test_death_before_an_open_relationship_opened_is_a_row_error(system, paying_person):
+    deaths = f"id_number,date_of_death,source\n{paying_person.id_number},2023-05-01,civil_affairs\n"
+    job, _ = upload(system, deaths.encode(), kind="deaths")
+
+    job = import_job_run(job_id=job.pk)
+
+    paying_person.refresh_from_db()
+    assert (job.state, job.rows_rejected) == ("succeeded", 1)
+    assert job.row_errors.get().code == "date_of_death_before_relationship"
+    assert paying_person.status == PersonStatus.ACTIVE

@@ -161,16 +161,31 @@ def test_the_database_refuses_a_duplicate_contribution_too(paying_person):
 @pytest.mark.parametrize(
     ("months", "code"),
     [
-        ([ContributionMonth(period=202201, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)],
-         "province_year_not_configured"),
-        ([ContributionMonth(period=203001, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)],
-         "period_in_future"),
-        ([ContributionMonth(period=202401, declared_base=Decimal("9000"), employer_code="91350100M000100Y43")],
-         "employer_not_found"),
-        ([ContributionMonth(period=202401, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)] * 2,
-         "duplicate_period"),
-        ([ContributionMonth(period=202401, declared_base=Decimal("0"), employer_code=EMPLOYER_CODE)],
-         "base_invalid"),
+        (
+            [ContributionMonth(period=202201, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)],
+            "province_year_not_configured",
+        ),
+        (
+            [ContributionMonth(period=203001, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)],
+            "period_in_future",
+        ),
+        (
+            [
+                ContributionMonth(
+                    period=202401, declared_base=Decimal("9000"), employer_code="91350100M000100Y43"
+                )
+            ],
+            "employer_not_found",
+        ),
+        (
+            [ContributionMonth(period=202401, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)]
+            * 2,
+            "duplicate_period",
+        ),
+        (
+            [ContributionMonth(period=202401, declared_base=Decimal("0"), employer_code=EMPLOYER_CODE)],
+            "base_invalid",
+        ),
         ([], "contributions_empty"),
     ],
 )
@@ -191,7 +206,9 @@ def test_contributions_need_an_open_relationship_in_the_province(person, configu
             person=person,
             scheme=Scheme.EMPLOYEE_PENSION,
             province_id="44",
-            months=[ContributionMonth(period=202401, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)],
+            months=[
+                ContributionMonth(period=202401, declared_base=Decimal("9000"), employer_code=EMPLOYER_CODE)
+            ],
         )
 
     assert refused.value.code == "relationship_not_open"
@@ -238,7 +255,10 @@ def test_yearly_interest_is_credited_once_with_months_left_in_the_year(paying_pe
 def test_interest_on_the_opening_balance_earns_the_whole_year(paying_person):
     account_credit_interest(province_id="11", year=2024)
     province_year_config_create(
-        province_id="11", year=2025, average_monthly_wage=Decimal("11000"), account_interest_rate=Decimal("0.0200")
+        province_id="11",
+        year=2025,
+        average_monthly_wage=Decimal("11000"),
+        account_interest_rate=Decimal("0.0200"),
     )
 
     account_credit_interest(province_id="11", year=2025)
@@ -264,7 +284,10 @@ def test_death_closes_open_relationships_in_the_month_of_death(paying_person):
 
     paying_person.refresh_from_db()
     relationship = paying_person.relationships.get()
-    assert (paying_person.status, paying_person.date_of_death) == (PersonStatus.DECEASED, datetime.date(2024, 5, 20))
+    assert (paying_person.status, paying_person.date_of_death) == (
+        PersonStatus.DECEASED,
+        datetime.date(2024, 5, 20),
+    )
     assert (relationship.status, relationship.closed_period) == (RelationshipStatus.CLOSED, 202405)
 
 
@@ -284,7 +307,9 @@ def test_one_paying_relationship_per_scheme(person):
     relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202001)
 
     with pytest.raises(ApplicationError) as refused:
-        relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202401)
+        relationship_open(
+            person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202401
+        )
 
     assert refused.value.code == "relationship_already_paying"
     assert InsuranceRelationship.objects.count() == 1
@@ -307,10 +332,14 @@ def test_older_worker_moving_away_from_hukou_gets_a_temporary_account():
 
 
 def test_approved_transfer_or_young_worker_opens_a_normal_relationship(person):
-    beijing = relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=201001)
+    beijing = relationship_open(
+        person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=201001
+    )
     relationship_suspend(relationship=beijing, period=202312)
 
-    guangdong = relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202401)
+    guangdong = relationship_open(
+        person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202401
+    )
 
     assert guangdong.is_temporary_account is False
 

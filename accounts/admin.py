@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.utils import timezone
+
+from accounts.models import AuthToken, Role, User
+from accounts.services import UserBinding, user_binding_resolve
+from core.admin import IdentityNumberSearchMixin
+from core.exceptions import ApplicationError
+
+
+class UserCreationForm(AdminUserCreationForm):
+    """Creates a user of any role. The binding rules are the service's (`user_binding_resolve`), and a
+    citizen's ID number goes in through the encrypting `id_number` setter, never as raw text."""
+
+    id_number = forms.CharField(
+        label="ID number", required=False, max_length=18, help_text="Citizens only: the 18-character ID."
+    )
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "role", "province")
+
+    binding: UserBinding | None = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "role" not in cleaned_data:
+            return cleaned_data
+        province = cleaned_data.get("province")
+        try:
+            self.binding = user_binding_resolve(
+                role=cleaned_data["role"],
+                province_code=province.code if province else None,
+                id_number=cleaned_data.get("id_number") or None,
+            )
+        except ApplicationError as error:
+            for field, messages in (error.fields or {None: [error.message]}).items():
+                self.add_error(field if field in self.fields else None, messages)
+        return cleaned_data
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        user.id_number = self.binding.id_number
+        user.is_staff = user.is_superuser = user.role == Role.ADMINISTRATOR
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
+
+
+@admin.register(User)
+class UserAdmin(IdentityNumberSearchMixin, DjangoUserAdmin):
+    add_form = UserCreationForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "role",
+                    "province",
+                    "id_number",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    # A user's role and binding are fixed at creation: changing them would silently widen a scope.
+    # is_staff and is_superuser follow from the role (and a constraint enforces it).
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Role and scope", {"fields": ("role", "province", "masked_id_number", "is_active")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ("role", "province", "masked_id_number", "last_login", "date_joined")
+    list_display = ("username", "role", "province", "masked_id_number", "is_active", "last_login")
+    list_filter = ("role", "province", "is_active")
+    list_select_related = ("province",)
+    search_fields = ("username",)
+    search_help_text = "Username (partial), or a citizen's full 18-character ID number (exact)."
+    ordering = ("username",)
+    filter_horizontal = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else ()
+
+    @admin.display(description="ID number")
+    def masked_id_number(self, user: User) -> str:
+        return user.id_number_masked or "-"
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(admin.ModelAdmin):
+    """Tokens can be looked at and deleted (revoked), never created or edited here."""
+
+    list_display = ("user", "created_at", "expires_at", "is_expired")
+    list_filter = ("user__role",)
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    fields = ("user", "created_at", "expires_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+    @admin.display(boolean=True, description="Expired")
+    def is_expired(self, token: AuthToken) -> bool:
+        return token.expires_at <= timezone.now()
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

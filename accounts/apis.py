@@ -1,0 +1,66 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.serializers import (
+    CurrentUserSerializer,
+    ErrorSerializer,
+    LoginInputSerializer,
+    LoginOutputSerializer,
+)
+from accounts.services import auth_token_revoke, user_login
+
+_UNAUTHENTICATED = OpenApiResponse(
+    ErrorSerializer, description="`not_authenticated`, `authentication_failed`, `token_expired`."
+)
+
+
+class LoginApi(APIView):
+    # Signing in must work even when the client still sends an old, expired token.
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        summary="Sign in and receive an API token",
+        auth=[],
+        request=LoginInputSerializer,
+        responses={
+            200: LoginOutputSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="`invalid`: a field is missing."),
+            401: OpenApiResponse(ErrorSerializer, description="`invalid_credentials`."),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="`login_locked` after repeated failures, or `throttled` for too many requests.",
+            ),
+        },
+    )
+    def post(self, request):
+        serializer = LoginInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        issued = user_login(**serializer.validated_data)
+        return Response(LoginOutputSerializer(issued).data)
+
+
+class LogoutApi(APIView):
+    @extend_schema(
+        summary="Revoke the token used for this request",
+        request=None,
+        responses={204: None, 401: _UNAUTHENTICATED},
+    )
+    def post(self, request):
+        auth_token_revoke(auth_token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    @extend_schema(
+        summary="The signed-in user",
+        responses={200: CurrentUserSerializer, 401: _UNAUTHENTICATED},
+    )
+    def get(self, request):
+        return Response(CurrentUserSerializer(request.user).data)

@@ -1,0 +1,15 @@
+"""Tells drf-spectacular how the token authentication works, so Swagger UI's Authorize button sends it."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class ExpiringTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ExpiringTokenAuthentication"
+    name = "BearerToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token from POST /api/v1/auth/login, sent as `Authorization: Bearer <token>`.",
+        }

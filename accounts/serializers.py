@@ -1,0 +1,41 @@
+from rest_framework import serializers
+
+from accounts.models import Role
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable snake_case code that clients can switch on.")
+    message = serializers.CharField()
+    fields = serializers.DictField(help_text="Messages per invalid input field.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error envelope every refusal uses, for the API documentation."""
+
+    error = ErrorBodySerializer()
+
+
+class LoginInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class UserSummarySerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    province = serializers.CharField(
+        source="province_id", allow_null=True, help_text="Province code, for agency users."
+    )
+
+
+class CurrentUserSerializer(UserSummarySerializer):
+    id_number_masked = serializers.SerializerMethodField(help_text="Citizens only: the masked ID number.")
+
+    def get_id_number_masked(self, user) -> str | None:
+        return user.id_number_masked or None
+
+
+class LoginOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Bearer <token>`.")
+    expires_at = serializers.DateTimeField()
+    user = UserSummarySerializer()

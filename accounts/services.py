@@ -1,0 +1,265 @@
+"""Every write in accounts: creating users of each role, signing in, and expiring API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import PROVINCIAL_ROLES, AuthToken, Role, User
+from core.crypto import keyed_hash
+from core.exceptions import ApplicationError, ConflictError
+from core.identity import IdentityNumber
+from core.models import Region
+
+# ---------------------------------------------------------------------------------------------------------
+# Users
+
+
+@dataclass(frozen=True, slots=True)
+class UserBinding:
+    """What a role's scope is bound to: a citizen to one ID number, agency users to one province."""
+
+    role: Role
+    province: Region | None = None
+    id_number: IdentityNumber | None = None
+
+
+def _field_error(code: str, field: str, message: str, *, conflict: bool = False) -> ApplicationError:
+    error_class = ConflictError if conflict else ApplicationError
+    return error_class(code, message, fields={field: [message]})
+
+
+def user_binding_resolve(
+    *, role: str, province_code: str | None = None, id_number: str | IdentityNumber | None = None
+) -> UserBinding:
+    """Check that a role comes with exactly the binding it needs, and nothing else."""
+    if role not in Role.values:
+        raise _field_error("role_unknown", "role", f"There is no role called {role!r}.")
+    role = Role(role)
+    number = None
+    if role == Role.CITIZEN:
+        if not id_number:
+            raise _field_error("id_number_required", "id_number", "A citizen account needs an ID number.")
+        try:
+            number = id_number if isinstance(id_number, IdentityNumber) else IdentityNumber.parse(id_number)
+        except ApplicationError as error:
+            raise _field_error(error.code, "id_number", error.message) from None
+        if User.objects.filter(id_number_hash=keyed_hash(number.value)).exists():
+            raise _field_error(
+                "citizen_already_registered",
+                "id_number",
+                "An account is already registered for this ID number.",
+                conflict=True,
+            )
+    elif id_number:
+        raise _field_error("id_number_not_allowed", "id_number", "Only citizen accounts have an ID number.")
+
+    province = None
+    if role in PROVINCIAL_ROLES:
+        if not province_code:
+            raise _field_error("province_required", "province", "An agency account needs a province.")
+        province = Region.objects.filter(code=province_code).first()
+        if province is None:
+            raise _field_error("province_unknown", "province", f"There is no province {province_code!r}.")
+    elif province_code:
+        raise _field_error(
+            "province_not_allowed", "province", "Only agency staff and systems are bound to a province."
+        )
+    return UserBinding(role=role, province=province, id_number=number)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    role: str,
+    username: str,
+    password: str,
+    email: str = "",
+    province_code: str | None = None,
+    id_number: str | IdentityNumber | None = None,
+) -> User:
+    binding = user_binding_resolve(role=role, province_code=province_code, id_number=id_number)
+    username = User.normalize_username(username.strip())
+    if not username:
+        raise _field_error("username_required", "username", "A username is required.")
+    # Case-insensitive, because the login lockout treats "Alice" and "alice" as one name.
+    if User.objects.filter(username__iexact=username).exists():
+        raise _field_error("username_taken", "username", "This username is taken.", conflict=True)
+
+    administrator = binding.role == Role.ADMINISTRATOR
+    user = User(
+        username=username,
+        email=User.objects.normalize_email(email),
+        role=binding.role,
+        province=binding.province,
+        is_staff=administrator,
+        is_superuser=administrator,
+    )
+    user.id_number = binding.id_number
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise ApplicationError(
+            "password_too_weak", "The password is too weak.", fields={"password": error.messages}
+        ) from None
+    user.set_password(password)
+    try:
+        # A savepoint, so that losing a race to a concurrent registration leaves the outer transaction usable.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        if binding.id_number and User.objects.filter(id_number_hash=user.id_number_hash).exists():
+            raise _field_error(
+                "citizen_already_registered",
+                "id_number",
+                "An account is already registered for this ID number.",
+                conflict=True,
+            ) from None
+        raise _field_error("username_taken", "username", "This username is taken.", conflict=True) from None
+    return user
+
+
+def citizen_create(*, username: str, password: str, id_number: str, email: str = "") -> User:
+    return user_create(
+        role=Role.CITIZEN, username=username, password=password, email=email, id_number=id_number
+    )
+
+
+def agency_staff_create(*, username: str, password: str, province_code: str, email: str = "") -> User:
+    return user_create(
+        role=Role.AGENCY_STAFF, username=username, password=password, email=email, province_code=province_code
+    )
+
+
+def agency_system_create(*, username: str, password: str, province_code: str) -> User:
+    return user_create(
+        role=Role.AGENCY_SYSTEM, username=username, password=password, province_code=province_code
+    )
+
+
+def service_point_create(*, username: str, password: str, email: str = "") -> User:
+    return user_create(role=Role.SERVICE_POINT, username=username, password=password, email=email)
+
+
+def administrator_create(*, username: str, password: str, email: str = "") -> User:
+    return user_create(role=Role.ADMINISTRATOR, username=username, password=password, email=email)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# API tokens
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """The only moment the raw token exists: it is handed to the client and never stored."""
+
+    token: str
+    expires_at: datetime
+    user: User
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def auth_token_issue(*, user: User) -> IssuedToken:
+    token = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + settings.AUTH_TOKEN_TTL
+    AuthToken.objects.create(digest=token_digest(token), user=user, expires_at=expires_at)
+    return IssuedToken(token=token, expires_at=expires_at, user=user)
+
+
+def auth_token_verify(*, token: str) -> AuthToken:
+    """The stored token for a raw token, if it is known, unexpired and its user may still sign in."""
+    auth_token = AuthToken.objects.select_related("user").filter(digest=token_digest(token)).first()
+    if auth_token is None:
+        raise ApplicationError("authentication_failed", "The token is not valid.", status_code=401)
+    if auth_token.expires_at <= timezone.now():
+        raise ApplicationError("token_expired", "The token has expired: sign in again.", status_code=401)
+    if not auth_token.user.is_active:
+        raise ApplicationError("account_disabled", "This account is disabled.", status_code=401)
+    return auth_token
+
+
+@transaction.atomic
+def auth_token_revoke(*, auth_token: AuthToken) -> None:
+    AuthToken.objects.filter(digest=auth_token.digest).delete()
+
+
+@transaction.atomic
+def auth_tokens_delete_expired(*, now: datetime | None = None) -> int:
+    deleted, _ = AuthToken.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Signing in, with a lockout after repeated failures
+
+
+def _login_cache_keys(username: str) -> tuple[str, str]:
+    """Cache keys for a username as typed. They exist for unknown names too, so a lockout never
+    reveals whether an account exists; hashing keeps the key short and free of odd characters."""
+    normalised = unicodedata.normalize("NFKC", username).strip().casefold()
+    name = hashlib.sha256(normalised.encode()).hexdigest()
+    return f"login:failures:{name}", f"login:locked-until:{name}"
+
+
+def _lockout_seconds() -> int:
+    return math.ceil(settings.LOGIN_LOCKOUT.total_seconds())
+
+
+def _refuse_if_locked(locked_key: str) -> None:
+    locked_until = cache.get(locked_key)
+    if locked_until is None:
+        return
+    wait_minutes = max(1, math.ceil((locked_until - time.time()) / 60))
+    retry_at = datetime.fromtimestamp(locked_until, tz=timezone.get_current_timezone())
+    raise ApplicationError(
+        "login_locked",
+        f"Too many failed sign-in attempts. Try again in {wait_minutes} minute(s), "
+        f"after {retry_at:%Y-%m-%d %H:%M:%S %Z}.",
+        status_code=429,
+    )
+
+
+def _record_failure(failures_key: str, locked_key: str) -> None:
+    lockout = _lockout_seconds()
+    cache.add(failures_key, 0, timeout=lockout)
+    try:
+        failures = cache.incr(failures_key)
+    except ValueError:  # the window expired between add and incr: this failure starts a new one
+        cache.set(failures_key, 1, timeout=lockout)
+        failures = 1
+    if failures >= settings.LOGIN_FAILURE_LIMIT:
+        cache.set(locked_key, time.time() + lockout, timeout=lockout)
+        cache.delete(failures_key)
+
+
+@transaction.atomic
+def user_login(*, username: str, password: str) -> IssuedToken:
+    """Check the credentials and issue a token. Unknown names and wrong passwords are refused alike."""
+    failures_key, locked_key = _login_cache_keys(username)
+    _refuse_if_locked(locked_key)
+    # ModelBackend hashes the password even for unknown names (equal timing) and refuses inactive users.
+    user = authenticate(username=username, password=password)
+    if user is None:
+        _record_failure(failures_key, locked_key)
+        raise ApplicationError("invalid_credentials", "The username or password is wrong.", status_code=401)
+    cache.delete(failures_key)
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    return auth_token_issue(user=user)

@@ -1,0 +1,15 @@
+import logging
+
+from celery import shared_task
+
+from accounts.services import auth_tokens_delete_expired
+
+logger = logging.getLogger(__name__)
+
+
+# Scheduled hourly by migration 0003; deleting what has expired is idempotent.
+@shared_task(name="accounts.delete_expired_auth_tokens", acks_late=True)
+def delete_expired_auth_tokens() -> int:
+    deleted = auth_tokens_delete_expired()
+    logger.info("Deleted %d expired auth tokens", deleted)
+    return deleted

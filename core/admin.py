@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
+
+from core.crypto import keyed_hash
+from core.exceptions import ApplicationError
+from core.identity import IdentityNumber, InvalidIdentityNumber
+from core.models import CalendarDay, CalendarYear, Region
+from core.services import calendar_year_enter
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    """Read-only: the 34 province-level divisions are fixed by law and seeded by a migration."""
+
+    list_display = ("code", "name", "name_zh")
+    search_fields = ("code", "name", "name_zh")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CalendarDayFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if not self.instance.entered:
+            return
+        holidays = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and not form.cleaned_data.get("is_working_day")
+        ]
+        if not holidays:
+            raise ValidationError("A schedule in force keeps its holidays: at least one must remain.")
+
+
+class CalendarYearForm(forms.ModelForm):
+    class Meta:
+        model = CalendarYear
+        fields = ("year", "source")
+
+    def clean_source(self) -> str:
+        source = self.cleaned_data["source"].strip()
+        if self.instance.entered and not source:
+            raise ValidationError("A schedule in force must say where it comes from.")
+        return source
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    formset = CalendarDayFormSet
+    fields = ("date", "is_working_day", "name")
+    extra = 5
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """Enter a year's schedule as the State Council publishes it: weekday holidays and working weekends.
+
+    The days are a draft until the "enter the official schedule" action puts them in force.
+    """
+
+    form = CalendarYearForm
+    list_display = ("year", "entered", "source", "entered_at", "holidays", "working_weekend_days")
+    list_filter = ("entered",)
+    readonly_fields = ("entered", "entered_at")
+    inlines = [CalendarDayInline]
+    actions = ["enter_schedule"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                holiday_count=Count("days", filter=Q(days__is_working_day=False)),
+                working_weekend_count=Count("days", filter=Q(days__is_working_day=True)),
+            )
+        )
+
+    @admin.display(description="Weekday holidays", ordering="holiday_count")
+    def holidays(self, obj: CalendarYear) -> int:
+        return obj.holiday_count
+
+    @admin.display(description="Working weekend days", ordering="working_weekend_count")
+    def working_weekend_days(self, obj: CalendarYear) -> int:
+        return obj.working_weekend_count
+
+    def get_readonly_fields(self, request, obj=None):
+        # Changing the primary key in the admin would copy the year, not rename it.
+        return (*self.readonly_fields, "year") if obj else self.readonly_fields
+
+    def get_actions(self, request):
+        # Bulk delete would bypass the per-year rule below.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deadlines were counted with an entered year: deleting it would silently change them.
+        return super().has_delete_permission(request, obj) and not (obj and obj.entered)
+
+    @admin.action(description="Enter the official schedule (puts the listed days in force)")
+    def enter_schedule(self, request, queryset) -> None:
+        for calendar_year in queryset:
+            try:
+                calendar_year_enter(year=calendar_year.year, source=calendar_year.source)
+            except ApplicationError as exc:
+                self.message_user(request, f"{calendar_year.year}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{calendar_year.year}: the official schedule is in force.")
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        edited = form.has_changed() or any(formset.has_changed() for formset in formsets)
+        if form.instance.entered and edited:
+            # A correction to a schedule in force (the forms above keep it valid): announce it again so
+            # that stored deadlines are recomputed.
+            calendar_year_enter(year=form.instance.year, source=form.instance.source)
+
+
+class IdentityNumberSearchMixin:
+    """The search box finds a full ID number (any case) exactly, through its keyed hash; any other term is
+    searched in `search_fields`. The ID number is stored encrypted, so there is nothing else to match."""
+
+    id_number_hash_lookup = "id_number_hash"
+    search_help_text = "A full 18-character ID number (exact), or the beginning of a name."
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            number = IdentityNumber.parse(search_term)
+        except InvalidIdentityNumber:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(**{self.id_number_hash_lookup: keyed_hash(number.value)}), False

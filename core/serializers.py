@@ -1,0 +1,26 @@
+"""DRF fields shared by every app's serializers."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from core.identity import IdentityNumber, InvalidIdentityNumber, mask_id_number
+
+
+class IdentityNumberField(serializers.CharField):
+    """Parses input with `IdentityNumber.parse` into an `IdentityNumber`.
+
+    A refusal is a ValidationError whose detail carries the parser's stable code (`id_number_format`,
+    `id_number_province`, `id_number_birth_date`, `id_number_checksum`). Output is always masked
+    (`110105********002X`): the full number is sensitive and is never echoed back.
+    """
+
+    def to_internal_value(self, data) -> IdentityNumber:
+        value = super().to_internal_value(data)
+        try:
+            return IdentityNumber.parse(value)
+        except InvalidIdentityNumber as exc:
+            raise serializers.ValidationError(exc.message, code=exc.code) from None
+
+    def to_representation(self, value: IdentityNumber | str) -> str:
+        return mask_id_number(str(value))

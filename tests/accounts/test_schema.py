@@ -1,0 +1,22 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_documents_the_auth_endpoints_and_the_bearer_scheme(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
+    login = schema["paths"]["/api/v1/auth/login"]["post"]
+    assert "security" not in login
+    assert login["responses"]["401"]["description"] == "`invalid_credentials`."
+    assert login["responses"]["429"]["content"]["application/json"]["schema"]["$ref"] == (
+        "#/components/schemas/Error"
+    )
+    assert login["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/LoginInputRequest"
+    )
+    me = schema["paths"]["/api/v1/auth/me"]["get"]
+    assert me["security"] == [{"BearerToken": []}]
+    assert me["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/CurrentUser")
+    assert {"204", "401"} <= set(schema["paths"]["/api/v1/auth/logout"]["post"]["responses"])

@@ -14,7 +14,9 @@ class LifeEvidence(models.Model):
     """Recent evidence that a person is alive, from other data (DOMAIN.md §4, passive certification):
     fed by provincial batch files, used by eligibility certification."""
 
-    person = models.ForeignKey("insurance.InsuredPerson", on_delete=models.PROTECT, related_name="life_evidence")
+    person = models.ForeignKey(
+        "insurance.InsuredPerson", on_delete=models.PROTECT, related_name="life_evidence"
+    )
     evidence_date = models.DateField()
     kind = models.CharField(max_length=20, choices=EvidenceKind.choices)
     source = models.CharField(max_length=100)

@@ -1,0 +1,38 @@
+# The two commands: `make run` (API, Celery worker and beat, with demo data) and `make test` (lint and
+# the whole suite). Both need only Python 3.11+; PostgreSQL and Redis are found or embedded by
+# platform/localenv.py (see README.md, "Set-up").
+
+SHELL := /bin/bash
+VENV := .venv
+# Same effect as activating the virtualenv, for every command below and the processes they start.
+export VIRTUAL_ENV := $(abspath $(VENV))
+export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
+PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+LOCALENV := $(PYTHON) platform/localenv.py
+
+.PHONY: install run test
+
+install: $(INSTALLED)
+
+$(PYTHON):
+	@base=$$(command -v python3.11 || command -v python3) || { echo "Python 3.11+ is required." >&2; exit 1; }; \
+	"$$base" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11+ is required, found $$("$$base" --version)." >&2; exit 1; }; \
+	echo "Creating $(VENV) with $$("$$base" --version)"; \
+	"$$base" -m venv $(VENV)
+
+# Reinstalled only when the pins in pyproject.toml change.
+$(INSTALLED): pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install --disable-pip-version-check --quiet ".[dev]"
+	@# What setuptools leaves behind when building the (code-less) project.
+	@rm -rf build social_insurance_platform.egg-info
+	@touch $@
+
+run: $(INSTALLED)
+	$(LOCALENV) platform/run-local
+
+test: $(INSTALLED)
+	ruff check .
+	ruff format --check .
+	$(LOCALENV) bash -c 'python manage.py makemigrations --check --dry-run && python -m pytest'

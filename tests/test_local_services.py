@@ -1,0 +1,150 @@
+"""The embedded path of platform/localenv.py, which `make run` and `make test` take on a machine that has
+nothing but Python: PostgreSQL and Redis from wheels, then migrations, the API under gunicorn and a job
+through a real Celery worker."""
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def _load_localenv():
+    # platform/ is not a package (the name would shadow the standard library), so load the file itself.
+    spec = importlib.util.spec_from_file_location("localenv", BASE_DIR / "platform" / "localenv.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+localenv = _load_localenv()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _spawn(env: dict[str, str], module: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _shell(env: dict[str, str], code: str) -> str:
+    return _manage(env, "shell", "--no-imports", "-c", code)
+
+
+@pytest.fixture(scope="module")
+def embedded_env(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("embedded")
+    with localenv.local_services(mode="embedded", data_dir=data_dir) as urls:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("DJANGO_ENV", "CELERY_BROKER_URL", "DATABASE_URL", "REDIS_URL")
+        }
+        env.update(urls, LOCAL_DATA_DIR=str(data_dir))
+        _manage(env, "migrate", "--noinput")
+        yield env
+
+
+def test_embedded_services_are_on_loopback_ports_of_their_own(embedded_env):
+    assert embedded_env["DATABASE_URL"].startswith("postgres://postgres@127.0.0.1:")
+    assert embedded_env["DATABASE_URL"].endswith("/social_insurance")
+    assert embedded_env["DATABASE_URL"] != os.environ.get("DATABASE_URL")
+    assert embedded_env["REDIS_URL"].startswith("redis://127.0.0.1:")
+    assert embedded_env["REDIS_URL"] != os.environ.get("REDIS_URL")
+    assert "[X] 0001_initial" in _manage(embedded_env, "showmigrations", "accounts")
+
+
+def test_gunicorn_serves_health_from_the_embedded_database_and_broker(embedded_env):
+    port = _free_port()
+    server = _spawn(
+        embedded_env,
+        *("gunicorn", "-c", "platform/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"),
+        *("--workers", "1", "config.wsgi"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as response:
+                    status, body = response.status, json.load(response)
+                break
+            except OSError:
+                assert server.poll() is None, "gunicorn exited"
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.3)
+    finally:
+        _stop(server)
+
+    assert status == 200
+    assert body == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+SEND_PING = "from core.tasks import ping; ping.delay(token='{token}')"
+ANSWER_WITHIN = """
+import time
+from django.core.cache import cache
+from core.tasks import ping_key
+deadline = time.monotonic() + {seconds}
+while cache.get(ping_key('{token}')) is None and time.monotonic() < deadline:
+    time.sleep(0.2)
+print(cache.get(ping_key('{token}')))
+"""
+
+
+def test_a_job_queued_before_the_worker_starts_is_run_by_the_worker(embedded_env):
+    token = uuid.uuid4().hex
+    _shell(embedded_env, SEND_PING.format(token=token))
+    not_yet = _shell(embedded_env, ANSWER_WITHIN.format(token=token, seconds=0))
+    worker = _spawn(
+        embedded_env,
+        *("celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"),
+        *("--without-mingle", "--without-gossip", "--without-heartbeat"),
+    )
+    try:
+        answer = _shell(embedded_env, ANSWER_WITHIN.format(token=token, seconds=30))
+    finally:
+        _stop(worker)
+
+    assert not_yet.strip() == "None"
+    assert answer.strip() == "pong"

@@ -72,6 +72,9 @@ class Scope:
         condition = self.persons_filter(id_hash_field=id_hash_field, province_field=province_field)
         if condition == _NOTHING:
             return queryset.none()
+        if not self.is_agency:
+            # A citizen's condition is on the person row itself: one indexed look-up, nothing to repeat.
+            return queryset.filter(condition)
         matching = queryset.model._base_manager.filter(condition).values("pk")
         return queryset.filter(pk__in=matching)
 

@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -19,3 +21,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include(api_v1)),
 ]
+# bench/api_bench.py compares the API with a bare view; never mounted otherwise.
+if os.environ.get("BENCH_BARE_VIEW") == "1":
+    urlpatterns.append(path("", include("config.bench_urls")))

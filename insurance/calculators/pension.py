@@ -20,8 +20,8 @@ from types import MappingProxyType
 
 from core.exceptions import ApplicationError
 from insurance.calculators.contribution_years import ContributionYears
-from insurance.calculators.months import period_label
 from insurance.calculators.retirement import minimum_contribution_months, years_from_months
+from insurance.periods import period_label
 
 # Months over which the personal account is paid out, by age at retirement in whole years
 # (the table annexed to 国发〔2005〕38号).

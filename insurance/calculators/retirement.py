@@ -12,8 +12,7 @@ from enum import StrEnum
 
 from core.exceptions import ApplicationError
 from core.identity import Sex
-from insurance.calculators.months import month_index, period_add_months, period_label
-from insurance.periods import period_year
+from insurance.periods import month_index, period_add_months, period_label, period_year
 
 
 class FemaleCategory(StrEnum):

@@ -19,7 +19,13 @@ from insurance.models import (
 )
 from insurance.services.imports import import_cancel, import_job_run, import_upload
 from insurance.services.relationships import relationship_open
-from tests.factories import AgencyStaffFactory, AgencySystemFactory, authenticated_client, make_id_number
+from tests.factories import (
+    AdministratorFactory,
+    AgencyStaffFactory,
+    AgencySystemFactory,
+    authenticated_client,
+    make_id_number,
+)
 from tests.insurance.conftest import EMPLOYER_CODE
 
 pytestmark = pytest.mark.django_db
@@ -313,3 +319,30 @@ def test_death_before_an_open_relationship_opened_is_a_row_error(system, paying_
     assert (job.state, job.rows_rejected) == ("succeeded", 1)
     assert job.row_errors.get().code == "date_of_death_before_relationship"
     assert paying_person.status == PersonStatus.ACTIVE
+
+
+def test_admin_shows_jobs_with_their_row_errors_and_evidence_read_only(client, system, paying_person):
+    evidence = (
+        f"id_number,evidence_date,kind,source\n{paying_person.id_number},2024-05-01,rail_travel,12306\n"
+    )
+    job, _ = upload(system, contributions_csv(paying_person, [202404, 202413]))
+    import_job_run(job_id=job.pk)
+    evidence_job, _ = upload(system, evidence.encode(), kind="life_evidence")
+    import_job_run(job_id=evidence_job.pk)
+    client.force_login(AdministratorFactory())
+
+    job_page = client.get(f"/admin/insurance/importjob/{job.pk}/change/")
+    pages = [
+        client.get("/admin/insurance/importjob/"),
+        client.get("/admin/certification/lifeevidence/"),
+        client.get(f"/admin/certification/lifeevidence/{LifeEvidence.objects.get().pk}/change/"),
+    ]
+    adds = [
+        client.get("/admin/insurance/importjob/add/"),
+        client.get("/admin/certification/lifeevidence/add/"),
+    ]
+
+    assert job_page.status_code == 200
+    assert "period_format" in job_page.content.decode()
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert [add.status_code for add in adds] == [403, 403]

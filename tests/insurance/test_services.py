@@ -303,6 +303,18 @@ def test_death_twice_or_in_the_future_is_refused(person):
     assert person.date_of_death == datetime.date(2024, 5, 20)
 
 
+def test_death_before_an_open_relationship_was_opened_is_refused(paying_person):
+    # Found by the schema fuzz test: closing the relationship before its opening month broke a constraint.
+    with pytest.raises(ApplicationError) as refused:
+        person_register_death(person=paying_person, date_of_death=datetime.date(2023, 12, 31))
+
+    paying_person.refresh_from_db()
+    relationship = paying_person.relationships.get()
+    assert (refused.value.code, refused.value.status_code) == ("date_of_death_before_relationship", 400)
+    assert (paying_person.status, paying_person.date_of_death) == (PersonStatus.ACTIVE, None)
+    assert (relationship.status, relationship.closed_period) == (RelationshipStatus.PAYING, None)
+
+
 def test_one_paying_relationship_per_scheme(person):
     relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202001)
 

@@ -1,0 +1,195 @@
+"""A real Celery worker killed with SIGKILL in the middle of an import loses and doubles nothing."""
+
+import contextlib
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from core.crypto import encrypt_text, keyed_hash
+from insurance.models import (
+    AccountEntry,
+    ContributionRecord,
+    ImportChunk,
+    ImportJob,
+    ImportState,
+    InsuranceRelationship,
+    InsuredPerson,
+    Scheme,
+)
+from insurance.services.imports import import_upload, imports_resume_stalled
+from tests.factories import AgencySystemFactory, make_id_number
+from tests.insurance.conftest import EMPLOYER_CODE
+
+# serialized_rollback: an earlier transactional test flushes the tables, regions and calendar included;
+# this one needs them back as the migrations seeded them.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+PERSONS = 2_500
+PERIODS = [year * 100 + month for year in (2023, 2024) for month in range(1, 13)]
+CHUNK_ROWS = 2_000
+ADVISORY_LOCK_CLASS = 0x1A907
+
+
+def worker_env() -> dict[str, str]:
+    """The worker must see the test database and decrypt and hash identity numbers exactly as we do."""
+    db = settings.DATABASES["default"]
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "IDENTITY_ENCRYPTION_KEYS": ",".join(settings.IDENTITY_ENCRYPTION_KEYS),
+        "IDENTITY_HMAC_KEY": settings.IDENTITY_HMAC_KEY,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "IMPORT_CHUNK_ROWS": str(CHUNK_ROWS),
+    }
+
+
+def start_worker(name: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "-c", "1",
+         "--pool=prefork", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "-n", f"{name}@%h"],
+        cwd=ROOT,
+        env=worker_env(),
+        start_new_session=True,  # its own process group: parent and prefork child die together
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def kill_group(worker: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=10)
+
+
+def wait_for(condition, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"Timed out waiting for {what}")
+
+
+def job_lock_released(job_id: int) -> bool:
+    """The dead worker's database session may finish its statement before PostgreSQL notices it is gone."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s",
+            [ADVISORY_LOCK_CLASS, job_id],
+        )
+        return cursor.fetchone()[0] == 0
+
+
+def register_paying_persons() -> list[str]:
+    id_numbers = [
+        make_id_number(birth_date=datetime.date(1970, 1, 1) + timedelta(days=n // 400), sequence=n % 400)
+        for n in range(PERSONS)
+    ]
+    persons = InsuredPerson.objects.bulk_create(
+        InsuredPerson(
+            id_number_ciphertext=encrypt_text(number),
+            id_number_hash=keyed_hash(number),
+            name="测试",
+            sex="M",
+            birth_date=datetime.date(1970, 1, 1),
+            hukou_province_id="11",
+        )
+        for number in id_numbers
+    )
+    InsuranceRelationship.objects.bulk_create(
+        InsuranceRelationship(
+            person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202301
+        )
+        for person in persons
+    )
+    return id_numbers
+
+
+def contributions_file(id_numbers: list[str]) -> bytes:
+    lines = ["id_number,scheme,period,base,payment_type,employer_code,temporary_account"]
+    lines += [
+        f"{number},EP,{period},12000.00,normal,{EMPLOYER_CODE},false"
+        for number in id_numbers
+        for period in PERIODS
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def broker():
+    """The messages the killed worker held unacknowledged stay in Redis: remove them after the test."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    yield client
+    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+
+
+def test_worker_killed_mid_import_resumes_to_exactly_one_copy_of_every_row(
+    configured_years, employer, broker
+):
+    id_numbers = register_paying_persons()
+    system = AgencySystemFactory(province="11")
+    expected = PERSONS * len(PERIODS)
+    workers = [start_worker("crash-first")]
+    try:
+        job, _ = import_upload(
+            user=system,
+            kind="contributions",
+            province_id="11",
+            uploaded=SimpleUploadedFile("contributions.csv", contributions_file(id_numbers)),
+            enqueue=True,
+        )
+        wait_for(lambda: ImportChunk.objects.filter(job=job).exists(), timeout=60, what="the first chunk")
+        kill_group(workers[0])
+        job.refresh_from_db()
+        chunks_at_kill = job.chunks.count()
+        assert job.state == ImportState.RUNNING
+        assert 0 < chunks_at_kill < expected // CHUNK_ROWS
+
+        wait_for(lambda: job_lock_released(job.pk), timeout=30, what="the dead worker's lock")
+        ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+        workers.append(start_worker("crash-second"))
+        assert imports_resume_stalled() == [job.pk]
+        wait_for(
+            lambda: ImportJob.objects.get(pk=job.pk).state == ImportState.SUCCEEDED,
+            timeout=60,
+            what="the resumed job",
+        )
+    finally:
+        for worker in workers:
+            kill_group(worker)
+
+    job.refresh_from_db()
+    records = ContributionRecord.objects.filter(province_id="11")
+    assert (job.rows_total, job.rows_processed, job.rows_accepted, job.rows_rejected) == (
+        expected,
+        expected,
+        expected,
+        0,
+    )
+    assert records.count() == expected
+    assert records.values("person_id", "scheme", "period").distinct().count() == expected
+    assert AccountEntry.objects.filter(contribution__isnull=False).count() == expected
+    assert records.filter(account_credit__gt=0).count() == expected
+    assert list(job.chunks.order_by("number").values_list("number", flat=True)) == list(
+        range(expected // CHUNK_ROWS)
+    )
+    assert not job.chunks.values("number").annotate(n=Count("id")).filter(n__gt=1).exists()

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import partial
 from io import BytesIO
 from typing import Any
@@ -30,13 +30,13 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.money import money
 from insurance.periods import period_label
 
 CJK_FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
 
 VERIFY_PATH = "/api/v1/certificates/verify/"
-_MONEY_PLACES = Decimal("0.01")
 _MARGIN = 18 * mm
 _QR_SIZE = 32 * mm
 
@@ -110,7 +110,7 @@ class CertificateContent:
 
 def _money_text(value: Decimal) -> str:
     # 5000 and 5000.00 are the same amount and must give the same digest.
-    return str(value.quantize(_MONEY_PLACES, rounding=ROUND_HALF_UP))
+    return str(money(value))
 
 
 def certificate_content_digest(content: CertificateContent) -> str:

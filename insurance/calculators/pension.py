@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
 from core.exceptions import ApplicationError
+from core.money import money
 from insurance.calculators.contribution_years import ContributionYears
 from insurance.calculators.retirement import minimum_contribution_months, years_from_months
 from insurance.periods import period_label
@@ -34,7 +35,6 @@ PENSION_DIVISOR_MONTHS = MappingProxyType(
     }
 )  # fmt: skip
 
-MONEY_PLACES = Decimal("0.01")
 INDEX_PLACES = Decimal("0.0001")
 _POOLED_DIVISOR = 2 * 12 * 100  # the mean of two wages, months to years, 1 % per year
 
@@ -62,10 +62,6 @@ class PensionEstimate:
     minimum_contribution_months: int
     eligible: bool
     steps: tuple[str, ...]
-
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
 
 
 def _refuse(code: str, message: str, field: str) -> PensionEstimateError:
@@ -144,7 +140,7 @@ def pension_estimate_calculate(
         f"= {average_index}."
     )
 
-    indexed_wage = _money(province_average_wage * average_index)
+    indexed_wage = money(province_average_wage * average_index)
     steps.append(
         f"Indexed average contribution wage = {province_average_wage:,.2f} × {average_index} "
         f"= {indexed_wage:,.2f}."
@@ -152,14 +148,14 @@ def pension_estimate_calculate(
 
     total_months = contribution_years.total_months
     # / 2 × (months / 12) years × 1 % as one division, so that a half fen is not lost before rounding.
-    pooled = _money((province_average_wage + indexed_wage) * total_months / _POOLED_DIVISOR)
+    pooled = money((province_average_wage + indexed_wage) * total_months / _POOLED_DIVISOR)
     steps.append(
         f"Pooled part = ({province_average_wage:,.2f} + {indexed_wage:,.2f}) / 2 × {total_months} / 12 years "
         f"({contribution_years}) × 1% = {pooled:,.2f}."
     )
 
     divisor = PENSION_DIVISOR_MONTHS[retirement_age_years]
-    personal = _money(personal_account_balance / divisor)
+    personal = money(personal_account_balance / divisor)
     steps.append(
         f"Personal account part = {personal_account_balance:,.2f} / {divisor} months "
         f"(divisor for retiring at {retirement_age_years}) = {personal:,.2f}."

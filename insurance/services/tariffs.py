@@ -7,11 +7,12 @@ amount is rounded once, to the fen, by `money`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
 from core.exceptions import ApplicationError, ConflictError
+from core.money import money
 from insurance.models import (
     WAGE_BASED_SCHEMES,
     BaseAdjustment,
@@ -19,12 +20,6 @@ from insurance.models import (
     ProvinceYearConfig,
     Scheme,
 )
-
-FEN = Decimal("0.01")
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def pension_account_rate(year: int) -> Decimal:

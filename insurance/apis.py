@@ -107,7 +107,7 @@ class MyContributionYearsApi(CitizenView):
         report = {
             "scheme": chosen,
             "by_province": [{"province": code, **_years(years)} for code, years in by_province.items()],
-            "total": _years(total),
+            "total": total,
         }
         return Response(ContributionYearsReportSerializer(report).data)
 
@@ -204,59 +204,33 @@ class AgencyPersonDeathApi(AgencyView):
         return Response(PersonSerializer(person).data)
 
 
-class MyRetirementApi(CitizenView):
+class _RetirementView(CitizenView):
+    def female_category(self) -> str | None:
+        query = RetirementQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data.get("female_category")
+
+
+class MyRetirementApi(_RetirementView):
     @extend_schema(
         summary="My statutory retirement age and month under the 2025 reform, step by step",
         parameters=[RetirementQuerySerializer],
         responses=RetirementPlanSerializer,
     )
     def get(self, request):
-        query = RetirementQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        plan = retirement_plan_for(
-            person=self.person(), female_category=query.validated_data.get("female_category")
-        )
+        plan = retirement_plan_for(person=self.person(), female_category=self.female_category())
         return Response(RetirementPlanSerializer(plan).data)
 
 
-class MyPensionEstimateApi(CitizenView):
+class MyPensionEstimateApi(_RetirementView):
     @extend_schema(
         summary="An estimate of my basic pension from my own history, with each step of the formula",
         parameters=[RetirementQuerySerializer],
         responses=PensionEstimateSerializer,
     )
     def get(self, request):
-        query = RetirementQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        result = pension_estimate_for(
-            person=self.person(), female_category=query.validated_data.get("female_category")
-        )
-        estimate = result.estimate
-        return Response(
-            PensionEstimateSerializer(
-                {
-                    "benefit_province": result.benefit_province,
-                    "province_average_wage": result.province_average_wage,
-                    "personal_account_balance": result.personal_account_balance,
-                    "retirement": result.retirement,
-                    "contribution_years": _years(estimate.contribution_years),
-                    **{
-                        name: getattr(estimate, name)
-                        for name in (
-                            "average_contribution_index",
-                            "indexed_average_wage",
-                            "pooled_part",
-                            "divisor_months",
-                            "personal_account_part",
-                            "total",
-                            "minimum_contribution_months",
-                            "eligible",
-                            "steps",
-                        )
-                    },
-                }
-            ).data
-        )
+        result = pension_estimate_for(person=self.person(), female_category=self.female_category())
+        return Response(PensionEstimateSerializer(result).data)
 
 
 class MyCertificatesApi(CitizenView):

@@ -196,16 +196,22 @@ class PensionEstimateSerializer(serializers.Serializer):
     province_average_wage = serializers.DecimalField(max_digits=14, decimal_places=2)
     personal_account_balance = serializers.DecimalField(max_digits=14, decimal_places=2)
     retirement = RetirementPlanSerializer()
-    contribution_years = ContributionYearsSerializer()
-    average_contribution_index = serializers.DecimalField(max_digits=8, decimal_places=4)
-    indexed_average_wage = serializers.DecimalField(max_digits=14, decimal_places=2)
-    pooled_part = serializers.DecimalField(max_digits=14, decimal_places=2)
-    divisor_months = serializers.IntegerField()
-    personal_account_part = serializers.DecimalField(max_digits=14, decimal_places=2)
-    total = serializers.DecimalField(max_digits=14, decimal_places=2)
-    minimum_contribution_months = serializers.IntegerField()
-    eligible = serializers.BooleanField()
-    steps = serializers.ListField(child=serializers.CharField())
+    contribution_years = ContributionYearsSerializer(source="estimate.contribution_years")
+    average_contribution_index = serializers.DecimalField(
+        max_digits=8, decimal_places=4, source="estimate.average_contribution_index"
+    )
+    indexed_average_wage = serializers.DecimalField(
+        max_digits=14, decimal_places=2, source="estimate.indexed_average_wage"
+    )
+    pooled_part = serializers.DecimalField(max_digits=14, decimal_places=2, source="estimate.pooled_part")
+    divisor_months = serializers.IntegerField(source="estimate.divisor_months")
+    personal_account_part = serializers.DecimalField(
+        max_digits=14, decimal_places=2, source="estimate.personal_account_part"
+    )
+    total = serializers.DecimalField(max_digits=14, decimal_places=2, source="estimate.total")
+    minimum_contribution_months = serializers.IntegerField(source="estimate.minimum_contribution_months")
+    eligible = serializers.BooleanField(source="estimate.eligible")
+    steps = serializers.ListField(child=serializers.CharField(), source="estimate.steps")
 
 
 class CertificateVerificationSerializer(serializers.Serializer):

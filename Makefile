@@ -11,7 +11,7 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 LOCALENV := $(PYTHON) platform/localenv.py
 
-.PHONY: install run test
+.PHONY: install run test bench
 
 install: $(INSTALLED)
 
@@ -36,3 +36,8 @@ test: $(INSTALLED)
 	ruff check .
 	ruff format --check .
 	$(LOCALENV) bash -c 'python manage.py makemigrations --check --dry-run && python -m pytest'
+
+# Benchmarks print their figures; they are not tests (see README.md, "Benchmarks"). The API benchmark
+# needs wrk (Debian package `wrk`).
+bench: $(INSTALLED)
+	$(LOCALENV) bash -c 'python bench/api_bench.py && python bench/import_bench.py'

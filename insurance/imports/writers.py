@@ -31,9 +31,11 @@ from insurance.models import (
 from insurance.periods import period_of, period_year
 from insurance.services.tariffs import ContributionAmounts, Tariff, tariff_get
 
-# Bound of each per-job memo (people, employers, amounts): a million-row file of distinct people would
-# otherwise keep them all; cleared when full, they refill from the next chunks.
+# Bounds of the per-job memos, cleared when full and refilled from the next chunks: a million-row file of
+# distinct people would otherwise keep them all. Amounts are mostly reused within a person's run of months,
+# so their memo can stay small; it is also the heaviest per entry.
 CACHE_LIMIT = 200_000
+AMOUNTS_CACHE_LIMIT = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +66,12 @@ class _Writer(ABC):
         by_hash = {keyed_hash(number): number for number in unseen}
         with connection.cursor() as cursor:
             cursor.execute(
+                # One index probe per ID number: the LIMIT keeps the planner from hashing the whole
+                # person table instead, which it prefers while the table is small.
                 """SELECT h.digest, r.person_id, r.scheme, r.status IN (%s, %s), r.is_temporary_account
                      FROM UNNEST(%s::text[]) AS h(digest)
-                     JOIN insurance_insuredperson p ON p.id_number_hash = h.digest
+                    CROSS JOIN LATERAL (SELECT p.id FROM insurance_insuredperson p
+                                         WHERE p.id_number_hash = h.digest LIMIT 1) AS p
                      JOIN insurance_insurancerelationship r ON r.person_id = p.id AND r.province_id = %s""",
                 [RelationshipStatus.PAYING, RelationshipStatus.SUSPENDED, list(by_hash), self.province],
             )
@@ -119,20 +124,22 @@ class ContributionsWriter(_Writer):
             raise found
         return found
 
-    def amounts(self, scheme: str, period: int, base: Decimal, has_employer: bool) -> ContributionAmounts:
+    def amounts(
+        self, scheme: str, period: int, base: Decimal, has_employer: bool
+    ) -> ContributionAmounts | ApplicationError:
+        """The month's amounts, or the refusal: returned rather than raised, since a memoised exception
+        raised again on every row would grow its traceback each time."""
         year = period_year(period)
         key = (scheme, year, base, has_employer)
         found = self._amounts.get(key)
         if found is None:
-            if len(self._amounts) > CACHE_LIMIT:
+            if len(self._amounts) > AMOUNTS_CACHE_LIMIT:
                 self._amounts.clear()
             try:
                 found = self.tariff(scheme, year).compute(base, has_employer=has_employer)
             except ApplicationError as refusal:
                 found = refusal
             self._amounts[key] = found
-        if isinstance(found, ApplicationError):
-            raise found
         return found
 
     def employers(self, rows: list[tuple]) -> dict[str, int | None]:
@@ -174,10 +181,9 @@ class ContributionsWriter(_Writer):
                     RowError(row_number, "employer_code", "employer_not_found", "Unknown employer.")
                 )
                 continue
-            try:
-                amounts = amounts_of(scheme, period, base, bool(employer_code))
-            except ApplicationError as refusal:
-                errors.append(RowError(row_number, "base", refusal.code, refusal.message))
+            amounts = amounts_of(scheme, period, base, bool(employer_code))
+            if type(amounts) is not ContributionAmounts:
+                errors.append(RowError(row_number, "base", amounts.code, amounts.message))
                 continue
             staged.append(
                 (

@@ -81,7 +81,7 @@ class ContributionListView(ListAPIView):
     def get_queryset(self):
         filters = ContributionFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return selectors.contributions_of(person=self.person(), **filters.validated_data)
+        return selectors.contribution_rows(person=self.person(), **filters.validated_data)
 
 
 @extend_schema(summary="My contribution records, newest first", parameters=[ContributionFilterSerializer])
@@ -190,7 +190,10 @@ class AgencyPersonContributionsApi(ContributionListView, AgencyView):
                 for month in body.validated_data["months"]
             ],
         )
-        return Response(ContributionSerializer(records, many=True).data, status=status.HTTP_201_CREATED)
+        rows = selectors.contribution_rows(person=records[0].person).filter(pk__in=[r.pk for r in records])
+        return Response(
+            ContributionSerializer(rows.order_by("period"), many=True).data, status=status.HTTP_201_CREATED
+        )
 
 
 class AgencyPersonDeathApi(AgencyView):

@@ -339,8 +339,13 @@ class AccountEntry(models.Model):
 class IdentityReadLog(models.Model):
     """Who read an unmasked ID number, whose, when, and through which endpoint (PIPL Art. 28)."""
 
-    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
+    # No database foreign keys: each check would take a share lock on the reader's and the person's rows,
+    # and concurrent reads by one agency system then queue on those locks. Users and persons are never
+    # deleted (PROTECT here, deactivation for users), so the references stay valid.
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     endpoint = models.CharField(max_length=200)
     read_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -17,7 +17,6 @@ from insurance.calculators.contribution_years import ContributionYears
 from insurance.models import (
     AccountEntry,
     ContributionRecord,
-    IdentityReadLog,
     InsuranceRelationship,
     InsuredPerson,
     ParticipationCertificate,
@@ -29,12 +28,7 @@ def persons_visible(*, scope: Scope) -> QuerySet[InsuredPerson]:
 
 
 def person_get(*, scope: Scope, person_id: int) -> InsuredPerson:
-    person = (
-        persons_visible(scope=scope)
-        .select_related("hukou_province", "residence_province")
-        .filter(pk=person_id)
-        .first()
-    )
+    person = persons_visible(scope=scope).filter(pk=person_id).first()
     if person is None:
         raise NotFoundError("No such person.")
     return person
@@ -42,7 +36,7 @@ def person_get(*, scope: Scope, person_id: int) -> InsuredPerson:
 
 def person_of_citizen(*, scope: Scope) -> InsuredPerson:
     """The citizen's own insured-person record."""
-    person = persons_visible(scope=scope).select_related("hukou_province", "residence_province").first()
+    person = persons_visible(scope=scope).first()
     if person is None:
         raise NotFoundError("No insurance record is registered for your ID number yet.")
     return person
@@ -56,7 +50,7 @@ def persons_search(
     status: str | None = None,
     hukou_province: str | None = None,
 ) -> QuerySet[InsuredPerson]:
-    persons = persons_visible(scope=scope).select_related("hukou_province")
+    persons = persons_visible(scope=scope)
     if id_number is not None:
         persons = persons.filter(id_number_hash=keyed_hash(id_number.value))
     if name:
@@ -69,24 +63,45 @@ def persons_search(
 
 
 def relationships_of(*, person: InsuredPerson) -> QuerySet[InsuranceRelationship]:
-    return person.relationships.select_related("province").order_by("scheme", "opened_period")
+    return person.relationships.order_by("scheme", "opened_period")
 
 
-def contributions_of(
+# The fields of a contribution as shown, each with the key it has in a row of `contribution_rows`.
+CONTRIBUTION_COLUMNS = {
+    "period": "period",
+    "scheme": "scheme",
+    "province": "province_id",
+    "declared_base": "declared_base",
+    "base": "base",
+    "base_adjustment": "base_adjustment",
+    "employer_rate": "employer_rate",
+    "individual_rate": "individual_rate",
+    "employer_amount": "employer_amount",
+    "individual_amount": "individual_amount",
+    "account_credit": "account_credit",
+    "payment_type": "payment_type",
+    "employer_code": "employer__code",
+    "temporary_account": "temporary_account",
+}
+
+
+def contribution_rows(
     *,
     person: InsuredPerson,
     scheme: str | None = None,
     province: str | None = None,
     year: int | None = None,
-) -> QuerySet[ContributionRecord]:
-    records = ContributionRecord.objects.filter(person=person).select_related("employer")
+) -> QuerySet:
+    """A person's contribution records as plain rows (CONTRIBUTION_COLUMNS and the id): the lists that
+    citizens and agencies page through most, so no model instance is built per row."""
+    records = ContributionRecord.objects.filter(person=person)
     if scheme:
         records = records.filter(scheme=scheme)
     if province:
         records = records.filter(province_id=province)
     if year:
         records = records.filter(period__gte=year * 100 + 1, period__lte=year * 100 + 12)
-    return records
+    return records.values("id", *CONTRIBUTION_COLUMNS.values())
 
 
 def contribution_years_of(
@@ -122,7 +137,3 @@ def certificate_by_code(*, code: str) -> ParticipationCertificate:
     if certificate is None:
         raise NotFoundError("No certificate was issued with this verification code.")
     return certificate
-
-
-def identity_reads() -> QuerySet[IdentityReadLog]:
-    return IdentityReadLog.objects.select_related("reader", "person")

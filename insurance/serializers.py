@@ -8,13 +8,14 @@ from core.serializers import IdentityNumberField
 from insurance.calculators.retirement import FemaleCategory
 from insurance.models import (
     AccountEntry,
-    ContributionRecord,
+    BaseAdjustment,
     InsuranceRelationship,
     InsuredPerson,
     PaymentType,
     PersonStatus,
     Scheme,
 )
+from insurance.selectors import CONTRIBUTION_COLUMNS
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -71,31 +72,36 @@ class RelationshipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContributionSerializer(serializers.ModelSerializer):
-    province = serializers.CharField(source="province_id", read_only=True)
-    employer_code = serializers.CharField(
-        source="employer.code", read_only=True, allow_null=True, default=None
-    )
+def _money_field(**options) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=14, decimal_places=2, **options)
 
-    class Meta:
-        model = ContributionRecord
-        fields = [
-            "period",
-            "scheme",
-            "province",
-            "declared_base",
-            "base",
-            "base_adjustment",
-            "employer_rate",
-            "individual_rate",
-            "employer_amount",
-            "individual_amount",
-            "account_credit",
-            "payment_type",
-            "employer_code",
-            "temporary_account",
-        ]
-        read_only_fields = fields
+
+def _rate_field() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=6, decimal_places=4)
+
+
+class ContributionSerializer(serializers.Serializer):
+    """Renders the plain rows of `selectors.contribution_rows`. A page holds 50 of them, so rendering
+    skips DRF's per-field machinery: the stored decimals already have their places."""
+
+    period = serializers.IntegerField(help_text="YYYYMM")
+    scheme = serializers.ChoiceField(Scheme.choices)
+    province = serializers.CharField()
+    declared_base = _money_field(help_text="The base the agency declared.")
+    base = _money_field(help_text="The declared base clamped to the province's bounds.")
+    base_adjustment = serializers.ChoiceField(BaseAdjustment.choices)
+    employer_rate = _rate_field()
+    individual_rate = _rate_field()
+    employer_amount = _money_field()
+    individual_amount = _money_field()
+    account_credit = _money_field(help_text="Credited to the pension personal account.")
+    payment_type = serializers.ChoiceField(PaymentType.choices)
+    employer_code = serializers.CharField(allow_null=True)
+    temporary_account = serializers.BooleanField()
+
+    def to_representation(self, row: dict) -> dict:
+        shown = {name: row[key] for name, key in CONTRIBUTION_COLUMNS.items()}
+        return {name: str(value) if isinstance(value, Decimal) else value for name, value in shown.items()}
 
 
 class ContributionFilterSerializer(serializers.Serializer):

@@ -2,7 +2,13 @@ from decimal import Decimal
 
 import pytest
 
-from insurance.models import ContributionRecord, IdentityReadLog, InsuredPerson, Scheme
+from insurance.models import (
+    ContributionRecord,
+    IdentityReadLog,
+    InsuredPerson,
+    ParticipationCertificate,
+    Scheme,
+)
 from insurance.services.persons import person_register
 from insurance.services.relationships import relationship_open
 from tests.factories import (
@@ -24,6 +30,8 @@ CITIZEN_ENDPOINTS = [
     "/api/v1/me/contribution-years",
     "/api/v1/me/account",
     "/api/v1/me/account/entries",
+    "/api/v1/me/retirement",
+    "/api/v1/me/pension-estimate",
 ]
 
 
@@ -294,3 +302,12 @@ def test_unknown_birth_dates_in_search_do_not_crash(paying_person):
 
     assert response.status_code == 200
     assert response.json()["results"] == []
+
+
+def test_certificate_needs_the_citizens_own_record(paying_person):
+    stranger = CitizenFactory(id_number=make_id_number(province="31", sequence=3))
+
+    response = authenticated_client(stranger).post("/api/v1/me/certificates")
+
+    assert response.status_code == 404
+    assert not ParticipationCertificate.objects.exists()

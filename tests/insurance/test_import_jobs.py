@@ -271,12 +271,20 @@ def test_api_upload_status_errors_and_csv_report(paying_person):
     ]
 
 
-def test_other_provinces_cannot_see_a_job(system, paying_person):
+@pytest.mark.parametrize(
+    ("method", "suffix"), [("get", ""), ("get", "/errors"), ("get", "/errors.csv"), ("post", "/cancel")]
+)
+def test_other_provinces_get_404_for_a_job_as_for_a_missing_one(system, paying_person, method, suffix):
     job, _ = upload(system, contributions_csv(paying_person, [202404]))
+    client = authenticated_client(AgencyStaffFactory(province="44"))
 
-    response = authenticated_client(AgencyStaffFactory(province="44")).get(f"/api/v1/imports/{job.pk}")
+    out_of_scope = getattr(client, method)(f"/api/v1/imports/{job.pk}{suffix}")
+    missing = getattr(client, method)(f"/api/v1/imports/{job.pk + 1000}{suffix}")
 
-    assert response.status_code == 404
+    job.refresh_from_db()
+    assert out_of_scope.status_code == missing.status_code == 404
+    assert out_of_scope.json() == missing.json()
+    assert (job.state, job.cancel_requested) == (ImportState.QUEUED, False)
 
 
 def test_example_files_can_be_downloaded_and_imported(system, paying_person):

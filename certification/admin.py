@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from certification.models import LifeEvidence
-from insurance.admin import PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin
+from insurance.admin.base import PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin
 
 
 @admin.register(LifeEvidence)

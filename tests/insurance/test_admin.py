@@ -7,7 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from core.crypto import keyed_hash
-from insurance.admin import EstimatedCountPaginator, planner_row_estimate
+from insurance.admin.base import EstimatedCountPaginator, planner_row_estimate
 from insurance.models import (
     AccountEntry,
     ContributionRate,

@@ -1,0 +1,212 @@
+"""Admin for persons, employers and relationships."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html_join
+
+from core.admin import IdentityNumberSearchMixin
+from core.identity import IdentityNumber
+from insurance.admin.base import (
+    ChangeReadOnlyMixin,
+    HistoryAdmin,
+    PersonSearchMixin,
+    RegistryAdmin,
+    ServiceAddAdminMixin,
+    ServiceAddForm,
+    parsed,
+)
+from insurance.employer_codes import UnifiedSocialCreditCode
+from insurance.models import (
+    Employer,
+    InsuranceRelationship,
+    InsuredPerson,
+)
+from insurance.periods import period_parse
+from insurance.services.persons import identity_read_record, person_register
+from insurance.services.relationships import relationship_open
+
+
+class PersonAddForm(ServiceAddForm):
+    id_number = forms.CharField(label="ID number", max_length=18, help_text="The 18-character ID number.")
+
+    class Meta:
+        model = InsuredPerson
+        fields = ("name", "hukou_province", "residence_province", "phone")
+        help_texts = {"hukou_province": "Leave empty for the ID number's province."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hukou_province"].required = False
+
+    def clean_id_number(self) -> IdentityNumber:
+        return parsed(IdentityNumber.parse, self.cleaned_data["id_number"])
+
+    def create(self, data: dict) -> InsuredPerson:
+        return person_register(
+            id_number=data["id_number"],
+            name=data["name"],
+            hukou_province=data["hukou_province"].code if data["hukou_province"] else None,
+            residence_province=data["residence_province"].code if data["residence_province"] else None,
+            phone=data["phone"],
+        )
+
+
+# Related lists of a person, linked from the person's page: (admin model name, label).
+PERSON_RECORDS = (
+    ("insurancerelationship", "Relationships"),
+    ("contributionrecord", "Contributions"),
+    ("accountentry", "Personal account ledger"),
+    ("participationcertificate", "Certificates"),
+    ("identityreadlog", "Reads of the full ID number"),
+)
+
+
+@admin.register(InsuredPerson)
+class InsuredPersonAdmin(IdentityNumberSearchMixin, ServiceAddAdminMixin, HistoryAdmin):
+    """Persons are registered through `person_register`. Contact and residence details can be corrected
+    here; status and death go through `person_register_death`, which also closes the relationships."""
+
+    add_form = PersonAddForm
+    add_fields = ("id_number", "name", "hukou_province", "residence_province", "phone")
+    list_display = (
+        "name",
+        "masked_id_number",
+        "sex",
+        "birth_date",
+        "hukou_province",
+        "residence_province",
+        "status",
+    )
+    list_filter = ("status", "hukou_province", "residence_province", "sex")
+    list_select_related = ("hukou_province", "residence_province")
+    search_fields = ("name__startswith",)
+    fieldsets = (
+        ("Identity", {"fields": ("full_id_number", "name", "sex", "birth_date")}),
+        ("Provinces and contact", {"fields": ("hukou_province", "residence_province", "phone")}),
+        ("Status", {"fields": ("status", "date_of_death")}),
+        ("Records", {"fields": ("records", "created_at", "updated_at")}),
+    )
+    readonly_fields = (
+        "full_id_number",
+        "sex",
+        "birth_date",
+        "status",
+        "date_of_death",
+        "records",
+        "created_at",
+        "updated_at",
+    )
+
+    @admin.display(description="ID number")
+    def masked_id_number(self, person: InsuredPerson) -> str:
+        return person.id_number_masked
+
+    @admin.display(description="ID number (full: every view of this page is logged)")
+    def full_id_number(self, person: InsuredPerson) -> str:
+        # Every page that renders it (change_view, history_form_view) records the read in IdentityReadLog.
+        return person.id_number or "-"
+
+    @admin.display(description="Records")
+    def records(self, person: InsuredPerson) -> str:
+        return format_html_join(
+            " · ",
+            '<a href="{}?person__id__exact={}">{}</a>',
+            (
+                (reverse(f"admin:insurance_{model_name}_changelist"), person.pk, label)
+                for model_name, label in PERSON_RECORDS
+            ),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # Log only a page that is about to show the full number (not a redirect after saving, not a 404).
+        if isinstance(response, TemplateResponse) and response.context_data.get("original") is not None:
+            identity_read_record(
+                reader=request.user, person=response.context_data["original"], endpoint=request.path
+            )
+        return response
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        # An old version is shown with the current ID number: simple-history reloads excluded fields (the
+        # ciphertext) from the live row.
+        person = self.get_object(request, object_id)
+        if person is not None:
+            identity_read_record(reader=request.user, person=person, endpoint=request.path)
+        return response
+
+
+class EmployerForm(forms.ModelForm):
+    class Meta:
+        model = Employer
+        fields = ("code", "name", "province")
+
+    def clean_code(self) -> str:
+        return parsed(UnifiedSocialCreditCode.parse, self.cleaned_data["code"]).value
+
+
+@admin.register(Employer)
+class EmployerAdmin(RegistryAdmin):
+    form = EmployerForm
+    list_display = ("code", "name", "province")
+    list_filter = ("province",)
+    list_select_related = ("province",)
+    search_fields = ("=code", "name__startswith")
+    search_help_text = "A full unified social credit code (exact), or the beginning of a name."
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code identifies the employer on its contribution records: it is never edited.
+        return ("code",) if obj else ()
+
+
+class RelationshipAddForm(ServiceAddForm):
+    approved_transfer = forms.BooleanField(
+        required=False,
+        help_text="An officially approved transfer (批准调动): no temporary account is opened.",
+    )
+
+    class Meta:
+        model = InsuranceRelationship
+        fields = ("person", "scheme", "province", "opened_period")
+        help_texts = {
+            "opened_period": "The first month (YYYYMM). A suspended relationship in the same scheme and "
+            "province is resumed instead."
+        }
+
+    def clean_opened_period(self) -> int:
+        return parsed(period_parse, self.cleaned_data["opened_period"])
+
+    def create(self, data: dict) -> InsuranceRelationship:
+        return relationship_open(
+            person=data["person"],
+            scheme=data["scheme"],
+            province_id=data["province"].code,
+            opened_period=data["opened_period"],
+            approved_transfer=data["approved_transfer"],
+        )
+
+
+@admin.register(InsuranceRelationship)
+class InsuranceRelationshipAdmin(PersonSearchMixin, ServiceAddAdminMixin, ChangeReadOnlyMixin, HistoryAdmin):
+    """Opened through `relationship_open`; status moves (suspension, transfer, closing) only through their
+    services, so an existing relationship is read-only here."""
+
+    add_form = RelationshipAddForm
+    add_fields = ("person", "scheme", "province", "opened_period", "approved_transfer")
+    raw_id_fields = ("person",)
+    list_display = (
+        "id",
+        "person",
+        "scheme",
+        "province",
+        "status",
+        "is_temporary_account",
+        "opened_period",
+        "closed_period",
+    )
+    list_filter = ("scheme", "province", "status", "is_temporary_account")
+    list_select_related = ("person", "province")

@@ -1,0 +1,58 @@
+"""Insurance records (DOMAIN.md §1, §2). Invariants that matter live in the database as well as in the
+services: one person per ID number, one relationship per person x scheme x province, one contribution per
+person x scheme x province x period, and an append-only personal-account ledger."""
+
+from insurance.models.contributions import (
+    AccountEntry,
+    AccountEntryKind,
+    BaseAdjustment,
+    ContributionRate,
+    ContributionRecord,
+    PaymentType,
+    ProvinceYearConfig,
+)
+from insurance.models.imports import (
+    IMPORT_FINISHED_STATES,
+    ImportChunk,
+    ImportJob,
+    ImportKind,
+    ImportRowError,
+    ImportState,
+)
+from insurance.models.records import IdentityReadLog, ParticipationCertificate
+from insurance.models.registry import (
+    WAGE_BASED_SCHEMES,
+    Employer,
+    InsuranceRelationship,
+    InsuredPerson,
+    PersonStatus,
+    RelationshipStatus,
+    Scheme,
+    Sex,
+)
+
+__all__ = [
+    "IMPORT_FINISHED_STATES",
+    "WAGE_BASED_SCHEMES",
+    "AccountEntry",
+    "AccountEntryKind",
+    "BaseAdjustment",
+    "ContributionRate",
+    "ContributionRecord",
+    "Employer",
+    "IdentityReadLog",
+    "ImportChunk",
+    "ImportJob",
+    "ImportKind",
+    "ImportRowError",
+    "ImportState",
+    "InsuranceRelationship",
+    "InsuredPerson",
+    "ParticipationCertificate",
+    "PaymentType",
+    "PersonStatus",
+    "ProvinceYearConfig",
+    "RelationshipStatus",
+    "Scheme",
+    "Sex",
+]

@@ -1,0 +1,187 @@
+"""What was paid and what the pension account holds (DOMAIN.md §2): province figures, contribution
+records and the append-only personal-account ledger."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from core.models import Region
+from insurance.models.registry import MONEY, RATE, Employer, InsuredPerson, Scheme, valid_period
+
+
+class ProvinceYearConfig(models.Model):
+    """A province's published figures for one year: the base bounds and the account interest rate.
+    Defaults are the national ones (DOMAIN.md §2); provinces override them."""
+
+    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    average_monthly_wage = models.DecimalField(
+        **MONEY, help_text="The province's average monthly wage of the previous year."
+    )
+    base_floor_ratio = models.DecimalField(**RATE, default=Decimal("0.6000"))
+    base_ceiling_ratio = models.DecimalField(**RATE, default=Decimal("3.0000"))
+    account_interest_rate = models.DecimalField(
+        **RATE, null=True, blank=True, help_text="Personal-account interest rate, once published."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["province", "year"], name="one_config_per_province_year"),
+            models.CheckConstraint(name="average_wage_positive", condition=Q(average_monthly_wage__gt=0)),
+            models.CheckConstraint(
+                name="base_bounds_ordered",
+                condition=Q(base_floor_ratio__gt=0) & Q(base_ceiling_ratio__gte=F("base_floor_ratio")),
+            ),
+        ]
+        ordering = ["province", "-year"]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.year}"
+
+
+class ContributionRate(models.Model):
+    """Rates of one scheme in one province-year. `account_rate` is the share of the base credited to
+    the personal account; `flexible_rate` is what a flexible worker (no employer) pays alone."""
+
+    config = models.ForeignKey(ProvinceYearConfig, on_delete=models.CASCADE, related_name="rates")
+    scheme = models.CharField(max_length=2, choices=Scheme.choices)
+    employer_rate = models.DecimalField(**RATE)
+    individual_rate = models.DecimalField(**RATE)
+    account_rate = models.DecimalField(**RATE, default=Decimal("0"))
+    flexible_rate = models.DecimalField(**RATE, null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["config", "scheme"], name="one_rate_per_config_scheme"),
+            models.CheckConstraint(
+                name="rates_within_bounds",
+                condition=Q(employer_rate__gte=0, employer_rate__lte=1)
+                & Q(individual_rate__gte=0, individual_rate__lte=1)
+                & Q(account_rate__gte=0, account_rate__lte=1),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.config} {self.scheme}"
+
+
+class PaymentType(models.TextChoices):
+    NORMAL = "normal", "Normal"
+    BACK_PAYMENT = "back_payment", "Back payment"
+    LUMP_SUM_BACK_PAYMENT = "lump_sum_back_payment", "Lump-sum back payment"
+
+
+class BaseAdjustment(models.TextChoices):
+    NONE = "none", "Within bounds"
+    RAISED_TO_FLOOR = "raised_to_floor", "Raised to the floor (60 %)"
+    LOWERED_TO_CEILING = "lowered_to_ceiling", "Lowered to the ceiling (300 %)"
+
+
+class ContributionRecord(models.Model):
+    """One month's contribution of a person to one scheme in one province. Amounts are computed from the
+    province's configuration, never taken from input."""
+
+    # The biggest table: every index and foreign-key check costs every imported row. person_id is led by
+    # the unique key's index; nothing looks contributions up by province alone.
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="contributions", db_index=False
+    )
+    scheme = models.CharField(max_length=2, choices=Scheme.choices)
+    # No database foreign key: the regions are the 34 fixed by law, loaded by a migration and not deletable
+    # in admin, so the per-row check (a third of an import's commit time) could never fail.
+    province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    period = models.PositiveIntegerField(help_text="费款所属期 as YYYYMM.")
+    declared_base = models.DecimalField(**MONEY)
+    base = models.DecimalField(**MONEY)
+    base_adjustment = models.CharField(max_length=20, choices=BaseAdjustment.choices)
+    employer_rate = models.DecimalField(**RATE)
+    individual_rate = models.DecimalField(**RATE)
+    employer_amount = models.DecimalField(**MONEY)
+    individual_amount = models.DecimalField(**MONEY)
+    account_credit = models.DecimalField(**MONEY)
+    payment_type = models.CharField(max_length=24, choices=PaymentType.choices, default=PaymentType.NORMAL)
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    temporary_account = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "scheme", "province", "period"], name="one_contribution_per_period"
+            ),
+            models.CheckConstraint(name="contribution_period_valid", condition=valid_period("period")),
+            models.CheckConstraint(
+                name="contribution_amounts_not_negative",
+                condition=Q(base__gte=0)
+                & Q(employer_amount__gte=0)
+                & Q(individual_amount__gte=0)
+                & Q(account_credit__gte=0),
+            ),
+        ]
+        # No other index: every query is by person (and scheme), which the unique key's index leads with.
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.scheme} {self.province_id} {self.period}"
+
+
+class AccountEntryKind(models.TextChoices):
+    CONTRIBUTION = "contribution", "Contribution credit"
+    INTEREST = "interest", "Yearly interest"
+    TRANSFER_IN = "transfer_in", "Transfer in"
+    TRANSFER_OUT = "transfer_out", "Transfer out"
+
+
+class AccountEntry(models.Model):
+    """One line of a person's pension personal account, held in one province. The ledger is append-only
+    (a database trigger refuses UPDATE and DELETE); the balance is the sum of the amounts."""
+
+    # As for contributions: person_id is led by the (person, period) index, province alone is never searched.
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="account_entries", db_index=False
+    )
+    # No database foreign key, for the reason given on ContributionRecord.province.
+    province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    kind = models.CharField(max_length=16, choices=AccountEntryKind.choices)
+    amount = models.DecimalField(**MONEY)
+    period = models.PositiveIntegerField(help_text="The month (YYYYMM) the entry belongs to.")
+    contribution = models.OneToOneField(
+        ContributionRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="account_entry"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "account entries"
+        constraints = [
+            models.CheckConstraint(
+                name="contribution_entry_has_contribution",
+                condition=Q(kind=AccountEntryKind.CONTRIBUTION, contribution__isnull=False)
+                | (~Q(kind=AccountEntryKind.CONTRIBUTION) & Q(contribution__isnull=True)),
+            ),
+            models.CheckConstraint(
+                name="entry_sign_matches_kind",
+                condition=(Q(kind=AccountEntryKind.TRANSFER_OUT) & Q(amount__lte=0))
+                | (~Q(kind=AccountEntryKind.TRANSFER_OUT) & Q(amount__gte=0)),
+            ),
+            # Yearly interest is credited once per person, province and year (period = YYYY12).
+            models.UniqueConstraint(
+                fields=["person", "province", "period"],
+                condition=Q(kind=AccountEntryKind.INTEREST),
+                name="one_interest_entry_per_year",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.amount}"

@@ -1,0 +1,154 @@
+"""Who is insured where (DOMAIN.md §1): persons, employers and insurance relationships."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Mod
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from simple_history.models import HistoricalRecords
+
+from core.models import ProtectedIdentityNumber, Region
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+RATE = {"max_digits": 6, "decimal_places": 4}
+
+
+def valid_period(field: str) -> Q:
+    """A period is a month (费款所属期) stored as the integer YYYYMM."""
+    month = Mod(F(field), 100)
+    return Q(**{f"{field}__gte": 195001, f"{field}__lte": 209912}) & Q(
+        GreaterThanOrEqual(month, 1), LessThanOrEqual(month, 12)
+    )
+
+
+class Scheme(models.TextChoices):
+    EMPLOYEE_PENSION = "EP", "Enterprise-employee basic pension"
+    RESIDENT_PENSION = "RP", "Urban-rural resident basic pension"
+    EMPLOYEE_MEDICAL = "EM", "Employee basic medical"
+    RESIDENT_MEDICAL = "RM", "Resident basic medical"
+    UNEMPLOYMENT = "UI", "Unemployment"
+    WORK_INJURY = "WI", "Work injury"
+
+
+# Schemes whose contribution is a share of a wage base clamped to the province's bounds. The resident
+# schemes are paid as a flat amount chosen by the person, so their "base" is that amount, unclamped.
+WAGE_BASED_SCHEMES = (
+    Scheme.EMPLOYEE_PENSION,
+    Scheme.EMPLOYEE_MEDICAL,
+    Scheme.UNEMPLOYMENT,
+    Scheme.WORK_INJURY,
+)
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "Male"
+    FEMALE = "F", "Female"
+
+
+class PersonStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    RETIRED = "retired", "Retired"
+    DECEASED = "deceased", "Deceased"
+
+
+class InsuredPerson(ProtectedIdentityNumber):
+    """An insured person. The ID number (= social security number) is the natural key; it is stored
+    encrypted, and found through its keyed hash. Name, sex and birth date come from the ID."""
+
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    name = models.CharField(max_length=64)
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    birth_date = models.DateField()
+    hukou_province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    residence_province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    phone = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=10, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
+    date_of_death = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["id_number_ciphertext"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="deceased_iff_date_of_death",
+                condition=(Q(status=PersonStatus.DECEASED) & Q(date_of_death__isnull=False))
+                | (~Q(status=PersonStatus.DECEASED) & Q(date_of_death__isnull=True)),
+            ),
+            models.CheckConstraint(name="death_after_birth", condition=Q(date_of_death__gte=F("birth_date"))),
+        ]
+        # Agency search by name prefix (LIKE 'x%') must not scan millions of rows.
+        indexes = [
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="person_name_prefix")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id_number_masked})"
+
+
+class Employer(models.Model):
+    code = models.CharField("unified social credit code", max_length=18, unique=True)
+    name = models.CharField(max_length=200)
+    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="employer_code_shape", condition=Q(code__regex=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class RelationshipStatus(models.TextChoices):
+    PAYING = "paying", "Paying"
+    SUSPENDED = "suspended", "Suspended"
+    TRANSFERRED_OUT = "transferred_out", "Transferred out"
+    CLOSED = "closed", "Closed"
+
+
+class InsuranceRelationship(models.Model):
+    """A person's insurance in one scheme and one province."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="relationships")
+    scheme = models.CharField(max_length=2, choices=Scheme.choices)
+    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=RelationshipStatus.choices, default=RelationshipStatus.PAYING
+    )
+    is_temporary_account = models.BooleanField(default=False)
+    opened_period = models.PositiveIntegerField()
+    closed_period = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "scheme", "province"], name="one_relationship_per_person_scheme_province"
+            ),
+            # A person pays into one scheme in one province at a time.
+            models.UniqueConstraint(
+                fields=["person", "scheme"],
+                condition=Q(status=RelationshipStatus.PAYING),
+                name="one_paying_relationship_per_scheme",
+            ),
+            models.CheckConstraint(
+                name="relationship_opened_period_valid", condition=valid_period("opened_period")
+            ),
+            models.CheckConstraint(
+                name="relationship_closed_after_opened",
+                condition=Q(closed_period__isnull=True) | Q(closed_period__gte=F("opened_period")),
+            ),
+        ]
+        indexes = [models.Index(fields=["province", "scheme", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.scheme} in {self.province_id} ({self.status})"

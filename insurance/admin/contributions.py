@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from core.exceptions import ApplicationError
 from insurance.admin.base import (
     HistoryAdmin,
     PersonSearchMixin,
@@ -19,6 +20,7 @@ from insurance.models import (
     ContributionRecord,
     ProvinceYearConfig,
 )
+from insurance.services.accounts import account_credit_interest
 from insurance.services.tariffs import province_year_config_create
 
 
@@ -82,6 +84,20 @@ class ProvinceYearConfigAdmin(ServiceAddAdminMixin, HistoryAdmin):
     ordering = ("province", "-year")
     fields = add_fields
     readonly_fields = ("province", "year")
+    actions = ["credit_account_interest"]
+
+    @admin.action(description="Credit the year's interest to the personal accounts held in the province")
+    def credit_account_interest(self, request, queryset) -> None:
+        for config in queryset.order_by("province", "year"):
+            try:
+                written = account_credit_interest(province_id=config.province_id, year=config.year)
+            except ApplicationError as refusal:
+                self.message_user(request, f"{config}: {refusal.message}", messages.ERROR)
+            else:
+                # Crediting twice writes nothing the second time.
+                self.message_user(
+                    request, f"{config}: {written} interest entries credited.", messages.SUCCESS
+                )
 
 
 @admin.register(ContributionRecord)

@@ -526,3 +526,23 @@ def test_big_lists_do_not_count_the_whole_table(admin_site, paying_person, monke
     assert response.status_code == 200
     assert len(found(response)) == 3
     assert not any("COUNT(" in query["sql"].upper() for query in queries)
+
+
+def test_admin_action_credits_the_years_interest_once(client, paying_person):
+    client.force_login(AdministratorFactory())
+    config = ProvinceYearConfig.objects.get(province_id="11", year=2024)
+    unpublished = ProvinceYearConfig.objects.get(province_id="11", year=2023)
+    unpublished.account_interest_rate = None
+    unpublished.save()
+
+    for _ in range(2):
+        response = client.post(
+            "/admin/insurance/provinceyearconfig/",
+            {"action": "credit_account_interest", "_selected_action": [config.pk, unpublished.pk]},
+            follow=True,
+        )
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert AccountEntry.objects.filter(person=paying_person, kind="interest").count() == 1
+    assert "11 2024: 0 interest entries credited." in messages
+    assert any("has not published its account interest rate for 2023" in message for message in messages)

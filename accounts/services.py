@@ -236,17 +236,21 @@ def _refuse_if_locked(locked_key: str) -> None:
     )
 
 
-def _record_failure(failures_key: str, locked_key: str) -> None:
+def _count_attempt(failures_key: str) -> int:
+    """Number this sign-in attempt within the current window (atomically, across processes)."""
     lockout = _lockout_seconds()
     cache.add(failures_key, 0, timeout=lockout)
     try:
-        failures = cache.incr(failures_key)
-    except ValueError:  # the window expired between add and incr: this failure starts a new one
+        return cache.incr(failures_key)
+    except ValueError:  # the window expired between add and incr: this attempt starts a new one
         cache.set(failures_key, 1, timeout=lockout)
-        failures = 1
-    if failures >= settings.LOGIN_FAILURE_LIMIT:
-        cache.set(locked_key, time.time() + lockout, timeout=lockout)
-        cache.delete(failures_key)
+        return 1
+
+
+def _lock(failures_key: str, locked_key: str) -> None:
+    lockout = _lockout_seconds()
+    cache.set(locked_key, time.time() + lockout, timeout=lockout)
+    cache.delete(failures_key)
 
 
 @transaction.atomic
@@ -254,10 +258,17 @@ def user_login(*, username: str, password: str) -> IssuedToken:
     """Check the credentials and issue a token. Unknown names and wrong passwords are refused alike."""
     failures_key, locked_key = _login_cache_keys(username)
     _refuse_if_locked(locked_key)
+    # Counted before the password is checked: guesses sent at once all pass the lock check above while
+    # the first is still being hashed, and only the first LOGIN_FAILURE_LIMIT of them may be checked.
+    attempt = _count_attempt(failures_key)
+    if attempt > settings.LOGIN_FAILURE_LIMIT:
+        _lock(failures_key, locked_key)
+        _refuse_if_locked(locked_key)
     # ModelBackend hashes the password even for unknown names (equal timing) and refuses inactive users.
     user = authenticate(username=username, password=password)
     if user is None:
-        _record_failure(failures_key, locked_key)
+        if attempt >= settings.LOGIN_FAILURE_LIMIT:
+            _lock(failures_key, locked_key)
         raise ApplicationError("invalid_credentials", "The username or password is wrong.", status_code=401)
     cache.delete(failures_key)
     user.last_login = timezone.now()

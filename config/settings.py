@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet, MultiFernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,6 +60,17 @@ IDENTITY_ENCRYPTION_KEYS = [
     key.strip() for key in _secret("IDENTITY_ENCRYPTION_KEYS", _fernet_key).split(",") if key.strip()
 ]
 IDENTITY_HMAC_KEY = _secret("IDENTITY_HMAC_KEY", lambda: secrets.token_urlsafe(32))
+if PRODUCTION:
+    # An empty line copied from env.example counts as "set": refuse it here, not at the first ID number.
+    try:
+        MultiFernet([Fernet(key) for key in IDENTITY_ENCRYPTION_KEYS])
+    except ValueError:
+        raise ImproperlyConfigured(
+            "IDENTITY_ENCRYPTION_KEYS must be one or more Fernet keys, comma-separated."
+        ) from None
+    # The ID space is small: a short or empty key would let a database dump be brute-forced.
+    if len(IDENTITY_HMAC_KEY) < 32:
+        raise ImproperlyConfigured("IDENTITY_HMAC_KEY must be a random key of at least 32 characters.")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
@@ -196,6 +208,9 @@ REST_FRAMEWORK = {
         "certificate_verify": env.str("CERTIFICATE_VERIFY_THROTTLE_RATE", default="60/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles key on the client address. Unset, DRF would take X-Forwarded-For as sent by the client,
+    # who could then pick a fresh address per request: trust only as many proxies as really sit in front.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -24,8 +24,10 @@ def _database_status() -> str:
 
 def _broker_status() -> str:
     try:
-        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2, socket_connect_timeout=2)
-        client.ping()
+        with redis.Redis.from_url(
+            settings.CELERY_BROKER_URL, socket_timeout=2, socket_connect_timeout=2
+        ) as client:
+            client.ping()
         return "ok"
     except redis.RedisError:
         logger.exception("Health check: broker unavailable")

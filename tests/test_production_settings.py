@@ -64,6 +64,19 @@ def test_deploy_check_passes_with_production_settings():
         ),
         ({"IDENTITY_ENCRYPTION_KEYS": None}, "IDENTITY_ENCRYPTION_KEYS must be set in production."),
         ({"IDENTITY_HMAC_KEY": None}, "IDENTITY_HMAC_KEY must be set in production."),
+        (
+            {"IDENTITY_ENCRYPTION_KEYS": ""},
+            "IDENTITY_ENCRYPTION_KEYS must be one or more Fernet keys, comma-separated.",
+        ),
+        (
+            {"IDENTITY_ENCRYPTION_KEYS": "not-a-fernet-key"},
+            "IDENTITY_ENCRYPTION_KEYS must be one or more Fernet keys, comma-separated.",
+        ),
+        ({"IDENTITY_HMAC_KEY": ""}, "IDENTITY_HMAC_KEY must be a random key of at least 32 characters."),
+        (
+            {"IDENTITY_HMAC_KEY": "build-only-unused-key"},
+            "IDENTITY_HMAC_KEY must be a random key of at least 32 characters.",
+        ),
         ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS must be set in production."),
     ],
     ids=[
@@ -72,6 +85,10 @@ def test_deploy_check_passes_with_production_settings():
         "short-secret-key",
         "no-encryption-keys",
         "no-hmac-key",
+        "empty-encryption-keys",
+        "malformed-encryption-key",
+        "empty-hmac-key",
+        "short-hmac-key",
         "no-hosts",
     ],
 )

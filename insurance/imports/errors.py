@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TextIO
 
 from core.exceptions import ApplicationError
 
@@ -37,9 +36,6 @@ class RowError:
     code: str
     message: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
-
 
 REPORT_COLUMNS = ("row", "column", "code", "message")
 # OWASP CSV injection: a spreadsheet treats a cell starting with one of these as a formula.
@@ -49,10 +45,6 @@ _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 def csv_cell_escape(value: str) -> str:
     """Neutralise a cell a spreadsheet would run as a formula by prefixing a single quote."""
     return "'" + value if value.startswith(_FORMULA_TRIGGERS) else value
-
-
-def row_errors_as_json(errors: Iterable[RowError]) -> list[dict[str, Any]]:
-    return [error.as_dict() for error in errors]
 
 
 class _LineBuffer:
@@ -75,7 +67,3 @@ def row_errors_csv_lines(errors: Iterable[RowError]) -> Iterator[str]:
                 csv_cell_escape(error.message),
             )
         )
-
-
-def row_errors_write_csv(errors: Iterable[RowError], out: TextIO) -> None:
-    out.writelines(row_errors_csv_lines(errors))

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import openpyxl
 from django.conf import settings
@@ -192,8 +193,9 @@ def _xlsx_open(path: Path) -> Iterator[Iterator[list[str]]]:
 def _xlsx_inspect(path: Path) -> SourceFile:
     try:
         return _counted(path, FileFormat.XLSX, None, _xlsx_open(path))
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError) as error:
-        # KeyError: a ZIP without a workbook (a .docx, a plain archive); IndexError: no worksheet.
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError, ValueError, ParseError) as error:
+        # KeyError: a ZIP without a workbook (a .docx, a plain archive); IndexError: no worksheet;
+        # ParseError, ValueError: a part that is not well-formed XML, or a malformed cell in one.
         raise _not_tabular(
             f"a ZIP archive that is not a readable XLSX workbook ({type(error).__name__})"
         ) from None

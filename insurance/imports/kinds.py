@@ -24,7 +24,7 @@ from core.identity import EARLIEST_BIRTH_DATE, IdentityNumber, InvalidIdentityNu
 from core.regions import PROVINCE_NAMES
 from insurance.employer_codes import InvalidEmployerCode, UnifiedSocialCreditCode
 from insurance.imports.errors import CellError, RowError
-from insurance.models import ImportKind, PaymentType, Scheme
+from insurance.models import ImportKind, InsuredPerson, PaymentType, Scheme
 
 # Contribution periods before this month are typing errors: the contribution systems began in the 1990s.
 EARLIEST_PERIOD = 199001
@@ -150,10 +150,18 @@ def parse_province(value: str, today: datetime.date) -> str:
     return value
 
 
-def parse_text(value: str, today: datetime.date) -> str:
-    if len(value) > MAX_TEXT_LENGTH:
-        raise CellError("text_too_long", f"The text has {len(value)} characters; at most {MAX_TEXT_LENGTH}.")
-    return value
+def _text(max_length: int) -> Callable[[str, datetime.date], str]:
+    def parse(value: str, today: datetime.date) -> str:
+        if len(value) > max_length:
+            raise CellError("text_too_long", f"The text has {len(value)} characters; at most {max_length}.")
+        return value
+
+    return parse
+
+
+parse_text = _text(MAX_TEXT_LENGTH)
+# The name column of the person table is shorter: a longer name would fail the whole chunk's COPY.
+parse_name = _text(InsuredPerson._meta.get_field("name").max_length)
 
 
 # Mainland mobile (11 digits from 13x) or landline with area code, optionally with +86.
@@ -228,7 +236,7 @@ KINDS: dict[ImportKind, KindSpec] = {
             "Insured persons: one row per person, updated if the person exists.",
             (
                 ID_NUMBER,
-                Column("name", "Full name as on the identity card.", parse_text),
+                Column("name", "Full name as on the identity card.", parse_name),
                 Column(
                     "hukou_province",
                     "Two-digit province code of the household registration; empty: the ID number's province.",
@@ -275,10 +283,11 @@ KINDS: dict[ImportKind, KindSpec] = {
                 ),
                 Column(
                     "temporary_account",
-                    "Paid into a temporary account: true/false (also 1/0, yes/no, 是/否); empty: false.",
+                    "A cross-check, true/false (also 1/0, yes/no, 是/否): did the month go to a temporary "
+                    "account? The platform takes this from the person's relationship and refuses a row "
+                    "that says otherwise; empty: not checked.",
                     parse_boolean,
                     required=False,
-                    default=False,
                 ),
             ),
             key=("id_number", "scheme", "period"),

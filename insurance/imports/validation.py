@@ -1,7 +1,7 @@
 """From a file on disk to clean typed rows and row errors, chunk by chunk.
 
     prepared = file_prepare(path=path, kind=ImportKind.CONTRIBUTIONS, expected_rows=None)  # may refuse
-    for chunk in file_validate(prepared=prepared, chunk_checks=[...]):
+    for chunk in file_validate(prepared=prepared):
         write(chunk.rows); record(chunk.errors)
 
 `file_prepare` performs every file-level refusal, so nothing has been written when it raises. A clean row is
@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import gc
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -31,10 +31,6 @@ CHUNK_SIZE = 5000
 # Per-column memo size: bounds memory on columns whose values rarely repeat, such as names.
 CACHE_LIMIT = 200_000
 FIRST_DATA_ROW = 2  # the header is row 1
-
-# A step run on each chunk's clean rows after the cell checks, for checks that need the database (e.g. the
-# base against the province's configuration for the year). It returns the errors; their rows are dropped.
-ChunkCheck = Callable[[list[tuple]], Iterable[RowError]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +119,9 @@ def file_validate(
     prepared: PreparedFile,
     today: datetime.date | None = None,
     chunk_size: int = CHUNK_SIZE,
-    chunk_checks: Sequence[ChunkCheck] = (),
 ) -> Iterator[Chunk]:
-    """Stream the file as chunks of clean rows and row errors. A bad row never stops the others."""
+    """Stream the file as chunks of clean rows and row errors. A bad row never stops the others. Checks
+    that need the database are the writers' (insurance.imports.writers)."""
     validator = _Validator(prepared, today or timezone.localdate())
     first_row = FIRST_DATA_ROW
     with file_rows(prepared.source) as rows:
@@ -137,10 +133,6 @@ def file_validate(
                 last_row = first_row + len(raw_rows) - 1
                 clean, errors = validator.cells(first_row, raw_rows)
                 del raw_rows  # freed here, not promoted to an old generation once the collector is back
-            # The chunk checks may use the database, so they run with the collector on.
-            for check in chunk_checks:
-                clean = _without(clean, list(check(clean)), errors)
-            with _collector_paused():
                 clean = validator.distinct(clean, errors)
                 errors.sort(key=operator.attrgetter("row"))
             yield Chunk(first_row, last_row, clean, errors)

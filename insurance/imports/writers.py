@@ -162,7 +162,16 @@ class ContributionsWriter(_Writer):
         amounts_of = self.amounts
         errors: list[RowError] = []
         staged = []
-        for row_number, id_number, scheme, period, base, payment_type, employer_code, _ in rows:
+        for (
+            row_number,
+            id_number,
+            scheme,
+            period,
+            base,
+            payment_type,
+            employer_code,
+            declared_temporary,
+        ) in rows:
             found = people[id_number]
             if found is None:
                 errors.append(self.unknown_person((row_number,)))
@@ -172,6 +181,17 @@ class ContributionsWriter(_Writer):
                 errors.append(
                     RowError(
                         row_number, "scheme", "relationship_not_open", f"No open {scheme} relationship here."
+                    )
+                )
+                continue
+            if declared_temporary is not None and declared_temporary != temporary:
+                errors.append(
+                    RowError(
+                        row_number,
+                        "temporary_account",
+                        "temporary_account_mismatch",
+                        f"The person's {scheme} relationship here is "
+                        f"{'a temporary account' if temporary else 'not a temporary account'}.",
                     )
                 )
                 continue
@@ -234,7 +254,8 @@ class ContributionsWriter(_Writer):
 
 class PersonsWriter(_Writer):
     """Rows: (row, id_number, name, hukou_province, residence_province, phone). New people are registered;
-    known ones get their name, residence and phone updated. Sex and birth date come from the ID number."""
+    known ones in the uploader's scope get their name, residence and phone updated. Sex and birth date come
+    from the ID number."""
 
     def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
         if dry_run:
@@ -267,7 +288,14 @@ class PersonsWriter(_Writer):
                         residence_province_id = COALESCE(EXCLUDED.residence_province_id,
                                                          insurance_insuredperson.residence_province_id),
                         phone = COALESCE(NULLIF(EXCLUDED.phone, ''), insurance_insuredperson.phone),
-                        updated_at = EXCLUDED.updated_at"""
+                        updated_at = EXCLUDED.updated_at
+                    -- Only people in the uploader's scope (a relationship here), or insured nowhere yet,
+                    -- are updated: another province's people are skipped, as if already up to date.
+                    WHERE EXISTS (SELECT 1 FROM insurance_insurancerelationship r
+                                   WHERE r.person_id = insurance_insuredperson.id AND r.province_id = %s)
+                       OR NOT EXISTS (SELECT 1 FROM insurance_insurancerelationship r
+                                       WHERE r.person_id = insurance_insuredperson.id)""",
+                [self.province],
             )
         return len(rows), []
 

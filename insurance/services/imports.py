@@ -162,10 +162,11 @@ def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> Im
     started = ImportJob.objects.filter(pk=job_id, state__in=[ImportState.QUEUED, ImportState.RUNNING]).update(
         state=ImportState.RUNNING, heartbeat_at=now
     )
+    if not started:
+        # Finished (e.g. cancelled while queued) before this run: it never started.
+        return ImportJob.objects.get(pk=job_id)
     ImportJob.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=now)
     job = ImportJob.objects.get(pk=job_id)
-    if not started:
-        return job
     try:
         prepared = file_prepare(path=Path(job.file.path), kind=job.kind, expected_rows=job.expected_rows)
         done = set(job.chunks.values_list("number", flat=True))

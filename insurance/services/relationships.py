@@ -12,8 +12,10 @@ from insurance.periods import period_year
 TEMPORARY_ACCOUNT_AGE = {"M": 50, "F": 40}
 
 
-def _age_in_year(person: InsuredPerson, period: int) -> int:
-    return period_year(period) - person.birth_date.year
+def _age_in_period(person: InsuredPerson, period: int) -> int:
+    """Age in whole years reached by the month `period` (a birthday in that month counts as reached)."""
+    birth = person.birth_date
+    return (period_year(period) * 12 + period % 100 - (birth.year * 12 + birth.month)) // 12
 
 
 def needs_temporary_account(
@@ -23,7 +25,7 @@ def needs_temporary_account(
     starts paying outside their hukou province while insured elsewhere."""
     if scheme != Scheme.EMPLOYEE_PENSION or province_id == person.hukou_province_id:
         return False
-    if _age_in_year(person, opened_period) < TEMPORARY_ACCOUNT_AGE[person.sex]:
+    if _age_in_period(person, opened_period) < TEMPORARY_ACCOUNT_AGE[person.sex]:
         return False
     return person.relationships.filter(scheme=scheme).exclude(province_id=province_id).exists()
 

@@ -7,8 +7,9 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import AuthToken
-from accounts.services import auth_token_issue, token_digest
+from accounts.services import auth_token_issue, token_digest, user_login
 from accounts.tasks import delete_expired_auth_tokens
+from core.exceptions import ApplicationError
 from tests.factories import (
     DEFAULT_PASSWORD,
     AgencyStaffFactory,
@@ -136,6 +137,30 @@ def test_lockout_counts_names_ignoring_case_and_works_for_unknown_names(api_clie
     assert error_code(login(api_client, "other", "x")) == "invalid_credentials"
 
 
+def test_lockout_holds_for_guesses_sent_at_once(staff, settings, monkeypatch):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    checked = []
+
+    def slow_authenticate(*, username, password):
+        checked.append(password)
+        if len(checked) == 1:
+            # Five more guesses arrive while the first password is still being hashed.
+            for number in range(5):
+                with pytest.raises(ApplicationError):
+                    user_login(username="gd.staff", password=f"guess-{number}")
+        return None
+
+    monkeypatch.setattr("accounts.services.authenticate", slow_authenticate)
+    with pytest.raises(ApplicationError):
+        user_login(username="gd.staff", password="first-guess")
+
+    assert checked == ["first-guess", "guess-0", "guess-1"]
+    with pytest.raises(ApplicationError) as refusal:
+        user_login(username="gd.staff", password=DEFAULT_PASSWORD)
+    assert refusal.value.code == "login_locked"
+    assert not AuthToken.objects.exists()
+
+
 def test_lockout_lifts_after_the_lockout_window(api_client, staff, settings):
     settings.LOGIN_FAILURE_LIMIT = 2
     settings.LOGIN_LOCKOUT = datetime.timedelta(seconds=1)
@@ -170,6 +195,22 @@ def test_login_is_throttled_per_client(api_client, staff, monkeypatch):
     assert response.status_code == 429
     assert error_code(response) == "throttled"
     assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert AuthToken.objects.count() == 2
+
+
+def test_login_throttle_ignores_a_client_supplied_forwarded_for_address(api_client, staff, monkeypatch):
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "login", "2/min")
+    for address in ("203.0.113.1", "203.0.113.2"):
+        api_client.post(
+            LOGIN, {"username": "gd.staff", "password": DEFAULT_PASSWORD}, HTTP_X_FORWARDED_FOR=address
+        )
+
+    response = api_client.post(
+        LOGIN, {"username": "gd.staff", "password": DEFAULT_PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.3"
+    )
+
+    assert response.status_code == 429
+    assert error_code(response) == "throttled"
     assert AuthToken.objects.count() == 2
 
 

@@ -18,6 +18,7 @@ from insurance.models import (
     Scheme,
 )
 from insurance.services.imports import import_cancel, import_job_run, import_upload
+from insurance.services.persons import person_register
 from insurance.services.relationships import relationship_open
 from tests.factories import (
     AdministratorFactory,
@@ -228,13 +229,51 @@ def test_persons_deaths_and_life_evidence_files(system, paying_person):
     )
 
 
+def test_a_name_too_long_for_the_registry_is_a_row_error_and_the_good_rows_are_imported(system):
+    good = make_id_number(province="11", birth_date=datetime.date(1990, 2, 2), sequence=5)
+    long_name = make_id_number(province="11", birth_date=datetime.date(1990, 2, 2), sequence=6)
+    persons = (
+        "id_number,name,hukou_province,residence_province,phone\n"
+        f"{good},李雷,,,\n"
+        f"{long_name},{'名' * 65},,,\n"
+    )
+    job, _ = upload(system, persons.encode(), kind="persons")
+
+    job = import_job_run(job_id=job.pk)
+
+    assert (job.state, job.rows_accepted, job.rows_rejected) == ("succeeded", 1, 1)
+    assert list(job.row_errors.values_list("row", "column", "code")) == [(3, "name", "text_too_long")]
+    assert list(InsuredPerson.objects.values_list("name", flat=True)) == ["李雷"]
+
+
+def test_a_persons_file_updates_people_insured_here_but_not_those_insured_only_elsewhere(system, person):
+    relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202401)
+    local = person_register(
+        id_number=make_id_number(province="11", birth_date=datetime.date(1990, 2, 2), sequence=7), name="王五"
+    )
+    relationship_open(person=local, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202401)
+    persons = (
+        "id_number,name,hukou_province,residence_province,phone\n"
+        f"{person.id_number},冒名,,11,13900139000\n"
+        f"{local.id_number},王五一,,11,13900139001\n"
+    )
+    job, _ = upload(system, persons.encode(), kind="persons")
+
+    import_job_run(job_id=job.pk)
+
+    person.refresh_from_db()
+    local.refresh_from_db()
+    assert (person.name, person.residence_province_id, person.phone) == ("张三", None, "")
+    assert (local.name, local.residence_province_id, local.phone) == ("王五一", "11", "13900139001")
+
+
 def test_cancelling_a_queued_job_stops_it_before_any_write(system, paying_person):
     job, _ = upload(system, contributions_csv(paying_person, [202404]))
 
     import_cancel(job=job)
     job = import_job_run(job_id=job.pk)
 
-    assert job.state == ImportState.CANCELLED
+    assert (job.state, job.started_at) == (ImportState.CANCELLED, None)
     assert ContributionRecord.objects.filter(person=paying_person).count() == 3
 
 
@@ -354,3 +393,20 @@ def test_admin_shows_jobs_with_their_row_errors_and_evidence_read_only(client, s
     assert "period_format" in job_page.content.decode()
     assert [page.status_code for page in pages] == [200, 200, 200]
     assert [add.status_code for add in adds] == [403, 403]
+
+
+def test_a_temporary_account_flag_that_contradicts_the_relationship_is_a_row_error(system, paying_person):
+    content = (
+        CONTRIBUTION_HEADER
+        + f"{paying_person.id_number},EP,202404,9000,normal,{EMPLOYER_CODE},true\n"
+        + f"{paying_person.id_number},EP,202405,9000,normal,{EMPLOYER_CODE},\n"
+    )
+    job, _ = upload(system, content.encode())
+
+    job = import_job_run(job_id=job.pk)
+
+    assert (job.rows_accepted, job.rows_rejected) == (1, 1)
+    assert list(job.row_errors.values_list("row", "column", "code")) == [
+        (2, "temporary_account", "temporary_account_mismatch")
+    ]
+    assert ContributionRecord.objects.get(person=paying_person, period=202405).temporary_account is False

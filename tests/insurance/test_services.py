@@ -343,6 +343,24 @@ def test_older_worker_moving_away_from_hukou_gets_a_temporary_account():
     assert guangdong.is_temporary_account is True
 
 
+@pytest.mark.parametrize(("opened_period", "temporary"), [(202411, False), (202412, True)])
+def test_temporary_account_age_counts_from_the_birth_month_not_the_birth_year(opened_period, temporary):
+    # Born 1974-12: 49 until 2024-12, although 2024 - 1974 is already 50 in January.
+    man = person_register(
+        id_number=make_id_number(province="11", birth_date=datetime.date(1974, 12, 1)), name="钱七"
+    )
+    beijing = relationship_open(
+        person=man, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=200001
+    )
+    relationship_suspend(relationship=beijing, period=202312)
+
+    guangdong = relationship_open(
+        person=man, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=opened_period
+    )
+
+    assert guangdong.is_temporary_account is temporary
+
+
 def test_approved_transfer_or_young_worker_opens_a_normal_relationship(person):
     beijing = relationship_open(
         person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=201001

@@ -153,6 +153,28 @@ def test_zip_archive_without_a_workbook_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("part", "corrupt"),
+    [
+        ("xl/workbook.xml", lambda xml: b"<<not xml"),
+        ("xl/worksheets/sheet1.xml", lambda xml: xml.replace(b'r="A2"', b'r="A"')),
+    ],
+    ids=["unparsable_xml", "bad_cell_reference"],
+)
+def test_xlsx_with_a_corrupt_part_is_refused_not_crashed_on(tmp_path, part, corrupt):
+    good = xlsx(tmp_path, [PERSONS_HEADER.strip().split(","), PERSON_ROW.strip().split(",")])
+    path = tmp_path / "corrupt.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as archive:
+        for name in source.namelist():
+            content = source.read(name)
+            archive.writestr(name, corrupt(content) if name == part else content)
+
+    error = refusal(path)
+
+    assert error.code == "file_not_csv_or_xlsx"
+    assert error.message.startswith("The file is a ZIP archive that is not a readable XLSX workbook")
+
+
+@pytest.mark.parametrize(
     "content",
     [
         (PERSONS_HEADER + "11010519491231002X,Jos\xe9,11,,\n").encode("latin-1") + b"\xff\xfe\xfd",

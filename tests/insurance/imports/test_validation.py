@@ -41,7 +41,7 @@ def test_contribution_rows_come_out_typed_in_column_order(tmp_path):
     assert chunks[0].errors == []
     assert chunks[0].rows == [
         (2, LI, "EP", 202401, Decimal("8500.00"), "back_payment", EMPLOYER, True),
-        (3, WANG, "RP", 199001, Decimal("300.50"), "normal", None, False),
+        (3, WANG, "RP", 199001, Decimal("300.50"), "normal", None, None),
     ]
     assert KINDS[ImportKind.CONTRIBUTIONS].column_names == (
         "id_number",
@@ -59,7 +59,7 @@ def test_optional_columns_may_be_left_out_of_the_header_and_take_their_defaults(
         tmp_path, ImportKind.CONTRIBUTIONS, ["period,base,scheme,id_number", f"202401,5000,WI,{LI}"]
     )
 
-    assert chunks[0].rows == [(2, LI, "WI", 202401, Decimal("5000.00"), "normal", None, False)]
+    assert chunks[0].rows == [(2, LI, "WI", 202401, Decimal("5000.00"), "normal", None, None)]
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_blank_rows_are_skipped_short_rows_padded_and_rows_with_extra_cells_refu
     )
 
     rows, errors = rows_and_errors(chunks)
-    assert rows == [(4, LI, "EP", 202401, Decimal("5000.00"), "normal", None, False)]
+    assert rows == [(4, LI, "EP", 202401, Decimal("5000.00"), "normal", None, None)]
     assert [(error.row, error.column, error.code) for error in errors] == [
         (5, "", "row_too_many_cells"),
         (6, "id_number", "required"),
@@ -249,31 +249,6 @@ def test_life_evidence_duplicates_need_the_same_person_date_kind_and_source(tmp_
         (4, "", "duplicate_in_file"),
         (5, "kind", "evidence_kind_unknown"),
     ]
-
-
-def test_chunk_checks_reject_rows_after_the_cell_checks(tmp_path):
-    seen_by_check = []
-
-    def base_at_most_9000(rows):
-        seen_by_check.extend(row[0] for row in rows)
-        return [RowError(row[0], "base", "base_above_maximum", "Too high.") for row in rows if row[4] > 9000]
-
-    chunks = validate(
-        tmp_path,
-        ImportKind.CONTRIBUTIONS,
-        [
-            CONTRIBUTIONS_HEADER,
-            f"{LI},EP,202401,9500,,,",
-            f"{LI},EP,202402,abc,,,",
-            f"{LI},EP,202401,8000,,,",
-        ],
-        chunk_checks=[base_at_most_9000],
-    )
-
-    rows, errors = rows_and_errors(chunks)
-    assert seen_by_check == [2, 4]
-    assert [row[0] for row in rows] == [4]
-    assert [(error.row, error.code) for error in errors] == [(2, "base_above_maximum"), (3, "money_format")]
 
 
 def test_header_with_missing_unknown_and_repeated_columns_is_refused_naming_them(tmp_path):

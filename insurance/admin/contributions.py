@@ -71,14 +71,7 @@ class ProvinceYearConfigAdmin(ServiceAddAdminMixin, HistoryAdmin):
     add_form = ProvinceYearConfigAddForm
     add_fields = ProvinceYearConfigAddForm.Meta.fields
     inlines = [ContributionRateInline]
-    list_display = (
-        "province",
-        "year",
-        "average_monthly_wage",
-        "base_floor_ratio",
-        "base_ceiling_ratio",
-        "account_interest_rate",
-    )
+    list_display = add_fields
     list_filter = ("province", "year")
     list_select_related = ("province",)
     ordering = ("province", "-year")

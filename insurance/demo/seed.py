@@ -180,8 +180,7 @@ def _interest_credit(credit_years: dict[str, int], today: datetime.date, clock: 
     for year in range(min(credit_years.values()), today.year):
         if year not in ACCOUNT_INTEREST_RATES:
             continue
-        for province in sorted(p for p, first in credit_years.items() if first <= year):
-            written += account_credit_interest(province_id=province, year=year)
+        written += account_credit_interest(year=year)
         clock.say(f"interest {year}: {written:,} entries so far")
     return written
 

@@ -386,3 +386,25 @@ def test_suspending_twice_is_refused(person):
     relationship.refresh_from_db()
     assert refused.value.code == "relationship_not_paying"
     assert relationship.closed_period == 202312
+
+
+def test_interest_for_every_province_that_published_its_rate_in_one_call(paying_person, employer):
+    mover = person_register(id_number=make_id_number(province="44", sequence=11), name="周八")
+    relationship_open(person=mover, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202401)
+    contributions_record(
+        person=mover,
+        scheme=Scheme.EMPLOYEE_PENSION,
+        province_id="44",
+        months=[ContributionMonth(period=202407, declared_base=Decimal("8000"), employer_code=EMPLOYER_CODE)],
+    )
+
+    written = account_credit_interest(year=2024)
+
+    interest = dict(AccountEntry.objects.filter(kind="interest").values_list("province_id", "amount"))
+    # Guangdong: 640.00 credited in July earns 5 twelfths of 2.62 %.
+    assert written == 2
+    assert interest == {
+        "11": Decimal("62.88"),
+        "44": (Decimal("640") * 5 / 12 * Decimal("0.0262")).quantize(Decimal("0.01")),
+    }
+    assert account_credit_interest(year=2024) == 0

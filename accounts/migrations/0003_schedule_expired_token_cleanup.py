@@ -2,21 +2,7 @@
 
 from django.db import migrations
 
-TASK_NAME = "accounts: delete expired auth tokens"
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_hour, _ = IntervalSchedule.objects.get_or_create(every=1, period="hours")
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME,
-        defaults={"task": "accounts.delete_expired_auth_tokens", "interval": every_hour, "enabled": True},
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+from core.beat import schedule_every
 
 
 class Migration(migrations.Migration):
@@ -25,4 +11,11 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [
+        schedule_every(
+            name="accounts: delete expired auth tokens",
+            task="accounts.delete_expired_auth_tokens",
+            every=1,
+            period="hours",
+        )
+    ]

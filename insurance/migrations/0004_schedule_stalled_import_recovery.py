@@ -2,21 +2,7 @@
 
 from django.db import migrations
 
-TASK_NAME = "insurance: resume stalled import jobs"
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME,
-        defaults={"task": "insurance.resume_stalled_imports", "interval": every_minute, "enabled": True},
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+from core.beat import schedule_every
 
 
 class Migration(migrations.Migration):
@@ -25,4 +11,11 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [
+        schedule_every(
+            name="insurance: resume stalled import jobs",
+            task="insurance.resume_stalled_imports",
+            every=1,
+            period="minutes",
+        )
+    ]

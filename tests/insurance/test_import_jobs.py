@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 from openpyxl import Workbook
 
 from certification.models import LifeEvidence
@@ -410,3 +411,26 @@ def test_a_temporary_account_flag_that_contradicts_the_relationship_is_a_row_err
         (2, "temporary_account", "temporary_account_mismatch")
     ]
     assert ContributionRecord.objects.get(person=paying_person, period=202405).temporary_account is False
+
+
+def test_stalled_job_recovery_is_scheduled_every_minute_and_requeues_only_stalled_jobs(
+    system, paying_person, monkeypatch
+):
+    from django_celery_beat.models import PeriodicTask
+
+    from insurance.services import imports as import_services
+
+    # The broker is not the subject here: record what would be queued.
+    queued = []
+    monkeypatch.setattr(import_services, "_enqueue", queued.append)
+    upload(system, contributions_csv(paying_person, [202404]))  # queued just now: not stalled
+    stalled, _ = upload(system, contributions_csv(paying_person, [202405]))
+    ImportJob.objects.filter(pk=stalled.pk).update(
+        state=ImportState.RUNNING, heartbeat_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+
+    task = PeriodicTask.objects.get(task="insurance.resume_stalled_imports")
+
+    assert (task.enabled, task.interval.every, task.interval.period) == (True, 1, "minutes")
+    assert import_services.imports_resume_stalled() == [stalled.pk]
+    assert queued == [stalled.pk]

@@ -1,7 +1,7 @@
 import datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
@@ -55,7 +55,19 @@ def test_any_well_formed_number_parses_and_exposes_its_parts(parts):
     assert number.masked == value[:6] + "********" + value[14:]
 
 
-@given(valid_numbers.filter(lambda value: value.endswith("X")))
+@st.composite
+def numbers_ending_in_x(draw):
+    """A valid number whose check character is X: the sex digit is chosen to make it so (filtering
+    random numbers would throw away ten in eleven)."""
+    value = draw(valid_numbers)
+    for digit in "0123456789":
+        if check_character(value[:16] + digit) == "X":
+            return value[:16] + digit + "X"
+    assume(False)  # one prefix in eleven has no such digit
+    return None
+
+
+@given(numbers_ending_in_x())
 def test_lower_case_x_and_surrounding_spaces_are_normalised(value):
     assert IdentityNumber.parse(f" {value[:17]}x\t", today=TODAY).value == value
 

@@ -64,7 +64,8 @@ def import_upload(
     enqueue: bool = True,
 ) -> tuple[ImportJob, bool]:
     """Accept a file for the uploader's own province and queue its job. Returns (job, created): the same
-    file (content, kind, province) uploaded again returns the first job instead of a new one."""
+    file (content, kind, province) uploaded again returns the first job instead of a new one, and puts
+    it back in the queue if it had failed or been cancelled, to resume where it stopped."""
     Scope.of(user).require_province(province_id)
     file_check_size(size=uploaded.size)
     path, sha256 = _store_upload(uploaded)
@@ -74,7 +75,7 @@ def import_upload(
                 province_id=province_id, kind=kind, file_sha256=sha256, dry_run=False
             ).first()
             if existing is not None:
-                return existing, False
+                return _requeue_if_stopped(existing, enqueue=enqueue), False
         prepared = file_prepare(path=path, kind=kind, expected_rows=expected_rows)
         job = ImportJob(
             kind=kind,
@@ -102,6 +103,25 @@ def import_upload(
         return job, True
     finally:
         path.unlink(missing_ok=True)
+
+
+def _requeue_if_stopped(job: ImportJob, *, enqueue: bool) -> ImportJob:
+    """A failed or cancelled job goes back to the queue: the chunks it wrote are marked, so the run
+    resumes after them, and its rows already written are skipped."""
+    with transaction.atomic():
+        requeued = ImportJob.objects.filter(
+            pk=job.pk, state__in=[ImportState.FAILED, ImportState.CANCELLED]
+        ).update(
+            state=ImportState.QUEUED,
+            cancel_requested=False,
+            failure_code="",
+            failure_message="",
+            finished_at=None,
+        )
+        if requeued and enqueue:
+            transaction.on_commit(lambda: _enqueue(job.pk))
+    job.refresh_from_db()
+    return job
 
 
 def _enqueue(job_id: int) -> None:

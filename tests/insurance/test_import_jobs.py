@@ -434,3 +434,27 @@ def test_stalled_job_recovery_is_scheduled_every_minute_and_requeues_only_stalle
     assert (task.enabled, task.interval.every, task.interval.period) == (True, 1, "minutes")
     assert import_services.imports_resume_stalled() == [stalled.pk]
     assert queued == [stalled.pk]
+
+
+def test_uploading_a_cancelled_file_again_resumes_its_job_without_doubling(system, paying_person):
+    content = contributions_csv(paying_person, [202404, 202405])
+    job, _ = upload(system, content)
+    import_cancel(job=job)
+
+    again, created = upload(system, content)
+    again = import_job_run(job_id=again.pk)
+
+    assert (again.pk, created) == (job.pk, False)
+    assert (again.state, again.rows_accepted, again.cancel_requested) == ("succeeded", 2, False)
+    assert ContributionRecord.objects.filter(person=paying_person).count() == 5
+    assert ImportJob.objects.count() == 1
+
+
+def test_uploading_a_finished_file_again_changes_nothing(system, paying_person):
+    content = contributions_csv(paying_person, [202404])
+    job, _ = upload(system, content)
+    finished_at = import_job_run(job_id=job.pk).finished_at
+
+    again, _ = upload(system, content)
+
+    assert (again.state, again.finished_at) == ("succeeded", finished_at)

@@ -1,8 +1,17 @@
+import datetime
 import os
+from decimal import Decimal
 
 import pytest
 from hypothesis import settings
 from rest_framework.test import APIClient
+
+from insurance.models import Employer, Scheme
+from insurance.services.contributions import ContributionMonth, contributions_record
+from insurance.services.persons import person_register
+from insurance.services.relationships import relationship_open
+from insurance.services.tariffs import province_year_config_create
+from tests.factories import EMPLOYER_CODE, make_id_number
 
 # Machines here are shared: a slow example is not a failure. In CI the examples are also derandomized, so
 # that a run is repeatable and a submission cannot fail on a draw that the developer never saw.
@@ -14,3 +23,45 @@ settings.load_profile("ci" if os.environ.get("CI") else "local")
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+# Insurance records shared by the app tests and the API guard.
+@pytest.fixture
+def configured_years(db):
+    """Beijing and Guangdong figures for 2023-2024 (average monthly wage of the previous year)."""
+    for province, wage in (("11", Decimal("10000.00")), ("44", Decimal("8000.00"))):
+        for year in (2023, 2024):
+            province_year_config_create(
+                province_id=province,
+                year=year,
+                average_monthly_wage=wage,
+                account_interest_rate=Decimal("0.0262"),
+            )
+
+
+@pytest.fixture
+def employer(db):
+    return Employer.objects.create(code=EMPLOYER_CODE, name="Example Co.", province_id="11")
+
+
+@pytest.fixture
+def person(db):
+    return person_register(
+        id_number=make_id_number(province="11", birth_date=datetime.date(1985, 6, 15)), name="张三"
+    )
+
+
+@pytest.fixture
+def paying_person(person, configured_years, employer):
+    """A Beijing employee with three months of pension contributions in 2024."""
+    relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202401)
+    contributions_record(
+        person=person,
+        scheme=Scheme.EMPLOYEE_PENSION,
+        province_id="11",
+        months=[
+            ContributionMonth(period=p, declared_base=Decimal("12000.00"), employer_code=EMPLOYER_CODE)
+            for p in (202401, 202402, 202403)
+        ],
+    )
+    return person

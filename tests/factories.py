@@ -20,6 +20,7 @@ from core.identity import Sex, check_character
 from core.models import Region
 
 DEFAULT_PASSWORD = "a-long-test-passphrase-42"
+EMPLOYER_CODE = "91110000600037341L"  # a valid unified social credit code
 
 
 @cache

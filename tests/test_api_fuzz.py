@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 import schemathesis
@@ -38,14 +37,12 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import User
 from accounts.services import auth_token_issue
-from insurance.models import Employer, Scheme
+from insurance.models import Scheme
 from insurance.services.certificates import certificate_issue
-from insurance.services.contributions import ContributionMonth, contributions_record
 from insurance.services.imports import import_job_run, import_upload
 from insurance.services.persons import person_register
-from insurance.services.relationships import relationship_open
-from insurance.services.tariffs import province_year_config_create
 from tests.factories import (
+    EMPLOYER_CODE,
     AdministratorFactory,
     AgencyStaffFactory,
     AgencySystemFactory,
@@ -58,7 +55,6 @@ EXAMPLES_PER_OPERATION = 15
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ROLES = ["anonymous", "citizen", "agency_staff", "agency_system", "service_point", "administrator"]
 LOGOUT = "/api/v1/auth/logout"
-EMPLOYER_CODE = "91110000600037341L"
 CONTRIBUTION_HEADER = "id_number,scheme,period,base,payment_type,employer_code,temporary_account\n"
 
 APP = get_wsgi_application()
@@ -149,30 +145,9 @@ def caller(request, role):
 
 
 @pytest.fixture
-def world(db, settings, tmp_path):
+def world(settings, tmp_path, paying_person):
     settings.MEDIA_ROOT = tmp_path
-    for province, wage in (("11", Decimal("10000.00")), ("44", Decimal("8000.00"))):
-        for year in (2023, 2024):
-            province_year_config_create(
-                province_id=province,
-                year=year,
-                average_monthly_wage=wage,
-                account_interest_rate=Decimal("0.0262"),
-            )
-    Employer.objects.create(code=EMPLOYER_CODE, name="Example Co.", province_id="11")
-    beijing = person_register(
-        id_number=make_id_number(province="11", birth_date=datetime.date(1985, 6, 15)), name="张三"
-    )
-    relationship_open(person=beijing, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202401)
-    contributions_record(
-        person=beijing,
-        scheme=Scheme.EMPLOYEE_PENSION,
-        province_id="11",
-        months=[
-            ContributionMonth(period=p, declared_base=Decimal("12000.00"), employer_code=EMPLOYER_CODE)
-            for p in (202401, 202402, 202403)
-        ],
-    )
+    beijing = paying_person
     guangdong = person_register(
         id_number=make_id_number(province="44", birth_date=datetime.date(1970, 3, 2), sex="F"), name="李四"
     )

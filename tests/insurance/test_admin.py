@@ -23,8 +23,7 @@ from insurance.models import (
     Scheme,
 )
 from insurance.services.persons import person_register
-from tests.factories import AdministratorFactory
-from tests.insurance.conftest import EMPLOYER_CODE
+from tests.factories import EMPLOYER_CODE, AdministratorFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,6 +12,7 @@ from insurance.models import (
 from insurance.services.persons import person_register
 from insurance.services.relationships import relationship_open
 from tests.factories import (
+    EMPLOYER_CODE,
     AgencyStaffFactory,
     AgencySystemFactory,
     CitizenFactory,
@@ -19,7 +20,6 @@ from tests.factories import (
     authenticated_client,
     make_id_number,
 )
-from tests.insurance.conftest import EMPLOYER_CODE
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from insurance.services.contributions import ContributionMonth, contributions_re
 from insurance.services.estimates import benefit_province_decide
 from insurance.services.relationships import relationship_open, relationship_suspend
 from insurance.services.tariffs import province_year_config_create
-from tests.factories import CitizenFactory, authenticated_client
-from tests.insurance.conftest import EMPLOYER_CODE
+from tests.factories import EMPLOYER_CODE, CitizenFactory, authenticated_client
 
 pytestmark = pytest.mark.django_db
 

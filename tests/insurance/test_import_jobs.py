@@ -22,13 +22,13 @@ from insurance.services.imports import import_cancel, import_job_run, import_upl
 from insurance.services.persons import person_register
 from insurance.services.relationships import relationship_open
 from tests.factories import (
+    EMPLOYER_CODE,
     AdministratorFactory,
     AgencyStaffFactory,
     AgencySystemFactory,
     authenticated_client,
     make_id_number,
 )
-from tests.insurance.conftest import EMPLOYER_CODE
 
 pytestmark = pytest.mark.django_db
 

@@ -30,8 +30,7 @@ from insurance.models import (
     Scheme,
 )
 from insurance.services.imports import import_upload, imports_resume_stalled
-from tests.factories import AgencySystemFactory, make_id_number
-from tests.insurance.conftest import EMPLOYER_CODE
+from tests.factories import EMPLOYER_CODE, AgencySystemFactory, make_id_number
 
 # serialized_rollback: an earlier transactional test flushes the tables, regions and calendar included;
 # this one needs them back as the migrations seeded them.

@@ -21,8 +21,7 @@ from insurance.services.contributions import ContributionMonth, contributions_re
 from insurance.services.persons import person_register, person_register_death
 from insurance.services.relationships import relationship_open, relationship_suspend
 from insurance.services.tariffs import province_year_config_create
-from tests.factories import make_id_number
-from tests.insurance.conftest import EMPLOYER_CODE
+from tests.factories import EMPLOYER_CODE, make_id_number
 
 pytestmark = pytest.mark.django_db
 

@@ -71,8 +71,8 @@ def database_prepare() -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE insurance_insuredperson, insurance_importjob, insurance_employer, "
-            "insurance_provinceyearconfig CASCADE"
+            "TRUNCATE insurance_insuredperson, insurance_contributionrecord, insurance_importjob, "
+            "insurance_employer, insurance_provinceyearconfig CASCADE"
         )
         cursor.execute("DROP TABLE IF EXISTS bench_raw_contribution")
 

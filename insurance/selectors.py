@@ -15,10 +15,10 @@ from core.exceptions import NotFoundError
 from core.identity import IdentityNumber
 from insurance.calculators.contribution_years import ContributionYears
 from insurance.models import (
-    AccountEntry,
     ContributionRecord,
     InsuranceRelationship,
     InsuredPerson,
+    LedgerEntry,
     ParticipationCertificate,
 )
 
@@ -122,14 +122,14 @@ def contribution_years_of(
 
 def account_balance_of(*, person: InsuredPerson) -> tuple[Decimal, list[dict]]:
     """The pension personal account balance, in total and per province where it is held."""
-    entries = AccountEntry.objects.filter(person=person)
+    entries = LedgerEntry.objects.filter(person=person)
     by_province = list(entries.values("province_id").annotate(balance=Sum("amount")).order_by("province_id"))
     total = sum((row["balance"] for row in by_province), Decimal("0.00"))
     return total, by_province
 
 
-def account_entries_of(*, person: InsuredPerson) -> QuerySet[AccountEntry]:
-    return AccountEntry.objects.filter(person=person)
+def account_entries_of(*, person: InsuredPerson) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(person=person)
 
 
 def certificate_by_code(*, code: str) -> ParticipationCertificate:

@@ -7,9 +7,9 @@ from rest_framework import serializers
 from core.serializers import IdentityNumberField
 from insurance.calculators.retirement import FemaleCategory
 from insurance.models import (
-    AccountEntry,
     BaseAdjustment,
     InsuranceRelationship,
+    LedgerEntry,
     PaymentType,
     PersonStatus,
     Scheme,
@@ -120,7 +120,7 @@ class AccountEntrySerializer(serializers.ModelSerializer):
     province = serializers.CharField(source="province_id", read_only=True)
 
     class Meta:
-        model = AccountEntry
+        model = LedgerEntry
         fields = ["id", "kind", "amount", "period", "province", "created_at"]
         read_only_fields = fields
 

@@ -18,6 +18,7 @@ from insurance.models import (
     AccountEntry,
     ContributionRate,
     ContributionRecord,
+    LedgerEntry,
     ProvinceYearConfig,
 )
 from insurance.services.accounts import account_credit_interest
@@ -115,9 +116,10 @@ class ContributionRecordAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdm
     list_select_related = ("person", "province")
 
 
-@admin.register(AccountEntry)
-class AccountEntryAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin):
-    """The personal-account ledger: append-only (a database trigger refuses UPDATE and DELETE)."""
+@admin.register(LedgerEntry, AccountEntry)
+class LedgerEntryAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin):
+    """The personal-account ledger (contribution credits, interest, transfers), and its interest and
+    transfer entries alone. Read-only: both are append-only in the database."""
 
     list_display = ("person", "province", "kind", "amount", "period", "created_at")
     list_filter = ("kind", "province")

@@ -1,8 +1,8 @@
 """Writing planned people fast: PostgreSQL COPY through psycopg 3, amounts from `Tariff.compute`.
 
 The rows are exactly what the services would write (insurance.services.contributions): the amounts come
-from the province's tariff for each month's year, and every pension month with an account credit gets a
-contribution entry in the ledger. Only the writing differs: one COPY per table and batch instead of an
+from the province's tariff for each month's year (a pension month's account credit is its ledger credit,
+see LedgerEntry). Only the writing differs: one COPY per table and batch instead of an
 INSERT per person, because 100,000 people with ten years of history are millions of rows.
 """
 
@@ -18,8 +18,6 @@ from core.crypto import encrypt_text, keyed_hash
 from insurance.demo.figures import average_monthly_wage
 from insurance.demo.people import PersonPlan
 from insurance.models import (
-    AccountEntry,
-    AccountEntryKind,
     ContributionRecord,
     InsuranceRelationship,
     InsuredPerson,
@@ -119,7 +117,6 @@ class Written:
     persons: int = 0
     relationships: int = 0
     contributions: int = 0
-    account_entries: int = 0
     # First year with a pension account credit, per province: where and since when interest is due.
     credit_years: dict[str, int] = field(default_factory=dict)
 
@@ -180,7 +177,6 @@ CONTRIBUTION_COLUMNS = (
     "temporary_account",
     "created_at",
 )
-ENTRY_COLUMNS = ("person_id", "province_id", "kind", "amount", "period", "contribution_id", "created_at")
 
 
 def declared_base(plan: PersonPlan, province: str, year: int, career_start_year: int) -> Decimal:
@@ -199,7 +195,7 @@ def persons_write(
     now: datetime.datetime,
     written: Written,
 ) -> None:
-    """Write a batch of planned people with their relationships, contributions and ledger entries."""
+    """Write a batch of planned people with their relationships and contributions."""
     if not plans:
         return
     first_person = reserve_ids(cursor, InsuredPerson, len(plans))
@@ -254,7 +250,7 @@ def persons_write(
     if not months:
         return
     next_id = reserve_ids(cursor, ContributionRecord, months)
-    contributions, entries = [], []
+    contributions = []
     created = _text(now)
     for plan in plans:
         person_id = person_ids[plan.index]
@@ -291,18 +287,11 @@ def persons_write(
                             )
                         )
                         credits = scheme == Scheme.EMPLOYEE_PENSION and amounts.account_credit > 0
-                        entry_tail = f"\t{AccountEntryKind.CONTRIBUTION}\t{amounts.account_credit}\t"
                         if credits and written.credit_years.get(stint.province, 9999) > year:
                             written.credit_years[stint.province] = year
                     contributions.append(
                         f"{next_id}\t{person_id}\t{scheme}\t{stint.province}\t{period}\t{row_tail}\n"
                     )
-                    if credits:
-                        entries.append(
-                            f"{person_id}\t{stint.province}{entry_tail}{period}\t{next_id}\t{created}\n"
-                        )
                     next_id += 1
     copy_rows(cursor, ContributionRecord, CONTRIBUTION_COLUMNS, contributions)
-    copy_rows(cursor, AccountEntry, ENTRY_COLUMNS, entries)
     written.contributions += len(contributions)
-    written.account_entries += len(entries)

@@ -21,12 +21,10 @@ from core.exceptions import ApplicationError
 from core.identity import IdentityNumber
 from insurance.imports.errors import RowError
 from insurance.models import (
-    AccountEntryKind,
     ImportJob,
     ImportKind,
     PersonStatus,
     RelationshipStatus,
-    Scheme,
 )
 from insurance.periods import period_of, period_year
 from insurance.services.tariffs import ContributionAmounts, Tariff, tariff_get
@@ -231,24 +229,12 @@ class ContributionsWriter(_Writer):
             with cursor.copy(f"COPY import_contribution ({columns}) FROM STDIN") as copy:
                 for values in staged:
                     copy.write_row(values)
-            # Rows already recorded are skipped; only the new ones are credited to the ledger.
+            # Rows already recorded are skipped. A new pension month's account credit is its ledger credit.
             cursor.execute(
-                f"""WITH inserted AS (
-                        INSERT INTO insurance_contributionrecord ({columns}, province_id, created_at)
-                        SELECT {columns}, %(province)s, %(now)s FROM import_contribution
-                        ON CONFLICT (person_id, scheme, province_id, period) DO NOTHING
-                        RETURNING id, person_id, scheme, period, account_credit)
-                    INSERT INTO insurance_accountentry
-                           (person_id, province_id, kind, amount, period, contribution_id, created_at)
-                    SELECT person_id, %(province)s, %(kind)s, account_credit, period, id, %(now)s
-                      FROM inserted
-                     WHERE scheme = %(pension)s AND account_credit > 0""",
-                {
-                    "province": self.province,
-                    "now": timezone.now(),
-                    "kind": AccountEntryKind.CONTRIBUTION.value,
-                    "pension": Scheme.EMPLOYEE_PENSION.value,
-                },
+                f"""INSERT INTO insurance_contributionrecord ({columns}, province_id, created_at)
+                    SELECT {columns}, %s, %s FROM import_contribution
+                    ON CONFLICT (person_id, scheme, province_id, period) DO NOTHING""",
+                [self.province, timezone.now()],
             )
 
 

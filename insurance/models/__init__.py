@@ -8,6 +8,7 @@ from insurance.models.contributions import (
     BaseAdjustment,
     ContributionRate,
     ContributionRecord,
+    LedgerEntry,
     PaymentType,
     ProvinceYearConfig,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "ImportState",
     "InsuranceRelationship",
     "InsuredPerson",
+    "LedgerEntry",
     "ParticipationCertificate",
     "PaymentType",
     "PersonStatus",

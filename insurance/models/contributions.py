@@ -87,12 +87,22 @@ class BaseAdjustment(models.TextChoices):
 
 class ContributionRecord(models.Model):
     """One month's contribution of a person to one scheme in one province. Amounts are computed from the
-    province's configuration, never taken from input."""
+    province's configuration, never taken from input. Append-only (a database trigger refuses UPDATE and
+    DELETE): an employee-pension record's `account_credit` is the personal account's contribution credit,
+    read through `LedgerEntry`, so rewriting a record would rewrite the ledger."""
 
-    # The biggest table: every index and foreign-key check costs every imported row. person_id is led by
-    # the unique key's index; nothing looks contributions up by province alone.
+    # The biggest table, written by the hundred thousand rows by imports: every index and foreign-key check
+    # costs every row, and the checks on person and employer were more than half of an import's database
+    # time. So the references are guarded from the other side: persons and employers are never deleted
+    # (PROTECT here, and a database trigger refuses deleting one that has contributions, see migration
+    # 0008), and every writer looks the person and employer up before inserting. person_id is led by the
+    # unique key's index; nothing looks contributions up by province alone.
     person = models.ForeignKey(
-        InsuredPerson, on_delete=models.PROTECT, related_name="contributions", db_index=False
+        InsuredPerson,
+        on_delete=models.PROTECT,
+        related_name="contributions",
+        db_index=False,
+        db_constraint=False,
     )
     scheme = models.CharField(max_length=2, choices=Scheme.choices)
     # No database foreign key: the regions are the 34 fixed by law, loaded by a migration and not deletable
@@ -110,7 +120,9 @@ class ContributionRecord(models.Model):
     individual_amount = models.DecimalField(**MONEY)
     account_credit = models.DecimalField(**MONEY)
     payment_type = models.CharField(max_length=24, choices=PaymentType.choices, default=PaymentType.NORMAL)
-    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
     temporary_account = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -142,10 +154,10 @@ class AccountEntryKind(models.TextChoices):
 
 
 class AccountEntry(models.Model):
-    """One line of a person's pension personal account, held in one province. The ledger is append-only
-    (a database trigger refuses UPDATE and DELETE); the balance is the sum of the amounts."""
+    """A personal-account entry that is not a contribution credit: yearly interest and transfers. Like the
+    contribution records, append-only (a database trigger refuses UPDATE and DELETE). The whole ledger,
+    with the contribution credits, is `LedgerEntry`."""
 
-    # As for contributions: person_id is led by the (person, period) index, province alone is never searched.
     person = models.ForeignKey(
         InsuredPerson, on_delete=models.PROTECT, related_name="account_entries", db_index=False
     )
@@ -156,18 +168,14 @@ class AccountEntry(models.Model):
     kind = models.CharField(max_length=16, choices=AccountEntryKind.choices)
     amount = models.DecimalField(**MONEY)
     period = models.PositiveIntegerField(help_text="The month (YYYYMM) the entry belongs to.")
-    contribution = models.OneToOneField(
-        ContributionRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="account_entry"
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "account entries"
+        verbose_name = "interest or transfer entry"
+        verbose_name_plural = "interest and transfer entries"
         constraints = [
             models.CheckConstraint(
-                name="contribution_entry_has_contribution",
-                condition=Q(kind=AccountEntryKind.CONTRIBUTION, contribution__isnull=False)
-                | (~Q(kind=AccountEntryKind.CONTRIBUTION) & Q(contribution__isnull=True)),
+                name="account_entry_not_contribution", condition=~Q(kind=AccountEntryKind.CONTRIBUTION)
             ),
             models.CheckConstraint(
                 name="entry_sign_matches_kind",
@@ -182,6 +190,33 @@ class AccountEntry(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["person", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.amount}"
+
+
+class LedgerEntry(models.Model):
+    """The pension personal account ledger, read-only: a database view (migration 0008) of the
+    employee-pension contribution credits and the `AccountEntry` rows. The balance is the sum of the
+    amounts. A credit is its contribution record, not a copy of it, so the two can never disagree, and an
+    import writes each month once. Ids are even for contribution credits (2 x the record's id) and odd for
+    the other entries, so that they are unique across both."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.DO_NOTHING, related_name="+")
+    province = models.ForeignKey(Region, on_delete=models.DO_NOTHING, related_name="+")
+    kind = models.CharField(max_length=16, choices=AccountEntryKind.choices)
+    amount = models.DecimalField(**MONEY)
+    period = models.PositiveIntegerField(help_text="The month (YYYYMM) the entry belongs to.")
+    contribution = models.ForeignKey(
+        ContributionRecord, on_delete=models.DO_NOTHING, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "insurance_ledger"
+        verbose_name = "personal-account ledger entry"
+        verbose_name_plural = "personal-account ledger"
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind} {self.amount}"

@@ -24,7 +24,7 @@ WITH rates AS (
                CASE WHEN entry.period < %(first)s THEN entry.amount
                     ELSE entry.amount * (12 - entry.period %% 100) / 12 END
            ) * rates.rate, 2) AS interest
-      FROM insurance_accountentry entry
+      FROM insurance_ledger entry
       JOIN rates ON rates.province_id = entry.province_id
      WHERE entry.period <= %(last)s
      GROUP BY entry.person_id, entry.province_id, rates.rate

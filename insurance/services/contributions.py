@@ -8,15 +8,12 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError, ConflictError
 from insurance.models import (
-    AccountEntry,
-    AccountEntryKind,
     ContributionRecord,
     Employer,
     InsuranceRelationship,
     InsuredPerson,
     PaymentType,
     RelationshipStatus,
-    Scheme,
 )
 from insurance.periods import period_of, period_year
 from insurance.services.tariffs import Tariff, tariff_get
@@ -61,7 +58,8 @@ def contributions_record(
     *, person: InsuredPerson, scheme: str, province_id: str, months: list[ContributionMonth]
 ) -> list[ContributionRecord]:
     """Record months of contributions to one scheme in one province, all or none. The amounts come from
-    the province's figures for each month's year; pension account credits go to the ledger."""
+    the province's figures for each month's year. An employee-pension record's account credit is the
+    personal account's credit for the month (see LedgerEntry)."""
     _check_months(person, months)
     relationship = (
         InsuranceRelationship.objects.select_for_update()
@@ -127,17 +125,4 @@ def contributions_record(
         raise ConflictError(
             "contribution_already_recorded", "Some of these months were recorded by another request."
         ) from None
-    if scheme == Scheme.EMPLOYEE_PENSION:
-        AccountEntry.objects.bulk_create(
-            AccountEntry(
-                person=person,
-                province_id=province_id,
-                kind=AccountEntryKind.CONTRIBUTION,
-                amount=record.account_credit,
-                period=record.period,
-                contribution=record,
-            )
-            for record in records
-            if record.account_credit > 0
-        )
     return records

@@ -16,12 +16,14 @@ from insurance.models import (
     IdentityReadLog,
     InsuranceRelationship,
     InsuredPerson,
+    LedgerEntry,
     ParticipationCertificate,
     PersonStatus,
     ProvinceYearConfig,
     RelationshipStatus,
     Scheme,
 )
+from insurance.services.accounts import account_credit_interest
 from insurance.services.persons import person_register
 from tests.factories import EMPLOYER_CODE, AdministratorFactory
 
@@ -36,6 +38,7 @@ MODELS = (
     "insurancerelationship",
     "provinceyearconfig",
     "contributionrecord",
+    "ledgerentry",
     "accountentry",
     "identityreadlog",
     "participationcertificate",
@@ -57,6 +60,7 @@ def admin_site(administrator) -> Client:
 @pytest.fixture
 def every_model(paying_person, administrator):
     """One row of every insurance model, all about `paying_person`."""
+    account_credit_interest(province_id="11", year=2024)
     IdentityReadLog.objects.create(
         reader=administrator, person=paying_person, endpoint="/api/v1/agency/persons/1"
     )
@@ -143,7 +147,7 @@ def test_contributions_relationships_and_ledger_are_found_by_the_persons_id_numb
 
     contributions = found(admin_site.get(f"{ADMIN}/contributionrecord/", {"q": term}))
     relationships = found(admin_site.get(f"{ADMIN}/insurancerelationship/", {"q": term}))
-    entries = found(admin_site.get(f"{ADMIN}/accountentry/", {"q": term}))
+    entries = found(admin_site.get(f"{ADMIN}/ledgerentry/", {"q": term}))
 
     assert sorted(record.period for record in contributions) == [202401, 202402, 202403]
     assert [(r.person_id, r.province_id) for r in relationships] == [(paying_person.pk, "11")]
@@ -262,20 +266,25 @@ def test_viewing_an_old_version_of_a_person_logs_the_read_of_the_id_number(admin
     assert (log.reader, log.person, log.endpoint) == (administrator, person, path)
 
 
-def test_ledger_admin_refuses_add_change_and_delete(admin_site, paying_person):
-    entry = AccountEntry.objects.filter(person=paying_person).order_by("period").first()
-    before = list(AccountEntry.objects.values_list("pk", "amount").order_by("pk"))
+@pytest.mark.parametrize("model", [LedgerEntry, AccountEntry])
+def test_ledger_admin_refuses_add_change_and_delete(admin_site, paying_person, model):
+    account_credit_interest(province_id="11", year=2024)
+    entry = model.objects.filter(person=paying_person).order_by("period").first()
+    before = list(LedgerEntry.objects.values_list("pk", "amount").order_by("pk"))
+    pages = f"{ADMIN}/{model._meta.model_name}"
 
-    add = admin_site.post(f"{ADMIN}/accountentry/add/", {"amount": "1.00"})
-    change = admin_site.post(f"{ADMIN}/accountentry/{entry.pk}/change/", {"amount": "1.00"})
-    delete = admin_site.post(f"{ADMIN}/accountentry/{entry.pk}/delete/", {"post": "yes"})
+    listing = admin_site.get(f"{pages}/")
+    add = admin_site.post(f"{pages}/add/", {"amount": "1.00"})
+    change = admin_site.post(f"{pages}/{entry.pk}/change/", {"amount": "1.00"})
+    delete = admin_site.post(f"{pages}/{entry.pk}/delete/", {"post": "yes"})
     bulk_delete = admin_site.post(
-        f"{ADMIN}/accountentry/", {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"}
+        f"{pages}/", {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"}
     )
 
+    assert listing.status_code == 200
     assert (add.status_code, change.status_code, delete.status_code) == (403, 403, 403)
     assert bulk_delete.status_code == 200  # no such action: the list is shown again
-    assert list(AccountEntry.objects.values_list("pk", "amount").order_by("pk")) == before
+    assert list(LedgerEntry.objects.values_list("pk", "amount").order_by("pk")) == before
 
 
 def test_contribution_page_shows_the_computed_record_read_only(admin_site, paying_person):

@@ -10,11 +10,11 @@ from openpyxl import Workbook
 
 from certification.models import LifeEvidence
 from insurance.models import (
-    AccountEntry,
     ContributionRecord,
     ImportJob,
     ImportState,
     InsuredPerson,
+    LedgerEntry,
     PersonStatus,
     Scheme,
 )
@@ -69,7 +69,7 @@ def test_contributions_file_is_imported_with_amounts_and_ledger(system, paying_p
         "raised_to_floor",
         Decimal("480.00"),
     )
-    assert AccountEntry.objects.get(contribution=record).amount == Decimal("480.00")
+    assert LedgerEntry.objects.get(contribution=record).amount == Decimal("480.00")
 
 
 def test_bad_rows_are_reported_and_good_rows_still_imported(system, paying_person):
@@ -117,7 +117,7 @@ def test_rows_already_present_are_skipped_not_doubled(system, paying_person):
 
     assert job.rows_accepted == 3
     assert ContributionRecord.objects.filter(person=paying_person).count() == 4
-    assert AccountEntry.objects.filter(person=paying_person).count() == 4
+    assert LedgerEntry.objects.filter(person=paying_person).count() == 4
 
 
 def test_a_second_run_of_a_finished_job_changes_nothing(system, paying_person):

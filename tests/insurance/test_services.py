@@ -8,10 +8,13 @@ from core.crypto import keyed_hash
 from core.exceptions import ApplicationError
 from insurance.models import (
     AccountEntry,
+    AccountEntryKind,
     BaseAdjustment,
     ContributionRecord,
+    Employer,
     InsuranceRelationship,
     InsuredPerson,
+    LedgerEntry,
     PersonStatus,
     RelationshipStatus,
     Scheme,
@@ -120,18 +123,39 @@ def test_flexible_worker_pays_twenty_percent_alone(person, configured_years):
     )
 
 
-def test_each_pension_credit_goes_to_the_ledger_and_the_balance_matches(paying_person):
-    entries = AccountEntry.objects.filter(person=paying_person).order_by("period")
+def test_each_pension_credit_is_in_the_ledger_with_its_record_and_the_interest(paying_person):
+    relationship_open(
+        person=paying_person, scheme=Scheme.EMPLOYEE_MEDICAL, province_id="11", opened_period=202401
+    )
+    contributions_record(
+        person=paying_person,
+        scheme=Scheme.EMPLOYEE_MEDICAL,
+        province_id="11",
+        months=[
+            ContributionMonth(period=202401, declared_base=Decimal("12000"), employer_code=EMPLOYER_CODE)
+        ],
+    )
+    account_credit_interest(province_id="11", year=2024)
+    pension = dict(
+        ContributionRecord.objects.filter(person=paying_person, scheme=Scheme.EMPLOYEE_PENSION).values_list(
+            "period", "pk"
+        )
+    )
 
-    assert [(e.kind, e.amount, e.period) for e in entries] == [
-        ("contribution", Decimal("960.00"), 202401),
-        ("contribution", Decimal("960.00"), 202402),
-        ("contribution", Decimal("960.00"), 202403),
+    entries = LedgerEntry.objects.filter(person=paying_person).order_by("period", "kind")
+
+    # Medical insurance has no personal account here: only the pension months and their interest.
+    assert [(e.kind, e.amount, e.period, e.contribution_id) for e in entries] == [
+        ("contribution", Decimal("960.00"), 202401, pension[202401]),
+        ("contribution", Decimal("960.00"), 202402, pension[202402]),
+        ("contribution", Decimal("960.00"), 202403, pension[202403]),
+        ("interest", Decimal("62.88"), 202412, None),
     ]
+    assert len({entry.pk for entry in entries}) == 4
 
 
 def test_a_recorded_month_cannot_be_recorded_twice_and_nothing_is_written(paying_person):
-    before = (ContributionRecord.objects.count(), AccountEntry.objects.count())
+    before = (ContributionRecord.objects.count(), LedgerEntry.objects.count())
 
     with pytest.raises(ApplicationError) as refused:
         contributions_record(
@@ -146,7 +170,7 @@ def test_a_recorded_month_cannot_be_recorded_twice_and_nothing_is_written(paying
 
     assert refused.value.code == "contribution_already_recorded"
     assert refused.value.fields == {"periods": ["202402"]}
-    assert (ContributionRecord.objects.count(), AccountEntry.objects.count()) == before
+    assert (ContributionRecord.objects.count(), LedgerEntry.objects.count()) == before
 
 
 def test_the_database_refuses_a_duplicate_contribution_too(paying_person):
@@ -196,7 +220,7 @@ def test_refused_contributions_leave_nothing_written(person, configured_years, e
 
     assert refused.value.code == code
     assert not ContributionRecord.objects.exists()
-    assert not AccountEntry.objects.exists()
+    assert not LedgerEntry.objects.exists()
 
 
 def test_contributions_need_an_open_relationship_in_the_province(person, configured_years, employer):
@@ -227,16 +251,44 @@ def test_unemployment_insurance_needs_an_employer(person, configured_years):
     assert refused.value.code == "employer_required"
 
 
-def test_ledger_is_append_only_in_the_database(paying_person):
-    entry = AccountEntry.objects.filter(person=paying_person).first()
+@pytest.mark.parametrize("model", [ContributionRecord, AccountEntry])
+def test_both_tables_of_the_ledger_are_append_only_in_the_database(paying_person, model):
+    account_credit_interest(province_id="11", year=2024)
+    row = model.objects.filter(person=paying_person).first()
+    amount_field = "account_credit" if model is ContributionRecord else "amount"
+    before = getattr(row, amount_field)
 
-    with pytest.raises(IntegrityError), transaction.atomic():
-        AccountEntry.objects.filter(pk=entry.pk).update(amount=Decimal("1.00"))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        AccountEntry.objects.filter(pk=entry.pk).delete()
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        model.objects.filter(pk=row.pk).update(**{amount_field: Decimal("1.00")})
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        model.objects.filter(pk=row.pk).delete()
 
-    entry.refresh_from_db()
-    assert entry.amount == Decimal("960.00")
+    row.refresh_from_db()
+    assert getattr(row, amount_field) == before
+
+
+def test_a_contribution_credit_cannot_be_entered_as_a_plain_account_entry(paying_person):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AccountEntry.objects.create(
+            person=paying_person,
+            province_id="11",
+            kind=AccountEntryKind.CONTRIBUTION,
+            amount=Decimal("960.00"),
+            period=202404,
+        )
+
+
+def test_a_person_or_employer_with_contributions_cannot_be_deleted_even_in_sql(paying_person):
+    employer = Employer.objects.get(code=EMPLOYER_CODE)
+
+    # Contribution records have no foreign keys (an import writes millions): triggers guard the parents.
+    with connection.cursor() as cursor:
+        for table, pk in (("insurance_insuredperson", paying_person.pk), ("insurance_employer", employer.pk)):
+            with pytest.raises(IntegrityError, match="has contribution records"), transaction.atomic():
+                cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+
+    assert InsuredPerson.objects.filter(pk=paying_person.pk).exists()
+    assert Employer.objects.filter(pk=employer.pk).exists()
 
 
 def test_yearly_interest_is_credited_once_with_months_left_in_the_year(paying_person):

@@ -33,8 +33,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo data: {written.persons:,} persons written ({report.skipped_persons:,} already there), "
                 f"{written.relationships:,} relationships, {written.contributions:,} contributions, "
-                f"{written.account_entries:,} contribution credits and {report.interest_entries:,} interest "
-                f"entries, {report.employers:,} employers and {report.configs:,} province-years created."
+                f"{report.interest_entries:,} interest entries, {report.employers:,} employers and "
+                f"{report.configs:,} province-years created."
             )
         )
         self.stdout.write(f"\nDemo logins (password for every one: {DEMO_PASSWORD}):")

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,6 +40,7 @@ django.setup()
 import psutil  # noqa: E402
 import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.core.files import File  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -47,6 +49,7 @@ from import_parse_bench import person_ids  # noqa: E402
 from accounts.models import Role, User  # noqa: E402
 from core.crypto import encrypt_text, keyed_hash  # noqa: E402
 from core.identity import IdentityNumber  # noqa: E402
+from core.tasks import ping, ping_key  # noqa: E402
 from insurance.models import IMPORT_FINISHED_STATES, Employer, ImportJob  # noqa: E402
 from insurance.services.imports import import_upload  # noqa: E402
 from insurance.services.tariffs import province_year_config_create  # noqa: E402
@@ -190,10 +193,23 @@ def worker_start() -> subprocess.Popen:
     )  # fmt: skip
 
 
+def worker_wait_ready(worker: subprocess.Popen, timeout: float = 120) -> None:
+    """Wait until the worker has run a ping task: what is timed is the import, not the worker's boot."""
+    token = uuid.uuid4().hex
+    ping.delay(token=token)
+    deadline = time.monotonic() + timeout
+    while cache.get(ping_key(token)) is None:
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("The Celery worker did not start; see its output above.")
+        time.sleep(0.1)
+
+
 def job_import(path: Path, user: User) -> tuple[float, float, PeakMemory, ImportJob]:
-    """Upload and run through a real worker. Returns (end-to-end seconds, worker seconds, samples, job)."""
+    """Upload and run through a real worker, once it is ready. Returns (end-to-end seconds, worker
+    seconds, samples, job)."""
     worker = worker_start()
     try:
+        worker_wait_ready(worker)
         with PeakMemory(worker.pid, settings.DATABASES["default"]["NAME"]) as memory:
             started = time.perf_counter()
             with path.open("rb") as stored:

@@ -9,12 +9,14 @@ errors; then, unless the job is a dry run, it writes with COPY into a temporary 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.errors import UniqueViolation
 
 from core.crypto import encrypt_text, keyed_hash
 from core.exceptions import ApplicationError
@@ -26,8 +28,8 @@ from insurance.models import (
     PersonStatus,
     RelationshipStatus,
 )
-from insurance.periods import period_of, period_year
-from insurance.services.tariffs import ContributionAmounts, Tariff, tariff_get
+from insurance.periods import period_of
+from insurance.services.tariffs import Tariff, tariff_get
 
 # Bounds of the per-job memos, cleared when full and refilled from the next chunks: a million-row file of
 # distinct people would otherwise keep them all. Amounts are mostly reused within a person's run of months,
@@ -99,44 +101,71 @@ class _Writer(ABC):
         """Check and (unless a dry run) write clean rows; return how many were accepted and the errors."""
 
 
+# Lines sent to the database at a time: it inserts them while the next ones are made.
+COPY_BATCH_LINES = 2000
+# The columns an import writes, in COPY order: the row's own values, then the amounts (one memoised text per
+# distinct declared base), then the chunk's constants.
+_CONTRIBUTION_COLUMNS = (
+    "person_id, scheme, period, declared_base, base, base_adjustment, employer_rate, individual_rate, "
+    "employer_amount, individual_amount, account_credit, payment_type, employer_id, temporary_account, "
+    "province_id, created_at"
+)
+
+
 class ContributionsWriter(_Writer):
-    """Rows: (row, id_number, scheme, period, base, payment_type, employer_code, temporary_account)."""
+    """Rows: (row, id_number, scheme, period, base, payment_type, employer_code, temporary_account).
+
+    Each clean row becomes one line of COPY text, written straight into the contribution table: the
+    chunk's months already recorded are looked up first and skipped. Should another writer record one of
+    the same months in between, the COPY fails on the unique key and the chunk is written again through a
+    staging table and `ON CONFLICT DO NOTHING`, which cannot fail that way.
+    """
 
     def __init__(self, job: ImportJob) -> None:
         super().__init__(job)
         self._tariffs: dict[tuple[str, int], Tariff | ApplicationError] = {}
         self._employers: dict[str, int | None] = {}
-        # (scheme, year, declared base, has employer) -> amounts or refusal: a person's base rarely changes
-        # from one month to the next, so most rows repeat a computation already made.
-        self._amounts: dict[tuple, ContributionAmounts | ApplicationError] = {}
+        # (scheme, year, declared base, has employer) -> the amounts' COPY text, or the refusal. A person's
+        # base rarely changes from one month to the next, so most rows repeat a computation already made.
+        self._amounts: dict[tuple, str | ApplicationError] = {}
+
+    def tariffs_load(self, rows: list[tuple]) -> None:
+        """Load the tariffs (or their refusals) of the rows' schemes and years not met before."""
+        for scheme, year in {(row[2], row[3] // 100) for row in rows}.difference(self._tariffs):
+            try:
+                self._tariffs[scheme, year] = tariff_get(province_id=self.province, scheme=scheme, year=year)
+            except ApplicationError as refusal:
+                self._tariffs[scheme, year] = refusal
 
     def tariff(self, scheme: str, year: int) -> Tariff:
-        key = (scheme, year)
-        if key not in self._tariffs:
-            try:
-                self._tariffs[key] = tariff_get(province_id=self.province, scheme=scheme, year=year)
-            except ApplicationError as refusal:
-                self._tariffs[key] = refusal
-        found = self._tariffs[key]
+        """A tariff loaded by `tariffs_load`, or its refusal raised."""
+        found = self._tariffs[scheme, year]
         if isinstance(found, ApplicationError):
             raise found
         return found
 
-    def amounts(
+    def amounts_text(
         self, scheme: str, period: int, base: Decimal, has_employer: bool
-    ) -> ContributionAmounts | ApplicationError:
-        """The month's amounts, or the refusal: returned rather than raised, since a memoised exception
-        raised again on every row would grow its traceback each time."""
-        year = period_year(period)
+    ) -> str | ApplicationError:
+        """The month's amounts as COPY text (declared base to account credit), or the refusal: returned
+        rather than raised, since a memoised exception raised again on every row would grow its traceback
+        each time."""
+        year = period // 100  # YYYYMM
         key = (scheme, year, base, has_employer)
         found = self._amounts.get(key)
         if found is None:
             if len(self._amounts) > AMOUNTS_CACHE_LIMIT:
                 self._amounts.clear()
             try:
-                found = self.tariff(scheme, year).compute(base, has_employer=has_employer)
+                amounts = self.tariff(scheme, year).compute(base, has_employer=has_employer)
             except ApplicationError as refusal:
                 found = refusal
+            else:
+                found = (
+                    f"{base}\t{amounts.base}\t{amounts.base_adjustment}\t{amounts.employer_rate}\t"
+                    f"{amounts.individual_rate}\t{amounts.employer_amount}\t{amounts.individual_amount}\t"
+                    f"{amounts.account_credit}"
+                )
             self._amounts[key] = found
         return found
 
@@ -157,9 +186,44 @@ class ContributionsWriter(_Writer):
     def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
         people = self.people(rows)
         employers = self.employers(rows)
-        amounts_of = self.amounts
+        self.tariffs_load(rows)
+        recorded = set() if dry_run else self._recorded(rows, people)
         errors: list[RowError] = []
-        staged = []
+        lines = self._lines(rows, people, employers, recorded, errors)
+        if dry_run:
+            lines = list(lines)
+        else:
+            self._insert(lines)
+        # Each row is written, skipped as already recorded, or refused with exactly one error.
+        return len(rows) - len(errors), errors
+
+    def _recorded(self, rows: list[tuple], people: dict[str, _Found | None]) -> set[tuple[int, str, int]]:
+        """The (person, scheme, period) months of these rows already recorded in the province."""
+        person_ids = list({found.person_id for row in rows if (found := people[row[1]]) is not None})
+        if not person_ids:
+            return set()
+        periods = [row[3] for row in rows]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT person_id, scheme, period FROM insurance_contributionrecord
+                    WHERE person_id = ANY(%s) AND province_id = %s AND period BETWEEN %s AND %s""",
+                [person_ids, self.province, min(periods), max(periods)],
+            )
+            return set(cursor.fetchall())
+
+    def _lines(
+        self,
+        rows: list[tuple],
+        people: dict[str, _Found | None],
+        employers: dict[str, int | None],
+        recorded: set[tuple[int, str, int]],
+        errors: list[RowError],
+    ) -> Iterator[str]:
+        """The COPY line of each row that passes every check and is not recorded yet; the others' errors
+        go to `errors`. A generator, so that the database inserts the first lines while the rest are made;
+        it must not query the database, which is busy with the COPY meanwhile."""
+        amounts_text = self.amounts_text
+        tail = f"\t{self.province}\t{timezone.now().isoformat()}\n"
         for (
             row_number,
             id_number,
@@ -193,49 +257,54 @@ class ContributionsWriter(_Writer):
                     )
                 )
                 continue
-            employer_id = employers[employer_code] if employer_code else None
-            if employer_code and employer_id is None:
-                errors.append(
-                    RowError(row_number, "employer_code", "employer_not_found", "Unknown employer.")
-                )
-                continue
-            amounts = amounts_of(scheme, period, base, bool(employer_code))
-            if type(amounts) is not ContributionAmounts:
+            if employer_code:
+                employer_id = employers[employer_code]
+                if employer_id is None:
+                    errors.append(
+                        RowError(row_number, "employer_code", "employer_not_found", "Unknown employer.")
+                    )
+                    continue
+            else:
+                employer_id = "\\N"
+            amounts = amounts_text(scheme, period, base, bool(employer_code))
+            if type(amounts) is not str:
                 errors.append(RowError(row_number, "base", amounts.code, amounts.message))
                 continue
-            staged.append(
-                (
-                    found.person_id, scheme, period, base, amounts.base, amounts.base_adjustment,
-                    amounts.employer_rate,
-                    amounts.individual_rate, amounts.employer_amount, amounts.individual_amount,
-                    amounts.account_credit, payment_type, employer_id, temporary,
-                )
-            )  # fmt: skip
-        if staged and not dry_run:
-            self._insert(staged)
-        return len(staged), errors
+            if recorded and (found.person_id, scheme, period) in recorded:
+                continue  # accepted, and skipped
+            yield (
+                f"{found.person_id}\t{scheme}\t{period}\t{amounts}\t{payment_type}\t{employer_id}\t"
+                f"{'t' if temporary else 'f'}{tail}"
+            )
 
-    def _insert(self, staged: Iterable[tuple]) -> None:
-        columns = (
-            "person_id, scheme, period, declared_base, base, base_adjustment, employer_rate, "
-            "individual_rate, employer_amount, individual_amount, account_credit, payment_type, employer_id, "
-            "temporary_account"
-        )
+    def _insert(self, lines: Iterator[str]) -> None:
+        """COPY the lines straight into the contribution table, in batches as they are made. Should another
+        writer have recorded one of the months since `_recorded` looked, the COPY fails on the unique key,
+        and the lines go through a staging table and `ON CONFLICT DO NOTHING` instead."""
+        sent: list[str] = []
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS import_contribution ON COMMIT DELETE ROWS AS "
-                f"SELECT {columns} FROM insurance_contributionrecord WITH NO DATA"
-            )
-            with cursor.copy(f"COPY import_contribution ({columns}) FROM STDIN") as copy:
-                for values in staged:
-                    copy.write_row(values)
-            # Rows already recorded are skipped. A new pension month's account credit is its ledger credit.
-            cursor.execute(
-                f"""INSERT INTO insurance_contributionrecord ({columns}, province_id, created_at)
-                    SELECT {columns}, %s, %s FROM import_contribution
-                    ON CONFLICT (person_id, scheme, province_id, period) DO NOTHING""",
-                [self.province, timezone.now()],
-            )
+            try:
+                with transaction.atomic(), cursor.copy(_copy_into("insurance_contributionrecord")) as copy:
+                    for batch in iter(lambda: list(islice(lines, COPY_BATCH_LINES)), []):
+                        sent += batch
+                        copy.write("".join(batch))
+            except UniqueViolation:  # raised by psycopg's COPY as is, not wrapped by Django
+                sent += lines  # the lines the failed COPY had not reached
+                cursor.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS import_contribution ON COMMIT DELETE ROWS AS "
+                    f"SELECT {_CONTRIBUTION_COLUMNS} FROM insurance_contributionrecord WITH NO DATA"
+                )
+                with cursor.copy(_copy_into("import_contribution")) as copy:
+                    copy.write("".join(sent))
+                cursor.execute(
+                    f"""INSERT INTO insurance_contributionrecord ({_CONTRIBUTION_COLUMNS})
+                        SELECT {_CONTRIBUTION_COLUMNS} FROM import_contribution
+                        ON CONFLICT (person_id, scheme, province_id, period) DO NOTHING"""
+                )
+
+
+def _copy_into(table: str) -> str:
+    return f"COPY {table} ({_CONTRIBUTION_COLUMNS}) FROM STDIN"
 
 
 class PersonsWriter(_Writer):

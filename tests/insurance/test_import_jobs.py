@@ -9,6 +9,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from certification.models import LifeEvidence
+from insurance.imports.writers import ContributionsWriter
 from insurance.models import (
     ContributionRecord,
     ImportJob,
@@ -18,6 +19,7 @@ from insurance.models import (
     PersonStatus,
     Scheme,
 )
+from insurance.services.contributions import ContributionMonth, contributions_record
 from insurance.services.imports import import_cancel, import_job_run, import_upload
 from insurance.services.persons import person_register
 from insurance.services.relationships import relationship_open
@@ -118,6 +120,30 @@ def test_rows_already_present_are_skipped_not_doubled(system, paying_person):
     assert job.rows_accepted == 3
     assert ContributionRecord.objects.filter(person=paying_person).count() == 4
     assert LedgerEntry.objects.filter(person=paying_person).count() == 4
+
+
+def test_a_month_recorded_by_another_writer_during_the_chunk_is_skipped_not_doubled(
+    system, paying_person, monkeypatch
+):
+    job, _ = upload(system, contributions_csv(paying_person, [202404, 202405]))
+    contributions_record(
+        person=paying_person,
+        scheme=Scheme.EMPLOYEE_PENSION,
+        province_id="11",
+        months=[ContributionMonth(202404, Decimal("9000"), employer_code=EMPLOYER_CODE)],
+    )
+    # As if that month had been committed by another writer just after the import looked it up.
+    monkeypatch.setattr(ContributionsWriter, "_recorded", lambda self, cursor, keys: set())
+
+    job = import_job_run(job_id=job.pk)
+
+    assert (job.state, job.rows_accepted, job.rows_rejected) == ("succeeded", 2, 0)
+    recorded = ContributionRecord.objects.filter(person=paying_person, period__gte=202404)
+    assert sorted(recorded.values_list("period", "declared_base")) == [
+        (202404, Decimal("9000.00")),
+        (202405, Decimal("12000.00")),
+    ]
+    assert LedgerEntry.objects.filter(person=paying_person, period__gte=202404).count() == 2
 
 
 def test_a_second_run_of_a_finished_job_changes_nothing(system, paying_person):

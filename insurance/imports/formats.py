@@ -1,12 +1,13 @@
 """Reading import files: CSV (UTF-8 with or without BOM, or GB18030) and XLSX, streamed row by row.
 
-The format is decided by the file's bytes, never its name. `file_inspect` makes one full pass that settles
-the format, the encoding, the header and the number of data rows, so that every file-level refusal happens
-before a single row is written; `file_rows` then streams the data rows as lists of strings.
+The format is decided by the file's bytes, never its name. `file_inspect` settles the format, the encoding,
+the header and the number of data rows, so that every file-level refusal happens before a single row is
+written; `file_rows` then streams the data rows as lists of strings.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
@@ -37,7 +38,9 @@ class SourceFile:
     format: FileFormat
     encoding: str | None  # CSV only: "utf-8-sig" (reads UTF-8 with or without BOM) or "gb18030"
     header: tuple[str, ...]  # cells of row 1, stripped, trailing empty cells dropped
-    row_count: int  # data rows below the header, blank rows not counted
+    # Data rows below the header, blank rows not counted; None when not counted (a file already inspected
+    # at upload, opened again to be imported).
+    row_count: int | None
 
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
@@ -70,8 +73,9 @@ def file_check_size(*, size: int) -> None:
         )
 
 
-def file_inspect(*, path: Path) -> SourceFile:
-    """Settle format, encoding, header and row count, or refuse the file with an `ImportFileError`."""
+def file_inspect(*, path: Path, count_rows: bool = True) -> SourceFile:
+    """Settle format, encoding, header and (unless `count_rows` is false) row count, or refuse the file
+    with an `ImportFileError`. Counting parses every row, the costly part."""
     path = Path(path)
     size = path.stat().st_size
     file_check_size(size=size)
@@ -80,7 +84,7 @@ def file_inspect(*, path: Path) -> SourceFile:
     with path.open("rb") as file:
         head = file.read(_SNIFF_BYTES)
     if head.startswith(_ZIP_MAGIC):
-        return _xlsx_inspect(path)
+        return _xlsx_inspect(path, count_rows=count_rows)
     for magic, what in _NOT_TABULAR.items():
         if head.startswith(magic):
             raise _not_tabular(what)
@@ -88,7 +92,7 @@ def file_inspect(*, path: Path) -> SourceFile:
         raise ImportFileError("file_encoding", "The file is UTF-16 text: save it as UTF-8 or GB18030 CSV.")
     if b"\x00" in head:
         raise _not_tabular("binary data")
-    return _csv_inspect(path)
+    return _csv_inspect(path, count_rows=count_rows)
 
 
 @contextmanager
@@ -111,16 +115,18 @@ def _header(cells: list[str] | None) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _counted(
+def _read(
     path: Path,
     file_format: FileFormat,
     encoding: str | None,
     opened: AbstractContextManager[Iterator[list[str]]],
+    *,
+    count_rows: bool,
 ) -> SourceFile:
     with opened as rows:
         header = _header(next(rows, None))
         # any(row): a row of empty cells is blank, as spreadsheets export them after formatted areas.
-        row_count = sum(map(any, rows))
+        row_count = sum(map(any, rows)) if count_rows else None
     if row_count == 0:
         raise _empty()
     return SourceFile(path, file_format, encoding, header, row_count)
@@ -138,20 +144,30 @@ def _csv_open(path: Path, encoding: str) -> Iterator[Iterator[list[str]]]:
         yield csv.reader(text)
 
 
-def _csv_inspect(path: Path) -> SourceFile:
+def _csv_encoding(path: Path) -> str:
+    """The first encoding the whole file decodes in, strictly; decoding alone runs at C speed."""
     # Strict UTF-8 first: GB18030 text is almost never valid UTF-8, while the reverse is not true.
     for encoding in CSV_ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
         try:
-            return _counted(path, FileFormat.CSV, encoding, _csv_open(path, encoding))
+            with path.open("rb") as raw:
+                while block := raw.read(1 << 20):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-        except csv.Error as error:
-            raise ImportFileError(
-                "file_not_csv_or_xlsx", f"The file is not readable as CSV: {error}."
-            ) from None
+        return encoding
     raise ImportFileError(
         "file_encoding", "The file is neither UTF-8 nor GB18030 text: save it as UTF-8 CSV and upload again."
     )
+
+
+def _csv_inspect(path: Path, *, count_rows: bool) -> SourceFile:
+    encoding = _csv_encoding(path)
+    try:
+        return _read(path, FileFormat.CSV, encoding, _csv_open(path, encoding), count_rows=count_rows)
+    except csv.Error as error:
+        raise ImportFileError("file_not_csv_or_xlsx", f"The file is not readable as CSV: {error}.") from None
 
 
 # --- XLSX --------------------------------------------------------------------------------------------------
@@ -190,9 +206,9 @@ def _xlsx_open(path: Path) -> Iterator[Iterator[list[str]]]:
             workbook.close()
 
 
-def _xlsx_inspect(path: Path) -> SourceFile:
+def _xlsx_inspect(path: Path, *, count_rows: bool) -> SourceFile:
     try:
-        return _counted(path, FileFormat.XLSX, None, _xlsx_open(path))
+        return _read(path, FileFormat.XLSX, None, _xlsx_open(path), count_rows=count_rows)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError, ValueError, ParseError) as error:
         # KeyError: a ZIP without a workbook (a .docx, a plain archive); IndexError: no worksheet;
         # ParseError, ValueError: a part that is not well-formed XML, or a malformed cell in one.

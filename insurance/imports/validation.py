@@ -41,7 +41,7 @@ class PreparedFile:
     positions: tuple[int, ...]
 
     @property
-    def row_count(self) -> int:
+    def row_count(self) -> int | None:
         return self.source.row_count
 
 
@@ -112,6 +112,14 @@ def file_prepare(*, path: Path, kind: ImportKind, expected_rows: int | None = No
     positions = header_check(spec=spec, header=source.header)
     row_count_check(declared=expected_rows, counted=source.row_count)
     return PreparedFile(source, spec, positions)
+
+
+def file_reopen(*, path: Path, kind: ImportKind) -> PreparedFile:
+    """A file that passed `file_prepare` at upload, opened again to be imported: format, encoding and
+    header are settled again (the same bytes give the same answers), but the rows are not counted."""
+    spec = KINDS[ImportKind(kind)]
+    source = file_inspect(path=path, count_rows=False)
+    return PreparedFile(source, spec, header_check(spec=spec, header=source.header))
 
 
 def file_validate(

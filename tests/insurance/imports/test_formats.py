@@ -8,7 +8,7 @@ import pytest
 from insurance.imports.errors import ImportFileError
 from insurance.imports.formats import FileFormat, file_inspect
 from insurance.imports.kinds import ImportKind
-from insurance.imports.validation import file_prepare, file_validate
+from insurance.imports.validation import file_prepare, file_reopen, file_validate
 
 TODAY = datetime.date(2024, 7, 1)
 PERSONS_HEADER = "id_number,name,hukou_province,residence_province,phone\n"
@@ -45,6 +45,22 @@ def test_csv_is_read_in_utf8_with_or_without_bom_and_in_gb18030(tmp_path, encodi
     assert prepared.source.encoding == detected
     assert prepared.source.header == ("id_number", "name", "hukou_province", "residence_province", "phone")
     assert rows == [(2, "11010519491231002X", "王秀英", "11", "31", "13800138000")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_file_reopened_to_be_imported_is_read_the_same_without_counting_its_rows(tmp_path, encoding):
+    # Larger than the head sniffed for the format: the whole file settles the encoding.
+    content = PERSONS_HEADER + PERSON_ROW * 20_000 + "440106198507152313,李建国,44,,\n"
+    path = write(tmp_path, content.encode(encoding))
+    uploaded = file_prepare(path=path, kind=ImportKind.PERSONS)
+
+    reopened = file_reopen(path=path, kind=ImportKind.PERSONS)
+
+    assert uploaded.row_count == 20_001
+    assert reopened.row_count is None
+    assert (reopened.source.encoding, reopened.positions) == (uploaded.source.encoding, uploaded.positions)
+    last = [chunk.rows for chunk in file_validate(prepared=reopened, today=TODAY)][-1][-1]
+    assert last[2] == "李建国"
 
 
 def test_row_count_skips_blank_rows_and_counts_quoted_line_breaks_once(tmp_path):

@@ -221,7 +221,7 @@ def job_import(path: Path, user: User) -> tuple[float, float, PeakMemory, Import
                     enqueue=True,
                 )
             while job.state not in IMPORT_FINISHED_STATES:
-                time.sleep(0.2)
+                time.sleep(0.05)
                 job.refresh_from_db()
             elapsed = time.perf_counter() - started
     finally:

@@ -118,10 +118,11 @@ _CONTRIBUTION_COLUMNS = (
 class ContributionsWriter(_Writer):
     """Rows: (row, id_number, scheme, period, base, payment_type, employer_code, temporary_account).
 
-    Each clean row becomes one line of COPY text, written straight into the contribution table: the
-    chunk's months already recorded are looked up first and skipped. Should another writer record one of
-    the same months in between, the COPY fails on the unique key and the chunk is written again through a
-    staging table and `ON CONFLICT DO NOTHING`, which cannot fail that way.
+    Each clean row becomes one line of COPY text, written straight into the contribution table. Months
+    already recorded are skipped, never doubled: a COPY that meets one fails on the unique key (at once,
+    when the file repeats what is recorded), and its chunk is written again through a staging table and
+    `ON CONFLICT DO NOTHING`. From then on the job looks each chunk's recorded months up first and leaves
+    them out, so that a file that mostly repeats earlier ones costs one look-up per chunk, not two writes.
     """
 
     def __init__(self, job: ImportJob) -> None:
@@ -131,6 +132,8 @@ class ContributionsWriter(_Writer):
         # (scheme, year, declared base, has employer) -> the amounts' COPY text, or the refusal. A person's
         # base rarely changes from one month to the next, so most rows repeat a computation already made.
         self._amounts: dict[tuple, str | ApplicationError] = {}
+        # Whether this job's file has met months already recorded: see the class docstring.
+        self._meets_recorded = False
 
     def tariffs_load(self, rows: list[tuple]) -> None:
         """Load the tariffs (or their refusals) of the rows' schemes and years not met before."""
@@ -191,7 +194,7 @@ class ContributionsWriter(_Writer):
         people = self.people(rows)
         employers = self.employers(rows)
         self.tariffs_load(rows)
-        recorded = set() if dry_run else self._recorded(rows, people)
+        recorded = self._recorded(rows, people) if self._meets_recorded and not dry_run else set()
         errors: list[RowError] = []
         lines = self._lines(rows, people, employers, recorded, errors)
         if dry_run:
@@ -282,9 +285,10 @@ class ContributionsWriter(_Writer):
             )
 
     def _insert(self, lines: Iterator[str]) -> None:
-        """COPY the lines straight into the contribution table, in batches as they are made. Should another
-        writer have recorded one of the months since `_recorded` looked, the COPY fails on the unique key,
-        and the lines go through a staging table and `ON CONFLICT DO NOTHING` instead."""
+        """COPY the lines straight into the contribution table, in batches as they are made. Should one of
+        the months be recorded already (by an earlier file, or by another writer since `_recorded` looked),
+        the COPY fails on the unique key, and the lines go through a staging table and `ON CONFLICT DO
+        NOTHING` instead."""
         sent: list[str] = []
         with connection.cursor() as cursor:
             try:
@@ -293,6 +297,7 @@ class ContributionsWriter(_Writer):
                         sent += batch
                         copy.write("".join(batch))
             except UniqueViolation:  # raised by psycopg's COPY as is, not wrapped by Django
+                self._meets_recorded = True
                 sent += lines  # the lines the failed COPY had not reached
                 cursor.execute(
                     "CREATE TEMP TABLE IF NOT EXISTS import_contribution ON COMMIT DELETE ROWS AS "

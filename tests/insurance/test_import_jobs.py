@@ -122,28 +122,59 @@ def test_rows_already_present_are_skipped_not_doubled(system, paying_person):
     assert LedgerEntry.objects.filter(person=paying_person).count() == 4
 
 
-def test_a_month_recorded_by_another_writer_during_the_chunk_is_skipped_not_doubled(
-    system, paying_person, monkeypatch
+def test_once_a_file_meets_recorded_months_each_chunk_leaves_them_out_before_writing(
+    system, paying_person, settings, monkeypatch
 ):
-    job, _ = upload(system, contributions_csv(paying_person, [202404, 202405]))
+    settings.IMPORT_CHUNK_ROWS = 2
+    # 202401-202403 are recorded. The first chunk meets 202401 in its COPY; the next ones look first.
+    periods = [202404, 202401, 202402, 202405, 202403, 202406]
+    job, _ = upload(system, contributions_csv(paying_person, periods))
+    recorded = ContributionsWriter._recorded
+    looked_up = []
+
+    def spied(self, rows, people):
+        looked_up.append(recorded(self, rows, people))
+        return looked_up[-1]
+
+    monkeypatch.setattr(ContributionsWriter, "_recorded", spied)
+
+    job = import_job_run(job_id=job.pk)
+
+    assert (job.state, job.rows_accepted, job.rows_rejected) == ("succeeded", 6, 0)
+    # Chunks 2 and 3 looked up first, and found the months of theirs recorded before the import.
+    assert len(looked_up) == 2
+    assert (paying_person.pk, "EP", 202402) in looked_up[0]
+    assert (paying_person.pk, "EP", 202403) in looked_up[1]
+    written = ContributionRecord.objects.filter(person=paying_person).values_list("period", flat=True)
+    assert sorted(written) == sorted(periods)
+    assert LedgerEntry.objects.filter(person=paying_person).count() == 6
+
+
+def test_a_month_recorded_by_another_writer_after_the_look_up_is_skipped_not_doubled(
+    system, paying_person, settings, monkeypatch
+):
+    settings.IMPORT_CHUNK_ROWS = 2
+    job, _ = upload(system, contributions_csv(paying_person, [202401, 202404, 202405, 202406]))
     contributions_record(
         person=paying_person,
         scheme=Scheme.EMPLOYEE_PENSION,
         province_id="11",
-        months=[ContributionMonth(202404, Decimal("9000"), employer_code=EMPLOYER_CODE)],
+        months=[ContributionMonth(202405, Decimal("9000"), employer_code=EMPLOYER_CODE)],
     )
-    # As if that month had been committed by another writer just after the import looked it up.
-    monkeypatch.setattr(ContributionsWriter, "_recorded", lambda self, cursor, keys: set())
+    # As if 202405 had been committed by another writer just after the second chunk's look-up.
+    monkeypatch.setattr(ContributionsWriter, "_recorded", lambda self, rows, people: set())
 
     job = import_job_run(job_id=job.pk)
 
-    assert (job.state, job.rows_accepted, job.rows_rejected) == ("succeeded", 2, 0)
+    assert (job.state, job.rows_accepted, job.rows_rejected) == ("succeeded", 4, 0)
     recorded = ContributionRecord.objects.filter(person=paying_person, period__gte=202404)
+    # The other writer's month stands (base 9000); the file's other months are written once.
     assert sorted(recorded.values_list("period", "declared_base")) == [
-        (202404, Decimal("9000.00")),
-        (202405, Decimal("12000.00")),
+        (202404, Decimal("12000.00")),
+        (202405, Decimal("9000.00")),
+        (202406, Decimal("12000.00")),
     ]
-    assert LedgerEntry.objects.filter(person=paying_person, period__gte=202404).count() == 2
+    assert LedgerEntry.objects.filter(person=paying_person).count() == 6
 
 
 def test_a_second_run_of_a_finished_job_changes_nothing(system, paying_person):

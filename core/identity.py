@@ -7,6 +7,7 @@ not a valid number with a stable error code.
 from __future__ import annotations
 
 import datetime
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -35,7 +36,10 @@ class InvalidIdentityNumber(ApplicationError):
 
 def check_character(first_17_digits: str) -> str:
     """ISO 7064 MOD 11-2 check character over the first 17 digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(first_17_digits, _WEIGHTS, strict=True))
+    if len(first_17_digits) != len(_WEIGHTS):
+        raise ValueError("The check character is computed over exactly 17 digits.")
+    # map() keeps the arithmetic in C: an import checks every distinct ID number of its file.
+    total = sum(map(operator.mul, map(int, first_17_digits), _WEIGHTS))
     return _CHECK_CHARACTERS[total % 11]
 
 

@@ -28,7 +28,7 @@ from accounts.scope import Scope
 from core.exceptions import ApplicationError, ConflictError, NotFoundError
 from insurance.imports.errors import ImportFileError
 from insurance.imports.formats import file_check_size
-from insurance.imports.validation import Chunk, file_prepare, file_validate
+from insurance.imports.validation import Chunk, file_prepare, file_reopen, file_validate
 from insurance.imports.writers import WRITERS
 from insurance.models import (
     IMPORT_FINISHED_STATES,
@@ -191,7 +191,7 @@ def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> Im
     ImportJob.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=now)
     job = ImportJob.objects.get(pk=job_id)
     try:
-        prepared = file_prepare(path=Path(job.file.path), kind=job.kind, expected_rows=job.expected_rows)
+        prepared = file_reopen(path=Path(job.file.path), kind=job.kind)
         done = set(job.chunks.values_list("number", flat=True))
         writer = WRITERS[job.kind](job)
         chunks = file_validate(prepared=prepared, chunk_size=settings.IMPORT_CHUNK_ROWS)

@@ -261,8 +261,11 @@ class _Validator:
         """Drop the rows whose natural key an earlier row of the file already has. Runs last, so that only
         rows that passed every other check claim a key."""
         keys = list(map(self.key, rows))
-        if self.seen.isdisjoint(keys) and len(set(keys)) == len(keys):
-            self.seen.update(keys)  # the usual case, checked without a Python-level loop
+        distinct_keys = set(keys)
+        # The usual case, checked without a Python-level loop. Set-to-set operations reuse the hashes the
+        # sets hold, where a tuple's hash would be computed again at each use.
+        if len(distinct_keys) == len(keys) and self.seen.isdisjoint(distinct_keys):
+            self.seen |= distinct_keys
             return rows
         clean = []
         for row, row_key in zip(rows, keys, strict=True):

@@ -120,8 +120,16 @@ class ContributionRecord(models.Model):
     individual_amount = models.DecimalField(**MONEY)
     account_credit = models.DecimalField(**MONEY)
     payment_type = models.CharField(max_length=24, choices=PaymentType.choices, default=PaymentType.NORMAL)
+    # Not indexed: nothing reads contributions by employer, and the index cost every imported row. Only
+    # deleting an employer asks, which scans (see migration 0008): employers are kept, not deleted.
     employer = models.ForeignKey(
-        Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+        Employer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     temporary_account = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

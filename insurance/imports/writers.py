@@ -8,12 +8,14 @@ errors; then, unless the job is a dry run, it writes with COPY into a temporary 
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
 from operator import itemgetter
+from typing import Generic, TypeVar
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -47,24 +49,65 @@ class _Found:
     open_schemes: dict[str, bool]
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _LookupMemo(Generic[K, V]):
+    """Database look-ups kept for the whole job: a file repeats each person on many rows and chunks, and
+    each chunk then asks only about what is new. Shared with the read-ahead thread, which fills it ahead
+    (`prefetch`) on its own connection while the writer's connection is busy with the previous chunk."""
+
+    def __init__(self, lookup: Callable[[set[K]], dict[K, V]]) -> None:
+        self._lookup = lookup  # keys -> values of the keys found; the others are unknown
+        self._known: dict[K, V | None] = {}  # None: unknown to the database
+        self._lock = threading.Lock()
+
+    def get(self, keys: set[K]) -> dict[K, V | None]:
+        """The value of each key, None for the keys the database does not know."""
+        with self._lock:
+            found = {key: self._known[key] for key in keys if key in self._known}
+        unseen = keys.difference(found)
+        if unseen:
+            looked_up = self._lookup(unseen)
+            answers = {key: looked_up.get(key) for key in unseen}
+            self._remember(answers)
+            found.update(answers)
+        return found
+
+    def prefetch(self, keys: set[K]) -> None:
+        """Look up ahead, keeping only what was found: what this connection does not see may still be
+        visible to the writer's (rows of its own open transaction), which `get` then asks about."""
+        with self._lock:
+            unseen = keys.difference(self._known)
+        if unseen:
+            self._remember(self._lookup(unseen))
+
+    def _remember(self, answers: dict[K, V | None]) -> None:
+        with self._lock:
+            if len(self._known) + len(answers) > CACHE_LIMIT:
+                self._known.clear()
+            self._known.update(answers)
+
+
 class _Writer(ABC):
     def __init__(self, job: ImportJob) -> None:
         self.job = job
         self.province = job.province_id
-        # ID number -> _Found, or None for people unknown here. Kept for the whole job: a file repeats each
-        # person on many rows and chunks, and one query per chunk then asks only about the new ones.
-        self._people: dict[str, _Found | None] = {}
+        self._people = _LookupMemo(self._people_lookup)
+
+    def prefetch(self, rows: list[tuple]) -> None:
+        """Run by the read-ahead thread, on its own connection, for a chunk not written yet: the look-ups
+        that `write` would otherwise make while the database waits."""
+        self._people.prefetch({row[1] for row in rows})
 
     def people(self, rows: list[tuple]) -> dict[str, _Found | None]:
-        """Look up, in one query, the people of these rows not met in an earlier chunk."""
-        people = self._people
-        unseen = {row[1] for row in rows}.difference(people)
-        if not unseen:
-            return people
-        if len(people) + len(unseen) > CACHE_LIMIT:
-            people.clear()
-            unseen = {row[1] for row in rows}
-        by_hash = {keyed_hash(number): number for number in unseen}
+        """The people of these rows by ID number; None for anyone without a relationship here."""
+        return self._people.get({row[1] for row in rows})
+
+    def _people_lookup(self, numbers: set[str]) -> dict[str, _Found]:
+        by_hash = {keyed_hash(number): number for number in numbers}
+        found: dict[str, _Found] = {}
         with connection.cursor() as cursor:
             cursor.execute(
                 # One index probe per ID number: the LIMIT keeps the planner from hashing the whole
@@ -80,12 +123,10 @@ class _Writer(ABC):
             )
             for digest, person_id, scheme, is_open, temporary in cursor.fetchall():
                 number = by_hash[digest]
-                found = people.get(number) or people.setdefault(number, _Found(person_id, {}))
+                person = found.get(number) or found.setdefault(number, _Found(person_id, {}))
                 if is_open:
-                    found.open_schemes[scheme] = temporary
-        for number in unseen:
-            people.setdefault(number, None)
-        return people
+                    person.open_schemes[scheme] = temporary
+        return found
 
     def persons_in_province(self, rows: list[tuple]) -> dict[str, int]:
         """Person ids by ID number, for people with a relationship in the uploading province: anyone else
@@ -128,7 +169,7 @@ class ContributionsWriter(_Writer):
     def __init__(self, job: ImportJob) -> None:
         super().__init__(job)
         self._tariffs: dict[tuple[str, int], Tariff | ApplicationError] = {}
-        self._employers: dict[str, int | None] = {}
+        self._employers = _LookupMemo(self._employers_lookup)
         # (scheme, year, declared base, has employer) -> the amounts' COPY text, or the refusal. A person's
         # base rarely changes from one month to the next, so most rows repeat a computation already made.
         self._amounts: dict[tuple, str | ApplicationError] = {}
@@ -176,19 +217,18 @@ class ContributionsWriter(_Writer):
             self._amounts[key] = found
         return found
 
+    def prefetch(self, rows: list[tuple]) -> None:
+        super().prefetch(rows)
+        self._employers.prefetch({row[6] for row in rows if row[6]})
+
     def employers(self, rows: list[tuple]) -> dict[str, int | None]:
-        """Employer ids by code (None: unknown), asking only about codes not met before."""
-        employers = self._employers
-        unseen = list({row[6] for row in rows if row[6]}.difference(employers))
-        if unseen:
-            if len(employers) + len(unseen) > CACHE_LIMIT:
-                employers.clear()
-                unseen = list({row[6] for row in rows if row[6]})
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT code, id FROM insurance_employer WHERE code = ANY(%s)", [unseen])
-                employers.update(dict.fromkeys(unseen))
-                employers.update(cursor.fetchall())
-        return employers
+        """Employer ids by code; None for unknown codes."""
+        return self._employers.get({row[6] for row in rows if row[6]})
+
+    def _employers_lookup(self, codes: set[str]) -> dict[str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT code, id FROM insurance_employer WHERE code = ANY(%s)", [list(codes)])
+            return dict(cursor.fetchall())
 
     def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
         people = self.people(rows)

@@ -195,7 +195,7 @@ def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> Im
         done = set(job.chunks.values_list("number", flat=True))
         writer = WRITERS[job.kind](job)
         chunks = file_validate(prepared=prepared, chunk_size=settings.IMPORT_CHUNK_ROWS)
-        for number, chunk in enumerate(_read_ahead(chunks)):
+        for number, chunk in enumerate(_read_ahead(chunks, prefetch=writer.prefetch, done=done)):
             if number in done:
                 continue
             if ImportJob.objects.filter(pk=job_id, cancel_requested=True).exists():
@@ -241,10 +241,13 @@ def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> Im
     return _finish(job_id, ImportState.SUCCEEDED)
 
 
-def _read_ahead(chunks: Generator[Chunk]) -> Iterator[Chunk]:
-    """Yield the chunks in order, while a thread already reads and validates the next one: parsing is
-    Python work, and it overlaps the database's work on the chunk being written. At most one chunk waits,
-    so memory stays bounded; the thread touches no database."""
+def _read_ahead(
+    chunks: Generator[Chunk], *, prefetch: Callable[[list[tuple]], None], done: set[int]
+) -> Iterator[Chunk]:
+    """Yield the chunks in order, while a thread already reads and validates the next one and makes its
+    look-ups (`prefetch`, on the thread's own connection): that work overlaps the database's work on the
+    chunk being written. At most one chunk waits, so memory stays bounded. The chunks in `done` are
+    yielded without look-ups."""
     ahead: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
 
@@ -259,12 +262,16 @@ def _read_ahead(chunks: Generator[Chunk]) -> Iterator[Chunk]:
 
     def produce() -> None:
         try:
-            for chunk in chunks:
+            for number, chunk in enumerate(chunks):
+                if number not in done:
+                    prefetch(chunk.rows)
                 if not offer((chunk, None)):
                     return
             offer((None, None))
         except BaseException as failure:  # handed over to the consumer, which raises it
             offer((None, failure))
+        finally:
+            connection.close()  # this thread's own, opened by `prefetch`
 
     thread = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
     # Each database round trip of the writer ends with it waiting for the interpreter lock, which the

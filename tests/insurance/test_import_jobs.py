@@ -1,5 +1,6 @@
 import datetime
 import io
+import threading
 from decimal import Decimal
 
 import pytest
@@ -175,6 +176,34 @@ def test_a_month_recorded_by_another_writer_after_the_look_up_is_skipped_not_dou
         (202406, Decimal("12000.00")),
     ]
     assert LedgerEntry.objects.filter(person=paying_person).count() == 6
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_read_ahead_thread_looks_up_people_and_employers_before_the_writer_needs_them(
+    system, paying_person, settings, monkeypatch
+):
+    # Committed data (a transactional test): what the read-ahead thread's own connection sees.
+    settings.IMPORT_CHUNK_ROWS = 1
+    job, _ = upload(system, contributions_csv(paying_person, [202404, 202405]))
+    threads = []
+    for lookup in ("_people_lookup", "_employers_lookup"):
+        original = getattr(ContributionsWriter, lookup)
+
+        def spied(self, keys, original=original, lookup=lookup):
+            threads.append((lookup, threading.current_thread().name))
+            return original(self, keys)
+
+        monkeypatch.setattr(ContributionsWriter, lookup, spied)
+
+    job = import_job_run(job_id=job.pk)
+
+    assert (job.state, job.rows_accepted) == ("succeeded", 2)
+    # Once each, ahead of the first chunk: the second meets the same person and employer.
+    assert sorted(threads) == [
+        ("_employers_lookup", "import-read-ahead"),
+        ("_people_lookup", "import-read-ahead"),
+    ]
+    assert ContributionRecord.objects.filter(person=paying_person, period__gte=202404).count() == 2
 
 
 def test_a_second_run_of_a_finished_job_changes_nothing(system, paying_person):

@@ -361,6 +361,9 @@ class PersonsWriter(_Writer):
     known ones in the uploader's scope get their name, residence and phone updated. Sex and birth date come
     from the ID number."""
 
+    def prefetch(self, rows: list[tuple]) -> None:
+        """Nothing to look up: the upsert itself decides who is new."""
+
     def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
         if dry_run:
             return len(rows), []

@@ -2,8 +2,10 @@
 
 Each writer first checks what needs the database (does the person exist in the uploading province, is the
 relationship open, is the employer known, is the province-year configured) and turns failures into row
-errors; then, unless the job is a dry run, it writes with COPY into a temporary table and one
-`INSERT ... ON CONFLICT` so that rows already present are skipped or updated, never doubled.
+errors; then, unless the job is a dry run, it writes so that rows already present are skipped or updated,
+never doubled: contributions with COPY straight into their table (see ContributionsWriter), the other
+kinds with one `INSERT ... ON CONFLICT`. Look-ups of people and employers are memoised for the job, and
+made one chunk ahead by the read-ahead thread (`prefetch`).
 """
 
 from __future__ import annotations

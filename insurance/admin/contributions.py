@@ -116,11 +116,24 @@ class ContributionRecordAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdm
     list_select_related = ("person", "province")
 
 
-@admin.register(LedgerEntry, AccountEntry)
-class LedgerEntryAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin):
-    """The personal-account ledger (contribution credits, interest, transfers), and its interest and
-    transfer entries alone. Read-only: both are append-only in the database."""
+@admin.register(AccountEntry)
+class AccountEntryAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin):
+    """Interest and transfer entries of the personal accounts. Read-only: append-only in the database."""
 
     list_display = ("person", "province", "kind", "amount", "period", "created_at")
     list_filter = ("kind", "province")
     list_select_related = ("person", "province")
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(AccountEntryAdmin):
+    """One person's whole ledger: contribution credits, interest and transfers. Listed for a searched
+    person only: across everyone, the view would sort every contribution record for each page."""
+
+    list_display_links = None
+    search_help_text = "A full ID number, or the beginning of a name: the ledger is shown person by person."
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)

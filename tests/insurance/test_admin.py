@@ -38,7 +38,6 @@ MODELS = (
     "insurancerelationship",
     "provinceyearconfig",
     "contributionrecord",
-    "ledgerentry",
     "accountentry",
     "identityreadlog",
     "participationcertificate",
@@ -153,6 +152,24 @@ def test_contributions_relationships_and_ledger_are_found_by_the_persons_id_numb
     assert [(r.person_id, r.province_id) for r in relationships] == [(paying_person.pk, "11")]
     assert sorted(entry.amount for entry in entries) == [Decimal("960.00")] * 3
     assert found(admin_site.get(f"{ADMIN}/insurancerelationship/", {"q": X_ID.lower()}))[0].person == other
+
+
+def test_the_ledger_is_listed_person_by_person_with_contribution_credits_and_interest(
+    admin_site, paying_person
+):
+    account_credit_interest(province_id="11", year=2024)
+
+    unsearched = admin_site.get(f"{ADMIN}/ledgerentry/")
+    searched = found(admin_site.get(f"{ADMIN}/ledgerentry/", {"q": paying_person.id_number}))
+
+    # The whole table is never listed: the view would sort every contribution record for each page.
+    assert unsearched.status_code == 200
+    assert found(unsearched) == []
+    assert "the ledger is shown person by person" in unsearched.content.decode()
+    assert sorted((entry.kind, entry.amount) for entry in searched) == [
+        *[("contribution", Decimal("960.00"))] * 3,
+        ("interest", Decimal("62.88")),
+    ]
 
 
 def test_person_page_links_to_the_persons_own_records(admin_site, paying_person):

@@ -79,9 +79,17 @@ class ContributionListView(ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
+        filters = self.contribution_filters()  # first: invalid filters answer 400 even for a missing person
+        return selectors.contribution_rows(person=self.person(), **filters)
+
+    def contribution_filters(self) -> dict:
+        # Most requests ask for an unfiltered first page: there is nothing to validate then, and a filter
+        # serializer would still build its fields to find that out (0.1-0.15 ms, a few percent).
+        if not self.request.query_params:
+            return {}
         filters = ContributionFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return selectors.contribution_rows(person=self.person(), **filters.validated_data)
+        return filters.validated_data
 
 
 @extend_schema(summary="My contribution records, newest first", parameters=[ContributionFilterSerializer])

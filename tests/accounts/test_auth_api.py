@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import AuthToken
-from accounts.services import auth_token_issue, token_digest, user_login
+from accounts.services import auth_token_issue, auth_token_verify, token_digest, user_login
 from accounts.tasks import delete_expired_auth_tokens
 from core.exceptions import ApplicationError
 from tests.factories import (
@@ -290,6 +290,23 @@ def test_token_of_a_deactivated_user_is_refused(staff):
 
     assert response.status_code == 401
     assert error_code(response) == "account_disabled"
+
+
+def _stored_values(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def test_a_token_is_verified_with_its_user_in_one_query(staff, django_assert_num_queries):
+    issued = auth_token_issue(user=staff)
+
+    with django_assert_num_queries(1):
+        auth_token = auth_token_verify(token=issued.token)
+        user = auth_token.user
+
+    stored = AuthToken.objects.select_related("user").get(digest=token_digest(issued.token))
+    assert _stored_values(auth_token) == _stored_values(stored)
+    assert _stored_values(user) == _stored_values(stored.user)
+    assert (user.pk, user.role, user.province_id) == (staff.pk, "agency_staff", "44")
 
 
 def test_logout_revokes_only_the_current_token(staff):

@@ -1,16 +1,21 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Q
 
 from accounts.models import Role, User
 from accounts.scope import Scope
 from core.exceptions import ForbiddenError
+from insurance.models import InsuredPerson, Scheme
+from insurance.services.persons import person_register
+from insurance.services.relationships import relationship_open
 from tests.factories import (
     AdministratorFactory,
     AgencyStaffFactory,
     AgencySystemFactory,
     CitizenFactory,
     ServicePointFactory,
+    make_id_number,
 )
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +121,43 @@ def test_scope_is_frozen():
 
     with pytest.raises(AttributeError):
         scope.province_code = "11"
+
+
+def _visible_through_sql(user) -> set:
+    condition = Scope.of(user).persons_sql("person")
+    if condition is None:
+        return set()
+    sql, params = condition
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT person.id FROM insurance_insuredperson person WHERE {sql}", params)
+        return set(InsuredPerson.objects.filter(pk__in=[row[0] for row in cursor.fetchall()]))
+
+
+def test_the_sql_condition_shows_each_user_the_same_people_as_the_queryset_filter():
+    beijing = person_register(id_number=make_id_number(province="11", sequence=1), name="张一")
+    relationship_open(person=beijing, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202001)
+    # One relationship in Guangdong, two in Beijing: seen once by each agency.
+    moved = person_register(id_number=make_id_number(province="44", sequence=2), name="李二")
+    for scheme, province in (
+        (Scheme.EMPLOYEE_PENSION, "44"),
+        (Scheme.EMPLOYEE_MEDICAL, "11"),
+        (Scheme.UNEMPLOYMENT, "11"),
+    ):
+        relationship_open(person=moved, scheme=scheme, province_id=province, opened_period=202001)
+    person_register(id_number=make_id_number(province="31", sequence=3), name="王三")  # no relationship
+    users = [
+        CitizenFactory(id_number=beijing.id_number),
+        CitizenFactory(id_number=make_id_number(province="31", sequence=9)),  # no record
+        AgencyStaffFactory(province="11"),
+        AgencySystemFactory(province="44"),
+        AgencyStaffFactory(province="65"),
+        ServicePointFactory(),
+        AdministratorFactory(),
+        AnonymousUser(),
+    ]
+
+    for user in users:
+        expected = set(Scope.of(user).filter_persons(InsuredPerson.objects.all()))
+        assert _visible_through_sql(user) == expected, user
+    assert _visible_through_sql(users[2]) == {beijing, moved}
+    assert _visible_through_sql(users[0]) == {beijing}

@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from insurance.models import (
     ContributionRecord,
@@ -9,7 +11,8 @@ from insurance.models import (
     ParticipationCertificate,
     Scheme,
 )
-from insurance.services.persons import person_register
+from insurance.services.contributions import ContributionMonth, contributions_record
+from insurance.services.persons import identity_read_record, person_register
 from insurance.services.relationships import relationship_open
 from tests.factories import (
     EMPLOYER_CODE,
@@ -311,3 +314,57 @@ def test_certificate_needs_the_citizens_own_record(paying_person):
 
     assert response.status_code == 404
     assert not ParticipationCertificate.objects.exists()
+
+
+def test_contribution_rows_show_the_employers_code_or_none(citizen, paying_person):
+    contributions_record(
+        person=paying_person,
+        scheme=Scheme.EMPLOYEE_PENSION,
+        province_id="11",
+        months=[ContributionMonth(period=202404, declared_base=Decimal("12000.00"))],
+    )
+
+    rows = authenticated_client(citizen).get("/api/v1/me/contributions").json()["results"]
+
+    assert [(row["period"], row["employer_code"]) for row in rows] == [
+        (202404, None),
+        (202403, EMPLOYER_CODE),
+        (202402, EMPLOYER_CODE),
+        (202401, EMPLOYER_CODE),
+    ]
+
+
+# The reads that run most, in their fewest queries: the token with its user, the person in scope, then
+# the page (a contribution list) or the access log row (an agency detail: one statement, no transaction).
+@pytest.mark.parametrize(("path", "queries"), [("/api/v1/me/profile", 2), ("/api/v1/me/contributions", 3)])
+def test_citizen_reads_take_their_fewest_queries(path, queries, citizen, django_assert_num_queries):
+    client = authenticated_client(citizen)
+
+    with django_assert_num_queries(queries):
+        assert client.get(path).status_code == 200
+
+
+def test_agency_person_detail_takes_three_queries(paying_person, django_assert_num_queries):
+    client = authenticated_client(AgencyStaffFactory(province="11"))
+
+    with django_assert_num_queries(3):
+        assert client.get(f"/api/v1/agency/persons/{paying_person.pk}").status_code == 200
+
+
+def test_an_identity_read_is_logged_by_one_statement_that_does_not_wait_for_the_flush(
+    paying_person, django_assert_num_queries
+):
+    staff = AgencyStaffFactory(province="11")
+    endpoint = "/api/v1/agency/persons/" + "9" * 300
+    before = timezone.now()
+
+    with django_assert_num_queries(1):
+        identity_read_record(reader=staff, person=paying_person, endpoint=endpoint)
+
+    log = IdentityReadLog.objects.get()
+    assert (log.reader, log.person, log.endpoint) == (staff, paying_person, endpoint[:200])
+    assert before <= log.read_at <= timezone.now()
+    # The setting lasts until the end of the transaction that wrote the row: here, the test's own.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("off",)

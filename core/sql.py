@@ -1,0 +1,53 @@
+"""Model instances from hand-written SQL, for the few reads that run on (nearly) every API request.
+
+There the ORM costs several times what PostgreSQL takes to answer: building and compiling a primary-key
+read takes it about 0.4 ms here, the round trip about 0.1 ms. A hand-written query names its columns
+through `ModelColumns`, so that they follow the model:
+
+    user_columns = ModelColumns(User, "u")
+    cursor.execute(f"SELECT {user_columns.sql} FROM accounts_user u WHERE u.username = %s", [name])
+    user = user_columns.instance(cursor.fetchone())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+
+
+class ModelColumns:
+    """Every concrete column of `model`, qualified by a table alias, in the order Model.from_db takes
+    them: `sql` selects them, `instance` builds the model back from them, as the ORM would."""
+
+    def __init__(self, model: type[Model], alias: str, *, using: str = DEFAULT_DB_ALIAS) -> None:
+        fields = model._meta.concrete_fields
+        connection = connections[using]
+        for field in fields:
+            # Values go into the model exactly as the driver returns them: a field whose values the ORM
+            # converts (JSON, for one) would come out different, so it is refused here, not mis-read.
+            if field.get_db_converters(connection) or connection.ops.get_db_converters(field.get_col(alias)):
+                raise ImproperlyConfigured(
+                    f"{model.__name__}.{field.name} is converted on loading; read it through the ORM."
+                )
+        self.model = model
+        self.using = using
+        self.sql = ", ".join(f'{alias}."{field.column}"' for field in fields)
+        self._attnames = [field.attname for field in fields]
+
+    def __len__(self) -> int:
+        return len(self._attnames)
+
+    def instance(self, values: Sequence) -> Model:
+        return self.model.from_db(self.using, self._attnames, values)
+
+
+def instances(row: Sequence, *columns: ModelColumns) -> list[Model]:
+    """One instance per `ModelColumns`, from consecutive slices of a row that selected them in turn."""
+    built, start = [], 0
+    for model_columns in columns:
+        built.append(model_columns.instance(row[start : start + len(model_columns)]))
+        start += len(model_columns)
+    return built

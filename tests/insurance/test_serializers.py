@@ -1,0 +1,44 @@
+"""Serializers that render by hand must show exactly what their declared fields (the schema) describe."""
+
+import datetime
+
+import pytest
+from rest_framework import serializers
+
+from insurance.serializers import PersonDetailSerializer, PersonSerializer
+from insurance.services.persons import person_register, person_register_death
+from tests.factories import make_id_number
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people():
+    living = person_register(id_number=make_id_number(province="11", sequence=1), name="张一")
+    moved = person_register(
+        id_number=make_id_number(province="44", sequence=2),
+        name="李二",
+        residence_province="31",
+        phone="13800000000",
+    )
+    deceased = person_register_death(person=moved, date_of_death=datetime.date(2024, 5, 1))
+    return [living, deceased]
+
+
+@pytest.mark.parametrize("serializer_class", [PersonSerializer, PersonDetailSerializer])
+def test_a_person_is_rendered_as_drf_renders_the_declared_fields(serializer_class, people):
+    for person in people:
+        by_fields = serializers.Serializer.to_representation(serializer_class(person), person)
+
+        shown = serializer_class(person).data
+
+        assert shown == by_fields
+        assert list(shown) == list(by_fields)
+
+
+def test_a_list_of_people_is_rendered_the_same_way(people):
+    shown = PersonSerializer(people, many=True).data
+
+    assert shown == [serializers.Serializer.to_representation(PersonSerializer(p), p) for p in people]
+    assert [row["residence_province"] for row in shown] == [None, "31"]
+    assert [row["date_of_death"] for row in shown] == [None, "2024-05-01"]

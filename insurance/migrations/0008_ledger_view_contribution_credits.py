@@ -33,7 +33,9 @@ SELECT 2 * id + 1, person_id, province_id, kind, amount, period, NULL::bigint, c
 # have no foreign key from the contribution records (see ContributionRecord.person): deleting one that
 # still has records is refused here instead, as the foreign key would have refused it.
 GUARDS = """
-CREATE OR REPLACE FUNCTION insurance_accountentry_append_only() RETURNS trigger AS $$
+-- The ledger's function now serves both of its tables: named for what it does.
+ALTER FUNCTION insurance_accountentry_append_only() RENAME TO insurance_append_only;
+CREATE OR REPLACE FUNCTION insurance_append_only() RETURNS trigger AS $$
 BEGIN
     RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'integrity_constraint_violation';
@@ -42,7 +44,7 @@ $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER insurance_contributionrecord_append_only
     BEFORE UPDATE OR DELETE ON insurance_contributionrecord
-    FOR EACH ROW EXECUTE FUNCTION insurance_accountentry_append_only();
+    FOR EACH ROW EXECUTE FUNCTION insurance_append_only();
 
 CREATE FUNCTION insurance_refuse_delete_with_contributions() RETURNS trigger AS $$
 BEGIN
@@ -69,6 +71,7 @@ DROP TRIGGER insurance_employer_keep_referenced ON insurance_employer;
 DROP TRIGGER insurance_insuredperson_keep_referenced ON insurance_insuredperson;
 DROP FUNCTION insurance_refuse_delete_with_contributions();
 DROP TRIGGER insurance_contributionrecord_append_only ON insurance_contributionrecord;
+ALTER FUNCTION insurance_append_only() RENAME TO insurance_accountentry_append_only;
 """
 
 

@@ -3,7 +3,7 @@
 # platform/localenv.py (see README.md, "Set-up").
 
 SHELL := /bin/bash
-VENV := .venv
+VENV ?= .venv
 # Same effect as activating the virtualenv, for every command below and the processes they start.
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
@@ -15,8 +15,14 @@ LOCALENV := $(PYTHON) platform/localenv.py
 
 install: $(INSTALLED)
 
+# The interpreter the virtualenv is made from: the first python3.11 or python3 on PATH unless given. The
+# production image's CPython (python:3.11-slim) is built with PGO and LTO; a build without them (pyenv's
+# default) runs this code about 1.6 times slower, so benchmark on an optimized one, e.g.
+# `make bench VENV=.venv-bench PYTHON_BASE=/usr/bin/python3.11` (see README.md, "Benchmarks").
+PYTHON_BASE ?=
+
 $(PYTHON):
-	@base=$$(command -v python3.11 || command -v python3) || { echo "Python 3.11+ is required." >&2; exit 1; }; \
+	@base=$(or $(PYTHON_BASE),$$(command -v python3.11 || command -v python3)) || { echo "Python 3.11+ is required." >&2; exit 1; }; \
 	"$$base" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Python 3.11+ is required, found $$("$$base" --version)." >&2; exit 1; }; \
 	echo "Creating $(VENV) with $$("$$base" --version)"; \

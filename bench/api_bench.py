@@ -276,6 +276,8 @@ def report(results: list[Result], args, *, pool: int) -> None:
         f"\n{args.persons:,} persons, {args.connections} connections, {args.duration} s per scenario after "
         f"{args.warmup} s warm-up, {pool} distinct people rotated, {os.cpu_count()} CPUs "
         f"(load average {os.getloadavg()[0]:.1f} at the end)\n"
+        f"Server interpreter: Python {sys.version.split()[0]} at {sys.executable} "
+        "(production's image runs an optimized build: see README.md, Benchmarks)\n"
     )
     print(f"{'scenario':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6}  target")
     for result in results:

@@ -6,8 +6,9 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -46,6 +47,53 @@ class NewestPeriodFirst(CursorPagination):
     page_size = 50
 
 
+class NewestContributionsFirst(CursorPagination):
+    """Pages of `selectors.contribution_page`, with DRF's cursor links and their form. A cursor holds the
+    position (period and id) of the record its page continues from: each page is one read of an index
+    range, with no offset to skip and no position that a record inserted since could shift."""
+
+    page_size = 50
+
+    def paginate_contributions(self, request, **query) -> list[dict]:
+        self.request = request
+        self.base_url = request.build_absolute_uri()
+        self.cursor = self.decode_cursor(request)
+        after = self._position_decode(self.cursor)
+        backwards = self.cursor is not None and self.cursor.reverse
+        limit = self.page_size + 1  # one more tells whether there is a page beyond
+        rows = selectors.contribution_page(**query, after=after, older=not backwards, limit=limit)
+        more, rows = len(rows) > self.page_size, rows[: self.page_size]
+        if backwards:
+            rows.reverse()
+            self.has_next, self.has_previous = after is not None, more
+        else:
+            self.has_next, self.has_previous = more, after is not None
+        self.next_position = rows[-1][0] if rows else after
+        self.previous_position = rows[0][0] if rows else after
+        return [shown for _, shown in rows]
+
+    def _position_decode(self, cursor) -> selectors.ContributionPosition | None:
+        if cursor is None:
+            return None
+        try:
+            if cursor.offset or cursor.position is None:
+                raise ValueError
+            period, record_id = (int(part) for part in cursor.position.split("."))
+        except ValueError:
+            raise NotFound(self.invalid_cursor_message) from None
+        return selectors.ContributionPosition(period, record_id)
+
+    def get_next_link(self) -> str | None:
+        return self._link(self.next_position, reverse=False) if self.has_next else None
+
+    def get_previous_link(self) -> str | None:
+        return self._link(self.previous_position, reverse=True) if self.has_previous else None
+
+    def _link(self, position: selectors.ContributionPosition, *, reverse: bool) -> str:
+        cursor = Cursor(offset=0, reverse=reverse, position=f"{position.period}.{position.id}")
+        return self.encode_cursor(cursor)
+
+
 class ByName(CursorPagination):
     ordering = ("name", "id")
     page_size = 20
@@ -74,13 +122,14 @@ class MyRelationshipsApi(CitizenView):
 class ContributionListView(ListAPIView):
     """Contribution records of one person, newest first, filtered by scheme, province and year."""
 
-    serializer_class = ContributionSerializer
-    pagination_class = NewestPeriodFirst
+    serializer_class = ContributionSerializer  # what the rows hold (they come ready to show)
+    pagination_class = NewestContributionsFirst
     filter_backends: list = []
 
-    def get_queryset(self):
+    def list(self, request, *args, **kwargs):
         filters = self.contribution_filters()  # first: invalid filters answer 400 even for a missing person
-        return selectors.contribution_rows(person=self.person(), **filters)
+        rows = self.paginator.paginate_contributions(request, person=self.person(), **filters)
+        return self.paginator.get_paginated_response(rows)
 
     def contribution_filters(self) -> dict:
         # Most requests ask for an unfiltered first page: there is nothing to validate then, and a filter
@@ -198,10 +247,8 @@ class AgencyPersonContributionsApi(ContributionListView, AgencyView):
                 for month in body.validated_data["months"]
             ],
         )
-        rows = selectors.contribution_rows(person=records[0].person).filter(pk__in=[r.pk for r in records])
-        return Response(
-            ContributionSerializer(rows.order_by("period"), many=True).data, status=status.HTTP_201_CREATED
-        )
+        shown = selectors.contributions_of(person=records[0].person, ids=[record.pk for record in records])
+        return Response(shown, status=status.HTTP_201_CREATED)
 
 
 class AgencyPersonDeathApi(AgencyView):

@@ -17,7 +17,6 @@ from insurance.models import (
     Scheme,
     Sex,
 )
-from insurance.selectors import CONTRIBUTION_COLUMNS
 
 
 def _iso_date(value: datetime.date | None) -> str | None:
@@ -104,8 +103,9 @@ def _rate_field() -> serializers.DecimalField:
 
 
 class ContributionSerializer(serializers.Serializer):
-    """Renders the plain rows of `selectors.contribution_rows`. A page holds 50 of them, so rendering
-    skips DRF's per-field machinery: the stored decimals already have their places."""
+    """A contribution as the API shows it. Only declares it (for the schema and its guard): the rows of
+    `selectors.contribution_page` come ready to show, with the amounts as text in their stored places,
+    as a page of 50 would otherwise take DRF's per-field machinery 50 times."""
 
     period = serializers.IntegerField(help_text="YYYYMM")
     scheme = serializers.ChoiceField(Scheme.choices)
@@ -121,10 +121,6 @@ class ContributionSerializer(serializers.Serializer):
     payment_type = serializers.ChoiceField(PaymentType.choices)
     employer_code = serializers.CharField(allow_null=True)
     temporary_account = serializers.BooleanField()
-
-    def to_representation(self, row: dict) -> dict:
-        shown = {name: row[key] for name, key in CONTRIBUTION_COLUMNS.items()}
-        return {name: str(value) if isinstance(value, Decimal) else value for name, value in shown.items()}
 
 
 class ContributionFilterSerializer(serializers.Serializer):

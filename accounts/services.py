@@ -198,7 +198,7 @@ _TOKEN_WITH_USER = f"""
 
 def auth_token_verify(*, token: str) -> AuthToken:
     """The stored token for a raw token, if it is known, unexpired and its user may still sign in."""
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(_TOKEN_WITH_USER, [token_digest(token)])
         row = cursor.fetchone()
     if row is None:

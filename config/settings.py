@@ -135,6 +135,12 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "core.db.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Statements of `connection.prepared_cursor()` (the hot hand-written reads) are prepared at their first run
+# on a connection; no other statement is. Off (DATABASE_PREPARED_STATEMENTS=0) behind a PgBouncer in
+# transaction mode before 1.21, where a connection's prepared statements do not follow the client.
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    0 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Tests with serialized_rollback reload the migration-seeded rows (regions, calendar) after a flush;
 # content types and permissions are recreated by post_migrate, so reloading them too would clash.

@@ -6,8 +6,8 @@ An object outside the caller's scope is answered exactly as a missing one: NotFo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
@@ -42,7 +42,7 @@ def _visible_person(*, scope: Scope, condition: str = "TRUE", params: Sequence =
     if visible is None:
         return None
     visible_condition, visible_params = visible
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(
             # Names from the model, conditions written here and in accounts.scope; values are parameters.
             f"SELECT {_PERSON_COLUMNS.sql} FROM {InsuredPerson._meta.db_table} person"  # noqa: S608
@@ -123,8 +123,7 @@ _CONTRIBUTIONS_SHOWN = """
     WHERE c.person_id = %s"""
 
 
-@dataclass(frozen=True)
-class ContributionPosition:
+class ContributionPosition(NamedTuple):
     """Where a page of contributions starts: the record's period and id (the page's order)."""
 
     period: int
@@ -177,7 +176,7 @@ def contributions_of(*, person: InsuredPerson, ids: Sequence[int]) -> list[dict]
 
 
 def _contributions_shown(sql: str, params: list) -> list[tuple[ContributionPosition, dict]]:
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [

@@ -112,7 +112,7 @@ _IDENTITY_READ_INSERT = f"""
 def identity_read_record(*, reader, person: InsuredPerson, endpoint: str) -> None:
     """Log that `reader` was shown `person`'s unmasked ID number through `endpoint` (PIPL Art. 28)."""
     endpoint_field = IdentityReadLog._meta.get_field("endpoint")
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(
             _IDENTITY_READ_INSERT,
             [reader.pk, person.pk, endpoint[: endpoint_field.max_length], timezone.now()],

@@ -1,5 +1,6 @@
-"""The health check of persistent connections (core/db/postgresql): no round trip on a quiet, healthy
-connection; a connection the server has closed is found unusable and replaced before the request's query."""
+"""The project's PostgreSQL backend (core/db/postgresql). Its health check of persistent connections makes
+no round trip on a quiet, healthy connection, and finds a connection the server has closed unusable, to be
+replaced before the request's query. Its prepared cursor prepares statements once per connection."""
 
 import time
 
@@ -63,3 +64,42 @@ def test_a_connection_inside_a_transaction_is_asked(own_connection):
     assert own_connection.is_usable()
     assert asked
     own_connection.rollback()
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_prepared_cursor_prepares_its_statement_once_per_connection(db):
+    statement = "SELECT count(*) FROM insurance_insuredperson WHERE id > %s"
+    for _ in range(3):
+        with connection.prepared_cursor() as cursor:
+            cursor.execute(statement, [0])
+            assert cursor.fetchone() == (0,)
+
+    assert [text for text in prepared_statements() if "insurance_insuredperson" in text] == [
+        statement.replace("%s", "$1")
+    ]
+
+
+def test_other_cursors_prepare_nothing(db):
+    for _ in range(3):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM insurance_employer WHERE id > %s", [0])
+
+    assert not [text for text in prepared_statements() if "insurance_employer" in text]
+
+
+def test_preparing_can_be_turned_off(db):
+    """DATABASE_PREPARED_STATEMENTS=0 (a transaction-pooling PgBouncer before 1.21)."""
+    wrapper = connections.create_connection("default")
+    wrapper.settings_dict["OPTIONS"] = {**wrapper.settings_dict["OPTIONS"], "prepare_threshold": None}
+    try:
+        with wrapper.prepared_cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM core_region WHERE code > %s", ["0"])
+            cursor.execute("SELECT name FROM pg_prepared_statements")
+            assert cursor.fetchall() == []
+    finally:
+        wrapper.close()

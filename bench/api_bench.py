@@ -15,6 +15,8 @@ What it does:
 
 Targets (issue 3, requirement 9): ratio >= 0.5 and p99 <= 25 ms. wrk runs on the same machine, so on
 few cores it takes CPU from the server: compare ratios, which share that handicap, more than raw rates.
+The server runs on this script's interpreter: production's is an optimized build (PGO and LTO), and one
+without (pyenv's default) serves Django much slower, so run it from such a build (README.md, Benchmarks).
 """
 
 from __future__ import annotations

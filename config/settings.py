@@ -131,7 +131,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/social_insurance"),
 }
 # Django's PostgreSQL backend with a health check that only asks the server when the connection looks
-# broken (core/db/postgresql/base.py).
+# broken, and a cursor that prepares its statements (core/db/postgresql/base.py).
 DATABASES["default"]["ENGINE"] = "core.db.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from core.crypto import decrypt_text, encrypt_text, keyed_hash
 from core.identity import IdentityNumber, mask_id_number
@@ -102,3 +103,44 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'working day' if self.is_working_day else 'holiday'} ({self.name})"
+
+
+class Channel(models.TextChoices):
+    """Through which door a change came in."""
+
+    API = "api", "API"
+    IMPORT = "import", "Import job"
+    PERIODIC = "periodic", "Periodic job"
+    ADMIN = "admin", "Admin"
+
+
+class StateEvent(models.Model):
+    """One state move of one row (core.states): what moved, from, to, who, when, why and through which
+    channel. Append-only (a database trigger refuses UPDATE and DELETE). Written in the transaction of the
+    move itself, by the one statement that makes the move, so that no move goes without its event.
+
+    `person_id` names the person the moved row belongs to, when it belongs to one: at scale the events are
+    spread over the database nodes by person, with the rows they record. No foreign keys: the kernel sits
+    below every app whose rows it moves, and the actor may be any user."""
+
+    entity = models.CharField(max_length=64, help_text="The moved row's model, as app_label.model.")
+    object_id = models.BigIntegerField()
+    person_id = models.BigIntegerField(null=True, blank=True)
+    from_state = models.CharField(max_length=32)
+    to_state = models.CharField(max_length=32)
+    actor_id = models.BigIntegerField(null=True, blank=True, help_text="The user who acted, if any.")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    reference = models.CharField(max_length=64, blank=True, help_text="E.g. the import job that acted.")
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["entity", "object_id", "at"], name="state_event_by_object"),
+            models.Index(
+                fields=["person_id", "at"], name="state_event_by_person", condition=Q(person_id__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.object_id}: {self.from_state} -> {self.to_state}"

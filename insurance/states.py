@@ -1,0 +1,58 @@
+"""The state machines of the insurance registry (core.states): which moves each status may make."""
+
+from __future__ import annotations
+
+from core.states import StateMachine
+from insurance.models import (
+    ImportJob,
+    ImportState,
+    InsuranceRelationship,
+    InsuredPerson,
+    PersonStatus,
+    RelationshipStatus,
+)
+
+PERSON_STATES = StateMachine(
+    InsuredPerson,
+    person_field="id",
+    moves={
+        PersonStatus.ACTIVE: {PersonStatus.RETIRED, PersonStatus.DECEASED},
+        PersonStatus.RETIRED: {PersonStatus.DECEASED},
+    },
+)
+
+# Paying and suspended are the open states; a relationship left (transferred out, closed by death) stays
+# as history, and enrolling there again opens a new relationship.
+RELATIONSHIP_STATES = StateMachine(
+    InsuranceRelationship,
+    moves={
+        RelationshipStatus.PAYING: {
+            RelationshipStatus.SUSPENDED,
+            RelationshipStatus.TRANSFERRED_OUT,
+            RelationshipStatus.CLOSED,
+        },
+        RelationshipStatus.SUSPENDED: {
+            RelationshipStatus.PAYING,
+            RelationshipStatus.TRANSFERRED_OUT,
+            RelationshipStatus.CLOSED,
+        },
+    },
+)
+
+IMPORT_JOB_STATES = StateMachine(
+    ImportJob,
+    field="state",
+    person_field=None,
+    moves={
+        ImportState.QUEUED: {ImportState.RUNNING, ImportState.CANCELLED},
+        # A running job whose worker died is queued again (resumed); one that ends, ends once.
+        ImportState.RUNNING: {
+            ImportState.QUEUED,
+            ImportState.SUCCEEDED,
+            ImportState.FAILED,
+            ImportState.CANCELLED,
+        },
+        ImportState.FAILED: {ImportState.QUEUED},
+        ImportState.CANCELLED: {ImportState.QUEUED},
+    },
+)

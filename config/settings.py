@@ -196,6 +196,8 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The earliest contribution month (YYYYMM) the platform records, on every path (insurance.periods).
+EARLIEST_CONTRIBUTION_PERIOD = env.int("EARLIEST_CONTRIBUTION_PERIOD", default=199001)
 # Batch import files (insurance.imports) above this size are refused before anything is read.
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=200 * 1024 * 1024)
 # Rows written per transaction (and per progress report) by an import job.

@@ -153,6 +153,26 @@ class StateMachine:
             cursor.execute(sql, params)
             return [Moved(pk, source, person_id) for pk, source, person_id in cursor.fetchall()]
 
+    def record_created(
+        self, rows: Sequence[tuple[int, str, int | None]], *, actor: Actor, reason: str = ""
+    ) -> None:
+        """Write the first event of rows just created, each (pk, state, person id): a move from nothing
+        (from_state ""), so that a row's history starts with who made it, and through which channel."""
+        if not rows:
+            return
+        pks, states, people = (list(column) for column in zip(*rows, strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {connection.ops.quote_name(StateEvent._meta.db_table)}
+                           (entity, object_id, person_id, from_state, to_state, actor_id, channel, reference,
+                            reason, at)
+                    SELECT %s, pk, person_id, '', state, %s, %s, %s, %s, %s
+                      FROM UNNEST(%s::bigint[], %s::varchar[], %s::bigint[]) AS created(pk, state, person_id)
+                """,  # noqa: S608 - the table name from the model; values are parameters
+                [self.entity, actor.user_id, actor.channel, actor.reference, reason, timezone.now(),
+                 pks, states, people],
+            )  # fmt: skip
+
     def _statement(
         self,
         pks: list[int],

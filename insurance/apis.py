@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,6 +17,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAgencyUser, IsCitizen
 from accounts.scope import Scope
+from core.batch import batch_refused, refusal_raise
+from core.states import Actor
 from insurance import selectors
 from insurance.models import Scheme
 from insurance.serializers import (
@@ -28,10 +31,15 @@ from insurance.serializers import (
     ContributionSerializer,
     ContributionYearsReportSerializer,
     DeathRequestSerializer,
+    EnrolmentBatchSerializer,
+    EnrolmentRequestSerializer,
     PensionEstimateSerializer,
     PersonDetailSerializer,
     PersonSearchSerializer,
     PersonSerializer,
+    RegistrationRequestSerializer,
+    RegistrationSerializer,
+    RelationshipMoveSerializer,
     RelationshipSerializer,
     RetirementPlanSerializer,
     RetirementQuerySerializer,
@@ -39,7 +47,14 @@ from insurance.serializers import (
 from insurance.services.certificates import certificate_issue, certificate_matches_pdf
 from insurance.services.contributions import ContributionMonth, contributions_record
 from insurance.services.estimates import pension_estimate_for, retirement_plan_for
-from insurance.services.persons import identity_read_record, person_register_death
+from insurance.services.persons import PersonDetails, identity_read_record, person_register_death
+from insurance.services.registration import Registration, registrations_submit
+from insurance.services.relationships import (
+    EnrolmentRequest,
+    enrolments_submit,
+    relationship_resume,
+    relationship_suspend,
+)
 
 
 class NewestPeriodFirst(CursorPagination):
@@ -233,10 +248,12 @@ class AgencyPersonContributionsApi(ContributionListView, AgencyView):
     def post(self, request, person_id: int):
         body = ContributionRecordRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        records = contributions_record(
-            person=self.person(person_id),
-            scheme=body.validated_data["scheme"],
-            province_id=Scope.of(request.user).province_code,
+        person = self.person(person_id)
+        scheme, province = body.validated_data["scheme"], Scope.of(request.user).province_code
+        periods = contributions_record(
+            person_id=person.pk,
+            scheme=scheme,
+            province_id=province,
             months=[
                 ContributionMonth(
                     period=int(month["period"]),
@@ -247,7 +264,9 @@ class AgencyPersonContributionsApi(ContributionListView, AgencyView):
                 for month in body.validated_data["months"]
             ],
         )
-        shown = selectors.contributions_of(person=records[0].person, ids=[record.pk for record in records])
+        shown = selectors.contributions_of_periods(
+            person=person, scheme=scheme, province=province, periods=periods
+        )
         return Response(shown, status=status.HTTP_201_CREATED)
 
 
@@ -258,8 +277,150 @@ class AgencyPersonDeathApi(AgencyView):
     def post(self, request, person_id: int):
         body = DeathRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        person = person_register_death(person=self.person(person_id), **body.validated_data)
+        person = person_register_death(
+            person=self.person(person_id), **body.validated_data, actor=Actor.api(request.user)
+        )
         return Response(PersonSerializer(person).data)
+
+
+class AgencyEnrolmentApi(AgencyView):
+    @extend_schema(
+        summary="Enrol a person in my province (参保登记), or resume their suspended relationship here",
+        request=EnrolmentRequestSerializer,
+        responses={201: RelationshipSerializer},
+    )
+    def post(self, request):
+        body = EnrolmentRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        opened, refusals = enrolments_submit(
+            requests=[_enrolment_request(body.validated_data)],
+            province_id=Scope.of(request.user).province_code,
+            actor=Actor.api(request.user),
+        )
+        refusal_raise(refusals)
+        relationship = selectors.relationships_by_id(ids=list(opened.values()))[0]
+        return Response(RelationshipSerializer(relationship).data, status=status.HTTP_201_CREATED)
+
+
+class AgencyEnrolmentBatchApi(AgencyView):
+    @extend_schema(
+        summary="Enrol many people in my province at once: all of them, or none",
+        request=EnrolmentBatchSerializer,
+        responses={201: RelationshipSerializer(many=True)},
+    )
+    def post(self, request):
+        body = EnrolmentBatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with transaction.atomic():
+            opened, refusals = enrolments_submit(
+                requests=[_enrolment_request(item) for item in body.validated_data["enrolments"]],
+                province_id=Scope.of(request.user).province_code,
+                actor=Actor.api(request.user),
+            )
+            if refusals:
+                raise batch_refused(refusals, "enrolments")  # and the enrolments written roll back
+        relationships = selectors.relationships_by_id(ids=[opened[index] for index in sorted(opened)])
+        return Response(RelationshipSerializer(relationships, many=True).data, status=status.HTTP_201_CREATED)
+
+
+def _enrolment_request(data: dict) -> EnrolmentRequest:
+    return EnrolmentRequest(
+        id_number=data["id_number"].value,
+        scheme=data["scheme"],
+        start_period=int(data["start_period"]),
+        employer_code=data.get("employer_code"),
+        approved_transfer=data["approved_transfer"],
+    )
+
+
+class AgencyRegistrationApi(AgencyView):
+    @extend_schema(
+        summary="Register a person (once nationwide), and optionally enrol them in my province",
+        request=RegistrationRequestSerializer,
+        responses={201: RegistrationSerializer, 200: RegistrationSerializer},
+    )
+    def post(self, request):
+        body = RegistrationRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data, enrolment = body.validated_data, body.validated_data.get("enrolment") or {}
+        scope = Scope.of(request.user)
+        item = Registration(
+            details=PersonDetails(
+                id_number=data["id_number"],
+                name=data["name"],
+                hukou_province=data.get("hukou_province"),
+                residence_province=data.get("residence_province"),
+                phone=data["phone"],
+            ),
+            scheme=enrolment.get("scheme"),
+            start_period=int(enrolment["start_period"]) if enrolment else None,
+            employer_code=enrolment.get("employer_code"),
+            approved_transfer=enrolment.get("approved_transfer", False),
+        )
+        done, refusals = registrations_submit(
+            items=[item], scope=scope, province_id=scope.province_code, actor=Actor.api(request.user)
+        )
+        refusal_raise(refusals)
+        registered, relationship_id = done[0]
+        shown = {
+            "person": PersonSerializer(selectors.person_registered(person_id=registered.person_id)).data,
+            "created": registered.created,
+            "relationship": RelationshipSerializer(
+                selectors.relationships_by_id(ids=[relationship_id])[0]
+            ).data
+            if relationship_id
+            else None,
+        }
+        return Response(shown, status=status.HTTP_201_CREATED if registered.created else status.HTTP_200_OK)
+
+
+class AgencyPersonRelationshipsApi(AgencyView):
+    @extend_schema(summary="A person's insurance relationships", responses=RelationshipSerializer(many=True))
+    def get(self, request, person_id: int):
+        relationships = selectors.relationships_of(person=self.person(person_id))
+        return Response(RelationshipSerializer(relationships, many=True).data)
+
+
+class _RelationshipMoveApi(AgencyView):
+    def relationship(self, person_id: int, relationship_id: int):
+        return selectors.relationship_get(
+            scope=Scope.of(self.request.user), person=self.person(person_id), relationship_id=relationship_id
+        )
+
+
+class AgencyRelationshipSuspendApi(_RelationshipMoveApi):
+    @extend_schema(
+        summary="Suspend payment (停保) of a relationship in my province from a month",
+        request=RelationshipMoveSerializer,
+        responses=RelationshipSerializer,
+    )
+    def post(self, request, person_id: int, relationship_id: int):
+        body = RelationshipMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        relationship = relationship_suspend(
+            relationship=self.relationship(person_id, relationship_id),
+            period=int(body.validated_data["period"]),
+            reason=body.validated_data["reason"],
+            actor=Actor.api(request.user),
+        )
+        return Response(RelationshipSerializer(relationship).data)
+
+
+class AgencyRelationshipResumeApi(_RelationshipMoveApi):
+    @extend_schema(
+        summary="Resume payment of a suspended relationship in my province from a month",
+        request=RelationshipMoveSerializer,
+        responses=RelationshipSerializer,
+    )
+    def post(self, request, person_id: int, relationship_id: int):
+        body = RelationshipMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        relationship = relationship_resume(
+            relationship=self.relationship(person_id, relationship_id),
+            period=int(body.validated_data["period"]),
+            actor=Actor.api(request.user),
+        )
+        return Response(RelationshipSerializer(relationship).data)
 
 
 class _RetirementView(CitizenView):

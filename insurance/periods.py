@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import re
+
+from django.conf import settings
+from django.utils import timezone
 
 from core.exceptions import ApplicationError
 
@@ -11,12 +15,33 @@ def period_of(day: datetime.date) -> int:
     return day.year * 100 + day.month
 
 
-def period_parse(value: int | str) -> int:
-    """Validate a YYYYMM period from input, refusing what is not a real month from 1950 on."""
+_PERIOD = re.compile(r"[0-9]{6}")
+
+
+def period_refusal(period: int, *, today: datetime.date | None = None) -> ApplicationError | None:
+    """The valid-period rule, the same on every path: a real month, from the earliest month the platform
+    records (settings.EARLIEST_CONTRIBUTION_PERIOD, default 199001) up to the current month."""
+    if not 1 <= period % 100 <= 12:
+        return ApplicationError("period_format", f"{period} has no month {period % 100:02d}.")
+    if period < settings.EARLIEST_CONTRIBUTION_PERIOD:
+        return ApplicationError(
+            "period_too_early", f"The period {period} is before {settings.EARLIEST_CONTRIBUTION_PERIOD}."
+        )
+    if period > period_of(today or timezone.localdate()):
+        return ApplicationError("period_in_future", f"The period {period} has not begun yet.")
+    return None
+
+
+def period_parse(value: int | str, *, today: datetime.date | None = None) -> int:
+    """A period from input, written YYYYMM, that passes `period_refusal`."""
     text = str(value).strip()
-    if len(text) != 6 or not text.isdigit() or not 1 <= int(text[4:]) <= 12 or int(text[:4]) < 1950:
-        raise ApplicationError("period_invalid", f"{value!r} is not a period: write the month as YYYYMM.")
-    return int(text)
+    if not _PERIOD.fullmatch(text):
+        raise ApplicationError("period_format", f"{value!r} is not a period written YYYYMM, e.g. 202401.")
+    period = int(text)
+    refusal = period_refusal(period, today=today)
+    if refusal is not None:
+        raise refusal
+    return period
 
 
 def period_year(period: int) -> int:

@@ -89,7 +89,31 @@ def persons_search(
 
 
 def relationships_of(*, person: InsuredPerson) -> QuerySet[InsuranceRelationship]:
-    return person.relationships.order_by("scheme", "opened_period")
+    return person.relationships.select_related("employer").order_by("scheme", "opened_period", "pk")
+
+
+def relationships_by_id(*, ids: Sequence[int]) -> list[InsuranceRelationship]:
+    """Relationships a service has just written for the caller, in the order of `ids`."""
+    found = InsuranceRelationship.objects.select_related("employer").in_bulk(ids)
+    return [found[pk] for pk in ids]
+
+
+def relationship_get(*, scope: Scope, person: InsuredPerson, relationship_id: int) -> InsuranceRelationship:
+    """One of a person's relationships, held in a province the caller acts for."""
+    relationship = person.relationships.filter(pk=relationship_id).first()
+    if relationship is None or not scope.allows_province(relationship.province_id):
+        raise NotFoundError("No such relationship.")
+    return relationship
+
+
+def person_is_registered(*, id_number: IdentityNumber) -> bool:
+    """Whether anyone is registered with this ID number, in any province: for an administrator's form."""
+    return InsuredPerson.objects.filter(id_number_hash=keyed_hash(id_number.value)).exists()
+
+
+def person_registered(*, person_id: int) -> InsuredPerson:
+    """The person a registration has just written or found, as its caller is shown them (masked)."""
+    return InsuredPerson.objects.get(pk=person_id)
 
 
 # The fields of a contribution as shown (ContributionSerializer), in the order the SQL below selects them.
@@ -169,10 +193,15 @@ def contribution_page(**query) -> list[tuple[ContributionPosition, dict]]:
     return _contributions_shown(sql, params)
 
 
-def contributions_of(*, person: InsuredPerson, ids: Sequence[int]) -> list[dict]:
-    """Some of a person's contribution records, oldest first, with their fields as shown."""
-    sql = f"{_CONTRIBUTIONS_SHOWN} AND c.id = ANY(%s) ORDER BY c.period, c.id"
-    return [shown for _, shown in _contributions_shown(sql, [person.pk, list(ids)])]
+def contributions_of_periods(
+    *, person: InsuredPerson, scheme: str, province: str, periods: Sequence[int]
+) -> list[dict]:
+    """Some months of a person's contributions to a scheme in a province, oldest first, as shown."""
+    sql = (
+        f"{_CONTRIBUTIONS_SHOWN} AND c.scheme = %s AND c.province_id = %s AND c.period = ANY(%s)"
+        " ORDER BY c.period, c.id"
+    )
+    return [shown for _, shown in _contributions_shown(sql, [person.pk, scheme, province, list(periods)])]
 
 
 def _contributions_shown(sql: str, params: list) -> list[tuple[ContributionPosition, dict]]:

@@ -79,6 +79,9 @@ class PersonDetailSerializer(PersonSerializer):
 
 class RelationshipSerializer(serializers.ModelSerializer):
     province = serializers.CharField(source="province_id", read_only=True)
+    employer = serializers.CharField(
+        source="employer.code", read_only=True, allow_null=True, help_text="Empty for a flexible worker."
+    )
 
     class Meta:
         model = InsuranceRelationship
@@ -88,6 +91,7 @@ class RelationshipSerializer(serializers.ModelSerializer):
             "province",
             "status",
             "is_temporary_account",
+            "employer",
             "opened_period",
             "closed_period",
         ]
@@ -178,10 +182,15 @@ class PersonSearchSerializer(serializers.Serializer):
         return attrs
 
 
+# Periods are taken as six digits: which months may be recorded is the services' rule (insurance.periods).
+_PERIOD_SHAPE = r"^[0-9]{6}$"
+_EMPLOYER_CODE_SHAPE = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+
+
 class ContributionMonthSerializer(serializers.Serializer):
-    period = serializers.RegexField(r"^(19[5-9]\d|20\d\d)(0[1-9]|1[0-2])$", help_text="YYYYMM")
+    period = serializers.RegexField(_PERIOD_SHAPE, help_text="YYYYMM")
     base = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    employer_code = serializers.RegexField(r"^[0-9A-HJ-NPQRTUWXY]{18}$", required=False, allow_null=True)
+    employer_code = serializers.RegexField(_EMPLOYER_CODE_SHAPE, required=False, allow_null=True)
     payment_type = serializers.ChoiceField(PaymentType.choices, default=PaymentType.NORMAL)
 
 
@@ -192,6 +201,55 @@ class ContributionRecordRequestSerializer(serializers.Serializer):
 
 class DeathRequestSerializer(serializers.Serializer):
     date_of_death = serializers.DateField()
+
+
+class EnrolmentRequestSerializer(serializers.Serializer):
+    """An enrolment (参保登记) in the caller's province."""
+
+    id_number = IdentityNumberField(
+        help_text="The person's ID number; they may be registered in any province."
+    )
+    scheme = serializers.ChoiceField(Scheme.choices)
+    start_period = serializers.RegexField(_PERIOD_SHAPE, help_text="The first month paid, YYYYMM.")
+    employer_code = serializers.RegexField(
+        _EMPLOYER_CODE_SHAPE, required=False, allow_null=True, help_text="Empty for a flexible worker."
+    )
+    approved_transfer = serializers.BooleanField(
+        default=False, help_text="An officially approved transfer (批准调动): no temporary account is opened."
+    )
+
+
+class EnrolmentBatchSerializer(serializers.Serializer):
+    enrolments = EnrolmentRequestSerializer(many=True, min_length=1, max_length=1000)
+
+
+class RegistrationEnrolmentSerializer(serializers.Serializer):
+    scheme = serializers.ChoiceField(Scheme.choices)
+    start_period = serializers.RegexField(_PERIOD_SHAPE, help_text="The first month paid, YYYYMM.")
+    employer_code = serializers.RegexField(_EMPLOYER_CODE_SHAPE, required=False, allow_null=True)
+    approved_transfer = serializers.BooleanField(default=False)
+
+
+class RegistrationRequestSerializer(serializers.Serializer):
+    """A person to register (once nationwide) and, optionally, to enrol in the caller's province."""
+
+    id_number = IdentityNumberField()
+    name = serializers.CharField(max_length=64)
+    hukou_province = serializers.CharField(required=False, allow_null=True, max_length=2)
+    residence_province = serializers.CharField(required=False, allow_null=True, max_length=2)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    enrolment = RegistrationEnrolmentSerializer(required=False, allow_null=True)
+
+
+class RegistrationSerializer(serializers.Serializer):
+    person = PersonSerializer()
+    created = serializers.BooleanField(help_text="False when the person was registered already.")
+    relationship = RelationshipSerializer(allow_null=True)
+
+
+class RelationshipMoveSerializer(serializers.Serializer):
+    period = serializers.RegexField(_PERIOD_SHAPE, help_text="The month from which it applies, YYYYMM.")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class RetirementQuerySerializer(serializers.Serializer):

@@ -15,6 +15,24 @@ urlpatterns = [
     path("me/certificates", apis.MyCertificatesApi.as_view(), name="my-certificates"),
     path("certificates/verify/<str:code>", apis.CertificateVerifyApi.as_view(), name="certificate-verify"),
     path("agency/persons", apis.AgencyPersonSearchApi.as_view(), name="agency-person-search"),
+    path("agency/registrations", apis.AgencyRegistrationApi.as_view(), name="agency-registration"),
+    path("agency/enrolments", apis.AgencyEnrolmentApi.as_view(), name="agency-enrolment"),
+    path("agency/enrolments/batch", apis.AgencyEnrolmentBatchApi.as_view(), name="agency-enrolment-batch"),
+    path(
+        "agency/persons/<int:person_id>/relationships",
+        apis.AgencyPersonRelationshipsApi.as_view(),
+        name="agency-person-relationships",
+    ),
+    path(
+        "agency/persons/<int:person_id>/relationships/<int:relationship_id>/suspend",
+        apis.AgencyRelationshipSuspendApi.as_view(),
+        name="agency-relationship-suspend",
+    ),
+    path(
+        "agency/persons/<int:person_id>/relationships/<int:relationship_id>/resume",
+        apis.AgencyRelationshipResumeApi.as_view(),
+        name="agency-relationship-resume",
+    ),
     path("agency/persons/<int:person_id>", apis.AgencyPersonDetailApi.as_view(), name="agency-person-detail"),
     path(
         "agency/persons/<int:person_id>/contributions",

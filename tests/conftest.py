@@ -7,11 +7,15 @@ from hypothesis import settings
 from rest_framework.test import APIClient
 
 from insurance.models import Employer, Scheme
-from insurance.services.contributions import ContributionMonth, contributions_record
-from insurance.services.persons import person_register
-from insurance.services.relationships import relationship_open
+from insurance.services.contributions import ContributionMonth
 from insurance.services.tariffs import province_year_config_create
-from tests.factories import EMPLOYER_CODE, make_id_number
+from tests.factories import (
+    EMPLOYER_CODE,
+    make_id_number,
+    open_relationship,
+    record_contributions,
+    register_person,
+)
 
 # Machines here are shared: a slow example is not a failure. In CI the examples are also derandomized, so
 # that a run is repeatable and a submission cannot fail on a draw that the developer never saw.
@@ -46,7 +50,7 @@ def employer(db):
 
 @pytest.fixture
 def person(db):
-    return person_register(
+    return register_person(
         id_number=make_id_number(province="11", birth_date=datetime.date(1985, 6, 15)), name="张三"
     )
 
@@ -54,8 +58,8 @@ def person(db):
 @pytest.fixture
 def paying_person(person, configured_years, employer):
     """A Beijing employee with three months of pension contributions in 2024."""
-    relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202401)
-    contributions_record(
+    open_relationship(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202401)
+    record_contributions(
         person=person,
         scheme=Scheme.EMPLOYEE_PENSION,
         province_id="11",

@@ -15,9 +15,15 @@ from django.contrib.auth.hashers import make_password
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
+from accounts.scope import Scope
 from accounts.services import auth_token_issue
-from core.identity import Sex, check_character
-from core.models import Region
+from core.identity import IdentityNumber, Sex, check_character
+from core.models import Channel, Region
+from core.states import Actor
+from insurance.models import ContributionRecord, Employer, InsuranceRelationship, InsuredPerson
+from insurance.services.contributions import ContributionMonth, contributions_record
+from insurance.services.persons import PersonDetails, person_register, person_register_death
+from insurance.services.relationships import Enrolment, relationship_open
 
 DEFAULT_PASSWORD = "a-long-test-passphrase-42"
 EMPLOYER_CODE = "91110000600037341L"  # a valid unified social credit code
@@ -93,3 +99,69 @@ def authenticated_client(user: User) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {auth_token_issue(user=user).token}")
     return client
+
+
+# --- the registry's services, called as an administrator would through the admin ------------------------
+
+TEST_ACTOR = Actor(Channel.ADMIN)
+_EVERYONE = Scope(role=Role.ADMINISTRATOR)
+
+
+def register_person(
+    *,
+    id_number: str,
+    name: str,
+    hukou_province: str | None = None,
+    residence_province: str | None = None,
+    phone: str = "",
+) -> InsuredPerson:
+    person, _ = person_register(
+        details=PersonDetails(
+            id_number=IdentityNumber.parse(id_number),
+            name=name,
+            hukou_province=hukou_province,
+            residence_province=residence_province,
+            phone=phone,
+        ),
+        scope=_EVERYONE,
+        actor=TEST_ACTOR,
+    )
+    return person
+
+
+def open_relationship(
+    *,
+    person: InsuredPerson,
+    scheme: str,
+    province_id: str,
+    opened_period: int,
+    approved_transfer: bool = False,
+    employer: Employer | None = None,
+) -> InsuranceRelationship:
+    return relationship_open(
+        enrolment=Enrolment(
+            person_id=person.pk,
+            scheme=scheme,
+            province_id=province_id,
+            start_period=opened_period,
+            employer_id=employer.pk if employer else None,
+            approved_transfer=approved_transfer,
+        ),
+        actor=TEST_ACTOR,
+    )
+
+
+def record_contributions(
+    *, person: InsuredPerson, scheme: str, province_id: str, months: list[ContributionMonth]
+) -> list[ContributionRecord]:
+    """The records written, oldest first."""
+    periods = contributions_record(person_id=person.pk, scheme=scheme, province_id=province_id, months=months)
+    return list(
+        ContributionRecord.objects.filter(
+            person=person, scheme=scheme, province_id=province_id, period__in=periods
+        ).order_by("period")
+    )
+
+
+def register_death(*, person: InsuredPerson, date_of_death: datetime.date) -> InsuredPerson:
+    return person_register_death(person=person, date_of_death=date_of_death, actor=TEST_ACTOR)

@@ -40,7 +40,6 @@ from accounts.services import auth_token_issue
 from insurance.models import Scheme
 from insurance.services.certificates import certificate_issue
 from insurance.services.imports import import_job_run, import_upload
-from insurance.services.persons import person_register
 from tests.factories import (
     EMPLOYER_CODE,
     AdministratorFactory,
@@ -49,6 +48,7 @@ from tests.factories import (
     CitizenFactory,
     ServicePointFactory,
     make_id_number,
+    register_person,
 )
 
 EXAMPLES_PER_OPERATION = 15
@@ -148,7 +148,7 @@ def caller(request, role):
 def world(settings, tmp_path, paying_person):
     settings.MEDIA_ROOT = tmp_path
     beijing = paying_person
-    guangdong = person_register(
+    guangdong = register_person(
         id_number=make_id_number(province="44", birth_date=datetime.date(1970, 3, 2), sex="F"), name="李四"
     )
     users = {

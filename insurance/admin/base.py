@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import IdentityNumberSearchMixin
 from core.exceptions import ApplicationError
+from core.states import Actor
 
 
 class EstimatedCountPaginator(Paginator):
@@ -119,6 +120,9 @@ class ServiceAddForm(forms.ModelForm):
     the service allows, such as resuming a suspended relationship). A refusal becomes a form error, and the
     service's transaction leaves nothing written."""
 
+    # Who acts, set by ServiceAddAdminMixin on the form class it builds for each request.
+    actor: Actor
+
     def create(self, data: dict) -> Model:
         raise NotImplementedError
 
@@ -154,7 +158,10 @@ class ServiceAddAdminMixin:
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = self.add_form
-        return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            form.actor = Actor.admin(request.user)  # the class is built anew for this request
+        return form
 
     def save_model(self, request, obj, form, change) -> None:
         # On the add page the service has already written the object while the form was validated.

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 
+from accounts.models import Role
+from accounts.scope import Scope
 from core.admin import IdentityNumberSearchMixin
+from core.exceptions import ApplicationError, ConflictError
 from core.identity import IdentityNumber
+from core.states import Actor
+from insurance import selectors
 from insurance.admin.base import (
     ChangeReadOnlyMixin,
     HistoryAdmin,
@@ -25,9 +32,14 @@ from insurance.models import (
     InsuranceRelationship,
     InsuredPerson,
 )
-from insurance.periods import period_parse
-from insurance.services.persons import identity_read_record, person_register
-from insurance.services.relationships import relationship_open
+from insurance.periods import period_of, period_parse
+from insurance.services.persons import PersonDetails, identity_read_record, person_register
+from insurance.services.relationships import (
+    Enrolment,
+    relationship_open,
+    relationship_resume,
+    relationship_suspend,
+)
 
 
 class PersonAddForm(ServiceAddForm):
@@ -46,13 +58,19 @@ class PersonAddForm(ServiceAddForm):
         return parsed(IdentityNumber.parse, self.cleaned_data["id_number"])
 
     def create(self, data: dict) -> InsuredPerson:
-        return person_register(
+        details = PersonDetails(
             id_number=data["id_number"],
             name=data["name"],
             hukou_province=data["hukou_province"].code if data["hukou_province"] else None,
             residence_province=data["residence_province"].code if data["residence_province"] else None,
             phone=data["phone"],
         )
+        if selectors.person_is_registered(id_number=details.id_number):
+            raise ConflictError(
+                "person_already_registered", "A person with this ID number is already registered."
+            )
+        person, _ = person_register(details=details, scope=Scope(role=Role.ADMINISTRATOR), actor=self.actor)
+        return person
 
 
 # Related lists of a person, linked from the person's page: (admin model name, label).
@@ -171,7 +189,7 @@ class RelationshipAddForm(ServiceAddForm):
 
     class Meta:
         model = InsuranceRelationship
-        fields = ("person", "scheme", "province", "opened_period")
+        fields = ("person", "scheme", "province", "opened_period", "employer")
         help_texts = {
             "opened_period": "The first month (YYYYMM). A suspended relationship in the same scheme and "
             "province is resumed instead."
@@ -181,13 +199,15 @@ class RelationshipAddForm(ServiceAddForm):
         return parsed(period_parse, self.cleaned_data["opened_period"])
 
     def create(self, data: dict) -> InsuranceRelationship:
-        return relationship_open(
-            person=data["person"],
+        enrolment = Enrolment(
+            person_id=data["person"].pk,
             scheme=data["scheme"],
             province_id=data["province"].code,
-            opened_period=data["opened_period"],
+            start_period=data["opened_period"],
+            employer_id=data["employer"].pk if data["employer"] else None,
             approved_transfer=data["approved_transfer"],
         )
+        return relationship_open(enrolment=enrolment, actor=self.actor)
 
 
 @admin.register(InsuranceRelationship)
@@ -196,8 +216,8 @@ class InsuranceRelationshipAdmin(PersonSearchMixin, ServiceAddAdminMixin, Change
     services, so an existing relationship is read-only here."""
 
     add_form = RelationshipAddForm
-    add_fields = ("person", "scheme", "province", "opened_period", "approved_transfer")
-    raw_id_fields = ("person",)
+    add_fields = ("person", "scheme", "province", "opened_period", "employer", "approved_transfer")
+    raw_id_fields = ("person", "employer")
     list_display = (
         "id",
         "person",
@@ -210,3 +230,24 @@ class InsuranceRelationshipAdmin(PersonSearchMixin, ServiceAddAdminMixin, Change
     )
     list_filter = ("scheme", "province", "status", "is_temporary_account")
     list_select_related = ("person", "province")
+    actions = ("suspend_this_month", "resume_this_month")
+
+    @admin.action(description="Suspend payment (停保) from this month")
+    def suspend_this_month(self, request, queryset) -> None:
+        self._each(request, queryset, relationship_suspend, "suspended")
+
+    @admin.action(description="Resume payment from this month")
+    def resume_this_month(self, request, queryset) -> None:
+        self._each(request, queryset, relationship_resume, "resumed")
+
+    def _each(self, request, queryset, move, done: str) -> None:
+        """Apply a move to each selected relationship through its service, from the current month."""
+        period = period_of(timezone.localdate())
+        for relationship in queryset:
+            try:
+                with transaction.atomic():
+                    move(relationship=relationship, period=period, actor=Actor.admin(request.user))
+            except ApplicationError as refusal:
+                self.message_user(request, f"{relationship}: {refusal.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{relationship}: {done} from {period}.")

@@ -3,6 +3,7 @@ services: one person per ID number, one relationship per person x scheme x provi
 person x scheme x province x period, and an append-only personal-account ledger."""
 
 from insurance.models.contributions import (
+    CONTRIBUTION_COLUMNS,
     AccountEntry,
     AccountEntryKind,
     BaseAdjustment,
@@ -22,6 +23,7 @@ from insurance.models.imports import (
 )
 from insurance.models.records import IdentityReadLog, ParticipationCertificate
 from insurance.models.registry import (
+    OPEN_RELATIONSHIP_STATUSES,
     WAGE_BASED_SCHEMES,
     Employer,
     InsuranceRelationship,
@@ -33,7 +35,9 @@ from insurance.models.registry import (
 )
 
 __all__ = [
+    "CONTRIBUTION_COLUMNS",
     "IMPORT_FINISHED_STATES",
+    "OPEN_RELATIONSHIP_STATUSES",
     "WAGE_BASED_SCHEMES",
     "AccountEntry",
     "AccountEntryKind",

@@ -157,6 +157,13 @@ class ContributionRecord(models.Model):
         return f"{self.person_id} {self.scheme} {self.province_id} {self.period}"
 
 
+# The columns that recording a contribution writes, in order (every column but the id): the one manifest of
+# the COPY that records contributions (insurance.services.contributions) and of its staging table.
+CONTRIBUTION_COLUMNS = tuple(
+    field.column for field in ContributionRecord._meta.concrete_fields if not field.primary_key
+)
+
+
 class AccountEntryKind(models.TextChoices):
     CONTRIBUTION = "contribution", "Contribution credit"
     INTEREST = "interest", "Yearly interest"

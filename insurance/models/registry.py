@@ -15,9 +15,10 @@ RATE = {"max_digits": 6, "decimal_places": 4}
 
 
 def valid_period(field: str) -> Q:
-    """A period is a month (费款所属期) stored as the integer YYYYMM."""
+    """A period is a month (费款所属期) stored as the integer YYYYMM. The database holds only its shape: which
+    months may be recorded is the rule of insurance.periods, a setting that changes without a migration."""
     month = Mod(F(field), 100)
-    return Q(**{f"{field}__gte": 195001, f"{field}__lte": 209912}) & Q(
+    return Q(**{f"{field}__gte": 190001, f"{field}__lte": 209912}) & Q(
         GreaterThanOrEqual(month, 1), LessThanOrEqual(month, 12)
     )
 
@@ -113,8 +114,13 @@ class RelationshipStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+OPEN_RELATIONSHIP_STATUSES = (RelationshipStatus.PAYING, RelationshipStatus.SUSPENDED)
+
+
 class InsuranceRelationship(models.Model):
-    """A person's insurance in one scheme and one province."""
+    """A person's insurance in one scheme and one province, from the month it opened (参保登记). Paying and
+    suspended relationships are open; one that was left (transferred out, closed) stays as history, and
+    enrolling in that province again opens a new one. `employer` is empty for a flexible worker."""
 
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="relationships")
     scheme = models.CharField(max_length=2, choices=Scheme.choices)
@@ -123,6 +129,9 @@ class InsuranceRelationship(models.Model):
         max_length=16, choices=RelationshipStatus.choices, default=RelationshipStatus.PAYING
     )
     is_temporary_account = models.BooleanField(default=False)
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     opened_period = models.PositiveIntegerField()
     closed_period = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -132,7 +141,9 @@ class InsuranceRelationship(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "scheme", "province"], name="one_relationship_per_person_scheme_province"
+                fields=["person", "scheme", "province"],
+                condition=Q(status__in=OPEN_RELATIONSHIP_STATUSES),
+                name="one_open_relationship_per_person_scheme_province",
             ),
             # A person pays into one scheme in one province at a time.
             models.UniqueConstraint(

@@ -1,22 +1,394 @@
+"""Recording contributions (DOMAIN.md §2): one set-based service for the API and imports alike.
+
+`ContributionRecorder` records months in one province, a chunk at a time: the API gives it one person's
+months, an import a chunk of its file. What is refused, and why, is decided here once; amounts are
+computed from the province's figures for each month's year, never taken from input. Accepted months go
+straight into the contribution table by COPY, in batches as they are made; should one of them be recorded
+already (by an earlier file, or by another writer meanwhile), the unique key fails the COPY, and the
+chunk is written again through a staging table with `ON CONFLICT DO NOTHING`, the months met refused.
+From then on the recorder looks each chunk's recorded months up first, so that a file that mostly repeats
+earlier ones costs one look-up per chunk, not two writes.
+
+Look-ups of people, employers and tariffs are memoised for the recorder's life (an import job), and can
+be made ahead by another thread (`prefetch`) on its own connection.
+"""
+
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
+from operator import itemgetter
+from typing import Generic, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.errors import UniqueViolation
 
+from core.batch import Refusal
 from core.exceptions import ApplicationError, ConflictError
-from insurance.models import (
-    ContributionRecord,
-    Employer,
-    InsuranceRelationship,
-    InsuredPerson,
-    PaymentType,
-    RelationshipStatus,
-)
-from insurance.periods import period_of, period_year
+from insurance.models import CONTRIBUTION_COLUMNS, OPEN_RELATIONSHIP_STATUSES, PaymentType, Scheme
+from insurance.periods import period_of, period_refusal
 from insurance.services.tariffs import Tariff, tariff_get
+
+# One month to record: (person id, scheme, period, declared base, payment type, employer code or None,
+# declared temporary account or None). A plain tuple: an import makes one per row of its file.
+ContributionLine = tuple[int, str, int, Decimal, str, str | None, bool | None]
+
+# Bounds of the memos, cleared when full and refilled from the next chunks: a million-row file of distinct
+# people would otherwise keep them all. Amounts are mostly reused within a person's run of months, so
+# their memo can stay small; it is also the heaviest per entry.
+CACHE_LIMIT = 200_000
+AMOUNTS_CACHE_LIMIT = 20_000
+# Lines sent to the database at a time: it inserts them while the next ones are made.
+COPY_BATCH_LINES = 2000
+# The order in which `_lines` writes a line's columns: CONTRIBUTION_COLUMNS, held to it below.
+_LINE_COLUMNS = (
+    "person_id", "scheme", "province_id", "period", "declared_base", "base", "base_adjustment",
+    "employer_rate", "individual_rate", "employer_amount", "individual_amount", "account_credit",
+    "payment_type", "employer_id", "temporary_account", "created_at",
+)  # fmt: skip
+if _LINE_COLUMNS != CONTRIBUTION_COLUMNS:
+    raise RuntimeError("The contribution COPY lines no longer follow the model's columns.")
+_COLUMNS_SQL = ", ".join(CONTRIBUTION_COLUMNS)
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LookupMemo(Generic[K, V]):
+    """Database look-ups kept for a whole job: a file repeats each person on many rows and chunks, and
+    each chunk then asks only about what is new. Thread-safe, so that a read-ahead thread can fill it
+    (`prefetch`) on its own connection while the writer's connection is busy with the previous chunk."""
+
+    def __init__(self, lookup: Callable[[set[K]], dict[K, V]]) -> None:
+        self._lookup = lookup  # keys -> values of the keys found; the others are unknown
+        self._known: dict[K, V | None] = {}  # None: unknown to the database
+        self._lock = threading.Lock()
+
+    def get(self, keys: set[K]) -> dict[K, V | None]:
+        """The value of each key, None for the keys the database does not know."""
+        with self._lock:
+            found = {key: self._known[key] for key in keys if key in self._known}
+        unseen = keys.difference(found)
+        if unseen:
+            looked_up = self._lookup(unseen)
+            answers = {key: looked_up.get(key) for key in unseen}
+            self._remember(answers)
+            found.update(answers)
+        return found
+
+    def prefetch(self, keys: set[K]) -> None:
+        """Look up ahead, keeping only what was found: what this connection does not see may still be
+        visible to the writer's (rows of its own open transaction), which `get` then asks about."""
+        with self._lock:
+            unseen = keys.difference(self._known)
+        if unseen:
+            self._remember(self._lookup(unseen))
+
+    def _remember(self, answers: dict[K, V | None]) -> None:
+        with self._lock:
+            if len(self._known) + len(answers) > CACHE_LIMIT:
+                self._known.clear()
+            self._known.update(answers)
+
+
+@dataclass(slots=True)
+class _PersonHere:
+    """What recording a person's months in the province needs to know of them."""
+
+    open_schemes: dict[str, bool] = field(default_factory=dict)  # open here: scheme -> temporary account
+    death_period: int | None = None
+    pension_elsewhere: bool = False  # an employee-pension relationship in another province
+
+
+class ContributionRecorder:
+    """Records contribution months in `province_id` (see the module's docstring)."""
+
+    def __init__(self, province_id: str, *, today: datetime.date | None = None) -> None:
+        self.province = province_id
+        self.current_period = period_of(today or timezone.localdate())
+        self._people = LookupMemo(self._people_lookup)
+        self._employers = LookupMemo(self._employers_lookup)
+        self._tariffs: dict[tuple[str, int], Tariff | ApplicationError] = {}
+        # (scheme, year, declared base, has employer) -> the amounts' COPY text, or the refusal. A person's
+        # base rarely changes from one month to the next, so most lines repeat a computation already made.
+        self._amounts: dict[tuple, str | ApplicationError] = {}
+        # Whether this recorder has met months already recorded: see the module's docstring.
+        self._meets_recorded = False
+
+    # --- look-ups -------------------------------------------------------------------------------------
+
+    def prefetch(self, lines: Sequence[ContributionLine]) -> None:
+        """The look-ups `record` would make for these lines, made ahead (from another thread)."""
+        self._people.prefetch({line[0] for line in lines})
+        self._employers.prefetch({line[5] for line in lines if line[5]})
+
+    def _people_lookup(self, person_ids: set[int]) -> dict[int, _PersonHere]:
+        found: dict[int, _PersonHere] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT p.id, p.date_of_death, r.scheme, r.province_id, r.status, r.is_temporary_account
+                     FROM insurance_insuredperson p
+                     LEFT JOIN insurance_insurancerelationship r ON r.person_id = p.id
+                    WHERE p.id = ANY(%s)""",
+                [list(person_ids)],
+            )
+            for person_id, died, scheme, province, status, temporary in cursor.fetchall():
+                person = found.get(person_id)
+                if person is None:
+                    person = found[person_id] = _PersonHere(death_period=period_of(died) if died else None)
+                if scheme is None:
+                    continue
+                if province == self.province:
+                    if status in OPEN_RELATIONSHIP_STATUSES:
+                        person.open_schemes[scheme] = temporary
+                elif scheme == Scheme.EMPLOYEE_PENSION:
+                    person.pension_elsewhere = True
+        return found
+
+    def _employers_lookup(self, codes: set[str]) -> dict[str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT code, id FROM insurance_employer WHERE code = ANY(%s)", [list(codes)])
+            return dict(cursor.fetchall())
+
+    def _tariffs_load(self, lines: Sequence[ContributionLine]) -> None:
+        """Load the tariffs (or their refusals) of the lines' schemes and years not met before."""
+        months = set(map(itemgetter(1, 2), lines))  # (scheme, period): a few distinct pairs per chunk
+        for scheme, year in {(scheme, period // 100) for scheme, period in months}.difference(self._tariffs):
+            try:
+                self._tariffs[scheme, year] = tariff_get(province_id=self.province, scheme=scheme, year=year)
+            except ApplicationError as refusal:
+                self._tariffs[scheme, year] = refusal
+
+    def _amounts_text(
+        self, scheme: str, period: int, base: Decimal, has_employer: bool
+    ) -> str | ApplicationError:
+        """The month's amounts as COPY text (declared base to account credit), or the refusal: returned
+        rather than raised, since a memoised exception raised again on every line would grow its
+        traceback each time."""
+        year = period // 100  # YYYYMM
+        key = (scheme, year, base, has_employer)
+        found = self._amounts.get(key)
+        if found is None:
+            if len(self._amounts) > AMOUNTS_CACHE_LIMIT:
+                self._amounts.clear()
+            tariff = self._tariffs[scheme, year]
+            try:
+                if isinstance(tariff, ApplicationError):
+                    raise tariff
+                amounts = tariff.compute(base, has_employer=has_employer)
+            except ApplicationError as refusal:
+                found = refusal
+            else:
+                found = (
+                    f"{base}\t{amounts.base}\t{amounts.base_adjustment}\t{amounts.employer_rate}\t"
+                    f"{amounts.individual_rate}\t{amounts.employer_amount}\t{amounts.individual_amount}\t"
+                    f"{amounts.account_credit}"
+                )
+            self._amounts[key] = found
+        return found
+
+    def _months_met(
+        self, lines: Sequence[ContributionLine], people: dict[int, _PersonHere | None], *, here: bool
+    ) -> dict[tuple[int, int, str], str]:
+        """(person, period, scheme) -> province of the lines' months recorded already: in this province
+        (`here`), or for the employee pension in another province (duplicate participation, 重复缴费), for
+        the people who have a pension relationship elsewhere."""
+        if here:
+            person_ids = list({line[0] for line in lines})
+        else:
+            person_ids = list(
+                {
+                    line[0]
+                    for line in lines
+                    if line[1] == Scheme.EMPLOYEE_PENSION and _elsewhere(people[line[0]])
+                }
+            )
+        if not person_ids:
+            return {}
+        periods = [line[2] for line in lines]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT person_id, period, scheme, province_id FROM insurance_contributionrecord
+                     WHERE person_id = ANY(%s) AND period BETWEEN %s AND %s
+                       AND province_id {"=" if here else "<>"} %s
+                       AND (%s OR scheme = %s)""",  # noqa: S608 - the operator is one of two constants
+                [person_ids, min(periods), max(periods), self.province, here, Scheme.EMPLOYEE_PENSION],
+            )
+            return {
+                (person, period, scheme): province for person, period, scheme, province in cursor.fetchall()
+            }
+
+    # --- recording ------------------------------------------------------------------------------------
+
+    def record(
+        self, lines: Sequence[ContributionLine], *, dry_run: bool = False
+    ) -> tuple[int, list[Refusal]]:
+        """Check each line, and record (unless a dry run) those that pass. Returns how many were recorded
+        (or would be) and the refusals, each naming its line's index."""
+        people = self._people.get({line[0] for line in lines})
+        employers = self._employers.get({line[5] for line in lines if line[5]})
+        self._tariffs_load(lines)
+        elsewhere = self._months_met(lines, people, here=False)
+        recorded = self._months_met(lines, people, here=True) if self._meets_recorded or dry_run else {}
+        refusals: list[Refusal] = []
+        sent: list[int] = []  # the index of each line made
+        made = self._lines(lines, people, employers, elsewhere, recorded, refusals, sent)
+        if dry_run:
+            for _ in made:
+                pass
+        else:
+            self._insert(lines, made, sent, refusals)
+        refusals.sort(key=lambda refusal: refusal.index)
+        return len(lines) - len(refusals), refusals
+
+    def _lines(
+        self,
+        lines: Sequence[ContributionLine],
+        people: dict[int, _PersonHere | None],
+        employers: dict[str, int | None],
+        elsewhere: dict[tuple[int, int, str], str],
+        recorded: dict[tuple[int, int, str], str],
+        refusals: list[Refusal],
+        sent: list[int],
+    ) -> Iterator[str]:
+        """The COPY line of each line that passes every check; the others' refusals go to `refusals`. A
+        generator, so that the database inserts the first lines while the rest are made; it must not
+        query the database, which is busy with the COPY meanwhile."""
+        amounts_text = self._amounts_text
+        current, province = self.current_period, self.province
+        earliest = settings.EARLIEST_CONTRIBUTION_PERIOD
+        tail = f"\t{timezone.now().isoformat()}\n"
+        for index, (
+            person_id,
+            scheme,
+            period,
+            base,
+            payment_type,
+            employer_code,
+            declared_temporary,
+        ) in enumerate(lines):
+            person = people[person_id]
+            temporary = person.open_schemes.get(scheme) if person is not None else None
+            if temporary is None:
+                refused = (
+                    ApplicationError(
+                        "relationship_not_open",
+                        f"This person has no open {scheme} relationship in {province}.",
+                    ),
+                    "scheme",
+                )
+            elif declared_temporary is not None and declared_temporary != temporary:
+                kind = "a temporary account" if temporary else "not a temporary account"
+                refused = (
+                    ApplicationError(
+                        "temporary_account_mismatch", f"The person's {scheme} relationship here is {kind}."
+                    ),
+                    "temporary_account",
+                )
+            elif (
+                period > current
+                or period < earliest
+                or (person.death_period is not None and period > person.death_period)
+            ):
+                refused = _period_refusal(period, person.death_period), "period"
+            elif employer_code and employers[employer_code] is None:
+                refused = (
+                    ApplicationError("employer_not_found", f"Unknown employer {employer_code}."),
+                    "employer_code",
+                )
+            elif type(amounts := amounts_text(scheme, period, base, bool(employer_code))) is not str:
+                refused = amounts, "base"
+            elif elsewhere and scheme == Scheme.EMPLOYEE_PENSION and (person_id, period, scheme) in elsewhere:
+                paid_in = elsewhere[person_id, period, scheme]
+                refused = (
+                    ConflictError(
+                        "period_paid_elsewhere",
+                        f"The employee pension for {period} is already paid in province {paid_in}.",
+                        fields={"province": [paid_in]},
+                    ),
+                    "period",
+                )
+            elif recorded and (person_id, period, scheme) in recorded:
+                refused = _already_recorded(period), "period"
+            else:
+                sent.append(index)
+                employer_id = employers[employer_code] if employer_code else "\\N"
+                yield (
+                    f"{person_id}\t{scheme}\t{province}\t{period}\t{amounts}\t{payment_type}\t{employer_id}\t"
+                    f"{'t' if temporary else 'f'}{tail}"
+                )
+                continue
+            refusals.append(Refusal(index, *refused))
+
+    def _insert(
+        self, lines: Sequence[ContributionLine], made: Iterator[str], sent: list[int], refusals: list[Refusal]
+    ) -> None:
+        """COPY the made lines straight into the contribution table, in batches as they are made. Should
+        one of the months be recorded already, the COPY fails on the unique key, and the lines go through
+        a staging table and `ON CONFLICT DO NOTHING` instead: the months it leaves out are refused."""
+        texts: list[str] = []
+        with connection.cursor() as cursor:
+            try:
+                with transaction.atomic(), cursor.copy(_copy_into("insurance_contributionrecord")) as copy:
+                    for batch in iter(lambda: list(islice(made, COPY_BATCH_LINES)), []):
+                        texts += batch
+                        copy.write("".join(batch))
+                return
+            except UniqueViolation:  # raised by psycopg's COPY as is, not wrapped by Django
+                self._meets_recorded = True
+            texts += made  # the lines the failed COPY had not reached
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS contribution_staging ON COMMIT DELETE ROWS AS "  # noqa: S608
+                f"SELECT {_COLUMNS_SQL} FROM insurance_contributionrecord WITH NO DATA"  # the model's columns
+            )
+            with cursor.copy(_copy_into("contribution_staging")) as copy:
+                copy.write("".join(texts))
+            cursor.execute(
+                f"""INSERT INTO insurance_contributionrecord ({_COLUMNS_SQL})
+                    SELECT {_COLUMNS_SQL} FROM contribution_staging
+                    ON CONFLICT (person_id, period, scheme, province_id) DO NOTHING
+                    RETURNING person_id, period, scheme"""  # noqa: S608 - the model's columns
+            )
+            inserted = set(cursor.fetchall())
+            cursor.execute("TRUNCATE contribution_staging")
+        for index in sent:
+            person_id, scheme, period = lines[index][:3]
+            key = (person_id, period, scheme)
+            if key in inserted:
+                inserted.discard(key)  # a second line of the same month is refused below
+            else:
+                refusals.append(Refusal(index, _already_recorded(period), "period"))
+
+
+def _elsewhere(person: _PersonHere | None) -> bool:
+    return person is not None and person.pension_elsewhere
+
+
+def _period_refusal(period: int, death_period: int | None) -> ApplicationError:
+    if death_period is not None and period > death_period:
+        return ApplicationError(
+            "period_after_death", "Contributions cannot be recorded after the month of death."
+        )
+    return period_refusal(period) or ApplicationError(
+        "period_in_future", f"The period {period} has not begun."
+    )
+
+
+def _already_recorded(period: int) -> ConflictError:
+    return ConflictError("contribution_already_recorded", f"The month {period} is already recorded.")
+
+
+def _copy_into(table: str) -> str:
+    return f"COPY {table} ({_COLUMNS_SQL}) FROM STDIN"
+
+
+# --- the API's form: one person's months, all or none ----------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,100 +401,36 @@ class ContributionMonth:
     payment_type: str = PaymentType.NORMAL
 
 
-def _refuse(code: str, message: str, periods: list[int]) -> None:
-    raise ApplicationError(code, message, fields={"periods": [str(p) for p in periods]})
-
-
-def _check_months(person: InsuredPerson, months: list[ContributionMonth]) -> None:
+@transaction.atomic
+def contributions_record(
+    *, person_id: int, scheme: str, province_id: str, months: Sequence[ContributionMonth]
+) -> list[int]:
+    """Record one person's months of one scheme in one province, all or none (see ContributionRecorder).
+    Refused with the first refusal's code, naming every month refused for it. Returns the periods
+    recorded."""
     if not months:
         raise ApplicationError("contributions_empty", "At least one month is required.")
     periods = [month.period for month in months]
+    for period in periods:
+        refused = period_refusal(period)
+        if refused is not None:
+            raise _naming_periods(refused, [period])
     repeated = sorted({p for p in periods if periods.count(p) > 1})
     if repeated:
-        _refuse("duplicate_period", "A period appears more than once in the request.", repeated)
-    future = [p for p in periods if p > period_of(timezone.localdate())]
-    if future:
-        _refuse("period_in_future", "Contributions cannot be recorded for future months.", future)
-    if person.date_of_death is not None:
-        after_death = [p for p in periods if p > period_of(person.date_of_death)]
-        if after_death:
-            _refuse(
-                "period_after_death",
-                "Contributions cannot be recorded after the month of death.",
-                after_death,
-            )
+        raise _naming_periods(
+            ApplicationError("duplicate_period", "A period appears more than once in the request."), repeated
+        )
+    lines = [
+        (person_id, scheme, m.period, m.declared_base, m.payment_type, m.employer_code, None)
+        for m in sorted(months, key=lambda m: m.period)
+    ]
+    _, refusals = ContributionRecorder(province_id).record(lines)
+    if refusals:
+        first = refusals[0].error
+        raise _naming_periods(first, [lines[r.index][2] for r in refusals if r.code == first.code])
+    return sorted(periods)
 
 
-@transaction.atomic
-def contributions_record(
-    *, person: InsuredPerson, scheme: str, province_id: str, months: list[ContributionMonth]
-) -> list[ContributionRecord]:
-    """Record months of contributions to one scheme in one province, all or none. The amounts come from
-    the province's figures for each month's year. An employee-pension record's account credit is the
-    personal account's credit for the month (see LedgerEntry)."""
-    _check_months(person, months)
-    relationship = (
-        InsuranceRelationship.objects.select_for_update()
-        .filter(person=person, scheme=scheme, province_id=province_id)
-        .first()
-    )
-    if relationship is None or relationship.status not in (
-        RelationshipStatus.PAYING,
-        RelationshipStatus.SUSPENDED,
-    ):
-        raise ApplicationError(
-            "relationship_not_open",
-            f"This person has no open {scheme} relationship in province {province_id}.",
-        )
-    existing = sorted(
-        ContributionRecord.objects.filter(
-            person=person, scheme=scheme, province_id=province_id, period__in=[m.period for m in months]
-        ).values_list("period", flat=True)
-    )
-    if existing:
-        raise ConflictError(
-            "contribution_already_recorded",
-            "Some of these months are already recorded.",
-            fields={"periods": [str(p) for p in existing]},
-        )
-    codes = {m.employer_code for m in months if m.employer_code}
-    employers = {e.code: e for e in Employer.objects.filter(code__in=codes)}
-    unknown = sorted(codes - employers.keys())
-    if unknown:
-        raise ApplicationError(
-            "employer_not_found", "Unknown employer codes.", fields={"employer_code": unknown}
-        )
-    tariffs: dict[int, Tariff] = {}
-    records = []
-    for month in sorted(months, key=lambda m: m.period):
-        year = period_year(month.period)
-        if year not in tariffs:
-            tariffs[year] = tariff_get(province_id=province_id, scheme=scheme, year=year)
-        amounts = tariffs[year].compute(month.declared_base, has_employer=bool(month.employer_code))
-        records.append(
-            ContributionRecord(
-                person=person,
-                scheme=scheme,
-                province_id=province_id,
-                period=month.period,
-                declared_base=month.declared_base,
-                employer=employers.get(month.employer_code or ""),
-                payment_type=month.payment_type,
-                temporary_account=relationship.is_temporary_account,
-                base=amounts.base,
-                base_adjustment=amounts.base_adjustment,
-                employer_rate=amounts.employer_rate,
-                individual_rate=amounts.individual_rate,
-                employer_amount=amounts.employer_amount,
-                individual_amount=amounts.individual_amount,
-                account_credit=amounts.account_credit,
-            )
-        )
-    try:
-        with transaction.atomic():
-            ContributionRecord.objects.bulk_create(records)
-    except IntegrityError:
-        raise ConflictError(
-            "contribution_already_recorded", "Some of these months were recorded by another request."
-        ) from None
-    return records
+def _naming_periods(error: ApplicationError, periods: list[int]) -> ApplicationError:
+    error.fields = {**error.fields, "periods": [str(period) for period in periods]}
+    return error

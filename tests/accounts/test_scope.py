@@ -7,8 +7,6 @@ from accounts.models import Role, User
 from accounts.scope import Scope
 from core.exceptions import ForbiddenError
 from insurance.models import InsuredPerson, Scheme
-from insurance.services.persons import person_register
-from insurance.services.relationships import relationship_open
 from tests.factories import (
     AdministratorFactory,
     AgencyStaffFactory,
@@ -16,6 +14,8 @@ from tests.factories import (
     CitizenFactory,
     ServicePointFactory,
     make_id_number,
+    open_relationship,
+    register_person,
 )
 
 pytestmark = pytest.mark.django_db
@@ -134,17 +134,17 @@ def _visible_through_sql(user) -> set:
 
 
 def test_the_sql_condition_shows_each_user_the_same_people_as_the_queryset_filter():
-    beijing = person_register(id_number=make_id_number(province="11", sequence=1), name="张一")
-    relationship_open(person=beijing, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202001)
+    beijing = register_person(id_number=make_id_number(province="11", sequence=1), name="张一")
+    open_relationship(person=beijing, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202001)
     # One relationship in Guangdong, two in Beijing: seen once by each agency.
-    moved = person_register(id_number=make_id_number(province="44", sequence=2), name="李二")
+    moved = register_person(id_number=make_id_number(province="44", sequence=2), name="李二")
     for scheme, province in (
         (Scheme.EMPLOYEE_PENSION, "44"),
         (Scheme.EMPLOYEE_MEDICAL, "11"),
         (Scheme.UNEMPLOYMENT, "11"),
     ):
-        relationship_open(person=moved, scheme=scheme, province_id=province, opened_period=202001)
-    person_register(id_number=make_id_number(province="31", sequence=3), name="王三")  # no relationship
+        open_relationship(person=moved, scheme=scheme, province_id=province, opened_period=202001)
+    register_person(id_number=make_id_number(province="31", sequence=3), name="王三")  # no relationship
     users = [
         CitizenFactory(id_number=beijing.id_number),
         CitizenFactory(id_number=make_id_number(province="31", sequence=9)),  # no record

@@ -8,15 +8,19 @@ from accounts.models import Role, User
 from core.models import Channel, StateEvent
 from core.states import Actor, StateMoveNotAllowed, events_of
 from insurance.models import InsuredPerson, PersonStatus
-from insurance.services.persons import person_register
 from insurance.states import PERSON_STATES
-from tests.factories import make_id_number
+from tests.factories import make_id_number, register_person
 
 pytestmark = pytest.mark.django_db
 
 
+def _moves_of(person: InsuredPerson):
+    """The person's moves after the event of their registration."""
+    return events_of(entity=InsuredPerson, object_id=person.pk).exclude(from_state="")
+
+
 def _person(**kwargs) -> InsuredPerson:
-    return person_register(id_number=make_id_number(**kwargs), name="张三")
+    return register_person(id_number=make_id_number(**kwargs), name="张三")
 
 
 def test_a_move_sets_the_state_and_writes_one_event_with_who_when_why_and_channel():
@@ -30,7 +34,7 @@ def test_a_move_sets_the_state_and_writes_one_event_with_who_when_why_and_channe
     person.refresh_from_db()
     assert (moved.pk, moved.source, moved.person_id) == (person.pk, "active", person.pk)
     assert person.status == PersonStatus.RETIRED
-    (event,) = events_of(entity=InsuredPerson, object_id=person.pk)
+    (event,) = _moves_of(person)
     assert (event.entity, event.from_state, event.to_state) == (
         "insurance.insuredperson",
         "active",
@@ -59,7 +63,7 @@ def test_a_move_outside_the_table_is_refused_and_changes_nothing():
     assert refused.value.code == "state_move_not_allowed"
     person.refresh_from_db()
     assert person.status == PersonStatus.DECEASED
-    assert events_of(entity=InsuredPerson, object_id=person.pk).count() == 1
+    assert _moves_of(person).count() == 1
 
 
 def test_a_set_based_move_sets_each_rows_own_values_and_writes_one_event_per_moved_row():
@@ -93,7 +97,7 @@ def test_a_set_based_move_sets_each_rows_own_values_and_writes_one_event_per_mov
 def test_events_are_append_only():
     person = _person()
     PERSON_STATES.move(person.pk, to=PersonStatus.RETIRED, actor=Actor.periodic("test"))
-    event = StateEvent.objects.get(object_id=person.pk)
+    event = _moves_of(person).get()
 
     with pytest.raises(IntegrityError), transaction.atomic():
         StateEvent.objects.filter(pk=event.pk).update(reason="rewritten")
@@ -125,4 +129,17 @@ def test_two_concurrent_moves_from_the_same_state_give_exactly_one_winner():
         thread.join()
 
     assert sorted(outcomes) == ["moved"] + ["refused"] * 7
-    assert events_of(entity=InsuredPerson, object_id=person.pk).count() == 1
+    assert _moves_of(person).count() == 1
+
+
+def test_a_registration_starts_the_persons_history_with_an_event_from_no_state():
+    person = _person()
+
+    (event,) = events_of(entity=InsuredPerson, object_id=person.pk)
+
+    assert (event.from_state, event.to_state, event.channel, event.person_id) == (
+        "",
+        "active",
+        Channel.ADMIN,
+        person.pk,
+    )

@@ -11,9 +11,8 @@ from insurance.models import (
     ParticipationCertificate,
     Scheme,
 )
-from insurance.services.contributions import ContributionMonth, contributions_record
-from insurance.services.persons import identity_read_record, person_register
-from insurance.services.relationships import relationship_open
+from insurance.services.contributions import ContributionMonth
+from insurance.services.persons import identity_read_record
 from tests.factories import (
     EMPLOYER_CODE,
     AgencyStaffFactory,
@@ -22,6 +21,9 @@ from tests.factories import (
     ServicePointFactory,
     authenticated_client,
     make_id_number,
+    open_relationship,
+    record_contributions,
+    register_person,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +47,8 @@ def citizen(paying_person):
 
 @pytest.fixture
 def other_person(configured_years):
-    other = person_register(id_number=make_id_number(province="44", sequence=7), name="陈七")
-    relationship_open(person=other, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202001)
+    other = register_person(id_number=make_id_number(province="44", sequence=7), name="陈七")
+    open_relationship(person=other, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202001)
     return other
 
 
@@ -274,7 +276,7 @@ def test_recording_a_month_twice_answers_409_and_writes_nothing(paying_person):
     assert response.status_code == 409
     assert response.json()["error"] == {
         "code": "contribution_already_recorded",
-        "message": "Some of these months are already recorded.",
+        "message": "The month 202401 is already recorded.",
         "fields": {"periods": ["202401"]},
     }
     assert ContributionRecord.objects.count() == 3
@@ -317,7 +319,7 @@ def test_certificate_needs_the_citizens_own_record(paying_person):
 
 
 def test_contribution_rows_show_the_employers_code_or_none(citizen, paying_person):
-    contributions_record(
+    record_contributions(
         person=paying_person,
         scheme=Scheme.EMPLOYEE_PENSION,
         province_id="11",

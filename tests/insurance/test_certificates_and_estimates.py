@@ -5,11 +5,18 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from insurance.models import ParticipationCertificate, Scheme
-from insurance.services.contributions import ContributionMonth, contributions_record
+from insurance.services.contributions import ContributionMonth
 from insurance.services.estimates import benefit_province_decide
-from insurance.services.relationships import relationship_open, relationship_suspend
+from insurance.services.relationships import relationship_suspend
 from insurance.services.tariffs import province_year_config_create
-from tests.factories import EMPLOYER_CODE, CitizenFactory, authenticated_client
+from tests.factories import (
+    EMPLOYER_CODE,
+    TEST_ACTOR,
+    CitizenFactory,
+    authenticated_client,
+    open_relationship,
+    record_contributions,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +118,7 @@ def test_pension_estimate_shows_inputs_and_steps(citizen_client):
 
 def _pay_months(person, province, first_year, years):
     for year in range(first_year, first_year + years):
-        contributions_record(
+        record_contributions(
             person=person,
             scheme=Scheme.EMPLOYEE_PENSION,
             province_id=province,
@@ -129,10 +136,10 @@ def test_benefit_province_follows_the_ten_year_rule(person, employer):
         for year in range(2000, 2025):
             province_year_config_create(province_id=province, year=year, average_monthly_wage=Decimal("8000"))
     # Hukou Beijing; ten years in Guangdong, then three in Jiangsu.
-    guangdong = relationship_open(person=person, scheme="EP", province_id="44", opened_period=200501)
+    guangdong = open_relationship(person=person, scheme="EP", province_id="44", opened_period=200501)
     _pay_months(person, "44", 2005, 10)
-    relationship_suspend(relationship=guangdong, period=201412)
-    relationship_open(person=person, scheme="EP", province_id="32", opened_period=201501)
+    relationship_suspend(relationship=guangdong, period=201501, actor=TEST_ACTOR)
+    open_relationship(person=person, scheme="EP", province_id="32", opened_period=201501)
     _pay_months(person, "32", 2015, 3)
 
     assert benefit_province_decide(person=person) == "44"

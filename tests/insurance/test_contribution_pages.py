@@ -11,9 +11,15 @@ from insurance import selectors
 from insurance.apis import NewestContributionsFirst
 from insurance.models import ContributionRecord, Scheme
 from insurance.serializers import ContributionSerializer
-from insurance.services.contributions import ContributionMonth, contributions_record
-from insurance.services.relationships import relationship_open
-from tests.factories import EMPLOYER_CODE, AgencyStaffFactory, CitizenFactory, authenticated_client
+from insurance.services.contributions import ContributionMonth
+from tests.factories import (
+    EMPLOYER_CODE,
+    AgencyStaffFactory,
+    CitizenFactory,
+    authenticated_client,
+    open_relationship,
+    record_contributions,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +32,12 @@ def citizen(paying_person):
 @pytest.fixture
 def two_years_two_schemes(paying_person):
     """Pension for 2023-2024 and medical for 2024, in Beijing: 36 records, 12 periods held twice."""
-    relationship_open(
+    open_relationship(
         person=paying_person, scheme=Scheme.EMPLOYEE_MEDICAL, province_id="11", opened_period=202401
     )
     for scheme, years in ((Scheme.EMPLOYEE_PENSION, (2023, 2024)), (Scheme.EMPLOYEE_MEDICAL, (2024,))):
         already = {202401, 202402, 202403} if scheme == Scheme.EMPLOYEE_PENSION else set()
-        contributions_record(
+        record_contributions(
             person=paying_person,
             scheme=scheme,
             province_id="11",
@@ -113,10 +119,10 @@ def test_a_record_added_between_pages_does_not_shift_the_next_page(
     expected_next = client.get(first["next"]).json()["results"]
 
     # Recorded late, for a month the first page already shows: it comes before the cursor's position.
-    relationship_open(
+    open_relationship(
         person=two_years_two_schemes, scheme=Scheme.UNEMPLOYMENT, province_id="11", opened_period=202412
     )
-    contributions_record(
+    record_contributions(
         person=two_years_two_schemes,
         scheme=Scheme.UNEMPLOYMENT,
         province_id="11",

@@ -6,22 +6,21 @@ import pytest
 from rest_framework import serializers
 
 from insurance.serializers import PersonDetailSerializer, PersonSerializer
-from insurance.services.persons import person_register, person_register_death
-from tests.factories import make_id_number
+from tests.factories import make_id_number, register_death, register_person
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def people():
-    living = person_register(id_number=make_id_number(province="11", sequence=1), name="张一")
-    moved = person_register(
+    living = register_person(id_number=make_id_number(province="11", sequence=1), name="张一")
+    moved = register_person(
         id_number=make_id_number(province="44", sequence=2),
         name="李二",
         residence_province="31",
         phone="13800000000",
     )
-    deceased = person_register_death(person=moved, date_of_death=datetime.date(2024, 5, 1))
+    deceased = register_death(person=moved, date_of_death=datetime.date(2024, 5, 1))
     return [living, deceased]
 
 

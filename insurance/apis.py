@@ -175,7 +175,8 @@ class MyContributionYearsApi(CitizenView):
         scheme = ContributionFilterSerializer(data=request.query_params)
         scheme.is_valid(raise_exception=True)
         chosen = scheme.validated_data.get("scheme", Scheme.EMPLOYEE_PENSION)
-        by_province, total = selectors.contribution_years_of(person=self.person(), scheme=chosen)
+        months = selectors.contribution_months_of(person=self.person(), scheme=chosen)
+        by_province, total = months.by_province, months.total
         report = {
             "scheme": chosen,
             "by_province": [{"province": code, **_years(years)} for code, years in by_province.items()],

@@ -6,6 +6,7 @@ An object outside the caller's scope is answered exactly as a missing one: NotFo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -214,20 +215,30 @@ def _contributions_shown(sql: str, params: list) -> list[tuple[ContributionPosit
     ]
 
 
-def contribution_years_of(
-    *, person: InsuredPerson, scheme: str
-) -> tuple[dict[str, ContributionYears], ContributionYears]:
-    """Contribution years per province, and in total. A month paid in two provinces (an overlap that a
-    transfer later clears) counts once in the total."""
+@dataclass(frozen=True, slots=True)
+class ContributionMonths:
+    """A person's contribution months of one scheme: per province, and in total, where a month recorded in
+    two provinces (an overlap that a transfer later clears) counts once."""
+
+    by_province: dict[str, ContributionYears]
+    total: ContributionYears
+
+
+def contribution_months_of(
+    *, person: InsuredPerson, scheme: str, temporary_accounts: bool = True
+) -> ContributionMonths:
+    """The one count of contribution months (DOMAIN.md §2), for the citizen's years, the participation
+    certificate, the pension estimate and the benefit province. Without `temporary_accounts`, months paid
+    into a temporary account are left out (they never count towards the benefit province)."""
     records = ContributionRecord.objects.filter(person=person, scheme=scheme)
+    if not temporary_accounts:
+        records = records.filter(temporary_account=False)
     by_province = {
         row["province_id"]: ContributionYears(total_months=row["months"])
-        for row in records.values("province_id")
-        .annotate(months=Count("period", distinct=True))
-        .order_by("province_id")
+        for row in records.values("province_id").annotate(months=Count("period", distinct=True)).order_by()
     }
     total = records.aggregate(months=Count("period", distinct=True))["months"]
-    return by_province, ContributionYears(total_months=total)
+    return ContributionMonths(dict(sorted(by_province.items())), ContributionYears(total_months=total))
 
 
 def account_balance_of(*, person: InsuredPerson) -> tuple[Decimal, list[dict]]:

@@ -1,5 +1,5 @@
 """Contribution years (DOMAIN.md §2): 12 months make a year, part years count by month, and the months
-of every province add up.
+of every province add up. The months are counted in one place, `insurance.selectors.contribution_months_of`.
 
 A month paid for the same scheme in two provinces counts once. One person is insured once at a time:
 under the transfer rules a duplicate contribution for the same period is cleared, one relationship kept
@@ -8,8 +8,6 @@ and the other refunded (人社部规〔2016〕5号), so counting it twice would 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -33,20 +31,3 @@ class ContributionYears:
 
     def __str__(self) -> str:
         return f"{self.years} y {self.months} m"
-
-
-def contribution_years_count(*, periods: Iterable[int]) -> ContributionYears:
-    """Years of one scheme from its paid periods (YYYYMM) in any number of provinces."""
-    return ContributionYears(total_months=len(set(periods)))
-
-
-def contribution_years_by_scheme(
-    *, months: Iterable[tuple[Hashable, int]]
-) -> dict[Hashable, ContributionYears]:
-    """Years per scheme from (scheme, period) pairs gathered across provinces."""
-    periods_by_scheme: dict[Hashable, set[int]] = defaultdict(set)
-    for scheme, period in months:
-        periods_by_scheme[scheme].add(period)
-    return {
-        scheme: contribution_years_count(periods=periods) for scheme, periods in periods_by_scheme.items()
-    }

@@ -16,6 +16,7 @@ from insurance.certificates import (
     certificate_content_digest,
     certificate_render_pdf,
 )
+from insurance.selectors import contribution_months_of
 from insurance.models import ContributionRecord, InsuredPerson, ParticipationCertificate, Scheme
 
 SCHEME_NAMES_ZH = {
@@ -43,20 +44,23 @@ def _history_rows(person: InsuredPerson) -> tuple[CertificateRow, ...]:
         .annotate(
             period_from=Min("period"),
             period_to=Max("period"),
-            months=Sum(1),
             base_min=Min("base"),
             base_max=Max("base"),
             amount=Sum(F("employer_amount") + F("individual_amount")),
         )
         .order_by("period_from", "scheme")
     )
+    months = {
+        scheme: contribution_months_of(person=person, scheme=scheme).by_province
+        for scheme in {group["scheme"] for group in groups}
+    }
     return tuple(
         CertificateRow(
             scheme=SCHEME_NAMES_ZH[Scheme(group["scheme"])],
             province=province_names[group["province_id"]],
             period_from=group["period_from"],
             period_to=group["period_to"],
-            months=group["months"],
+            months=months[group["scheme"]][group["province_id"]].total_months,
             base_min=group["base_min"],
             base_max=group["base_max"],
             amount=group["amount"],

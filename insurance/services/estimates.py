@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
-from insurance.calculators.contribution_years import ContributionYears
 from insurance.calculators.pension import (
     IndexedContributionMonth,
     PensionEstimate,
@@ -18,7 +16,7 @@ from insurance.calculators.pension import (
 from insurance.calculators.retirement import RetirementPlan, retirement_plan_calculate
 from insurance.models import ContributionRecord, InsuredPerson, ProvinceYearConfig, Scheme
 from insurance.periods import period_of, period_year
-from insurance.selectors import account_balance_of
+from insurance.selectors import account_balance_of, contribution_months_of
 
 BENEFIT_PROVINCE_YEARS = 10
 
@@ -34,19 +32,15 @@ def benefit_province_decide(*, person: InsuredPerson) -> str:
     )
     if not relationships:
         return person.hukou_province_id
-    months = dict(
-        ContributionRecord.objects.filter(
-            person=person, scheme=Scheme.EMPLOYEE_PENSION, temporary_account=False
-        )
-        .values("province_id")
-        .annotate(months=Count("period"))
-        .values_list("province_id", "months")
-    )
+    months = contribution_months_of(
+        person=person, scheme=Scheme.EMPLOYEE_PENSION, temporary_accounts=False
+    ).by_province
     current, *earlier = relationships
     if current.province_id == person.hukou_province_id:
         return current.province_id
     for relationship in (current, *earlier):
-        if months.get(relationship.province_id, 0) >= BENEFIT_PROVINCE_YEARS * 12:
+        held = months.get(relationship.province_id)
+        if held is not None and held.years >= BENEFIT_PROVINCE_YEARS:
             return relationship.province_id
     return person.hukou_province_id
 
@@ -84,7 +78,7 @@ def pension_estimate_for(*, person: InsuredPerson, female_category: str | None) 
         (config.province_id, config.year): config.average_monthly_wage
         for config in ProvinceYearConfig.objects.all().only("province_id", "year", "average_monthly_wage")
     }
-    # One month counts once, even where an overlap left it recorded in two provinces.
+    # The indexed months: one per month, even where an overlap left it recorded in two provinces.
     months: dict[int, IndexedContributionMonth] = {}
     for period, province_id, base in (
         ContributionRecord.objects.filter(person=person, scheme=Scheme.EMPLOYEE_PENSION)
@@ -102,7 +96,7 @@ def pension_estimate_for(*, person: InsuredPerson, female_category: str | None) 
         personal_account_balance=balance,
         retirement_age_years=retirement.retirement_age_years,
         retirement_year=period_year(retirement.retirement_month),
-        contribution_years=ContributionYears(total_months=len(months)),
+        contribution_years=contribution_months_of(person=person, scheme=Scheme.EMPLOYEE_PENSION).total,
     )
     return PersonPensionEstimate(
         benefit_province=province,

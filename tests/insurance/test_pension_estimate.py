@@ -2,17 +2,18 @@ from decimal import Decimal
 
 import pytest
 
-from insurance.calculators.contribution_years import (
-    ContributionYears,
-    contribution_years_by_scheme,
-    contribution_years_count,
-)
+from insurance.calculators.contribution_years import ContributionYears
 from insurance.calculators.pension import (
     PENSION_DIVISOR_MONTHS,
     IndexedContributionMonth,
     PensionEstimateError,
     pension_estimate_calculate,
 )
+from insurance.models import ContributionRecord
+from insurance.selectors import contribution_months_of
+from insurance.services.relationships import relationship_suspend
+from insurance.services.tariffs import province_year_config_create
+from tests.factories import TEST_ACTOR, open_relationship
 
 
 def months_of(year: int, base: str, average_wage: str, count: int = 12) -> list[IndexedContributionMonth]:
@@ -127,33 +128,39 @@ def test_impossible_inputs_are_refused(overrides, code):
 
 
 def test_twelve_months_make_a_year_and_part_years_count_by_month():
-    years = contribution_years_count(periods=[*range(201001, 201013), *range(201101, 201108)])
+    years = ContributionYears(total_months=19)
 
-    assert years == ContributionYears(total_months=19)
     assert (years.years, years.months) == (1, 7)
     assert years.decimal_years == Decimal("1.58")
     assert str(years) == "1 y 7 m"
 
 
-def test_months_in_different_provinces_add_up_but_a_month_paid_twice_counts_once():
-    beijing = list(range(201501, 201513))
-    guangdong = list(range(201601, 201613))
-    paid_twice = [201612]  # also in Guangdong: the duplicate is refunded, so it is one month
+@pytest.mark.django_db
+def test_months_in_different_provinces_add_up_but_a_month_paid_twice_counts_once(person, employer):
+    for province in ("11", "44"):
+        for year in (2015, 2016):
+            province_year_config_create(province_id=province, year=year, average_monthly_wage=Decimal("8000"))
+    beijing = open_relationship(person=person, scheme="EP", province_id="11", opened_period=201501)
+    _pay(person, "11", list(range(201501, 201513)))
+    relationship_suspend(relationship=beijing, period=201601, actor=TEST_ACTOR)
+    open_relationship(person=person, scheme="EP", province_id="44", opened_period=201601)
+    _pay(person, "44", list(range(201601, 201613)))
+    _pay(person, "11", [201612])  # also in Guangdong: an overlap that a transfer refunds
 
-    years = contribution_years_count(periods=beijing + guangdong + paid_twice)
+    months = contribution_months_of(person=person, scheme="EP")
 
-    assert years.total_months == 24
-    assert years.decimal_years == Decimal("2.00")
-
-
-def test_years_are_counted_per_scheme():
-    months = [("EP", 202401), ("EP", 202402), ("EM", 202401), ("EP", 202401)]
-
-    assert contribution_years_by_scheme(months=months) == {
-        "EP": ContributionYears(total_months=2),
-        "EM": ContributionYears(total_months=1),
-    }
+    assert months.by_province == {"11": ContributionYears(13), "44": ContributionYears(12)}
+    assert months.total == ContributionYears(24)
+    assert contribution_months_of(person=person, scheme="EM").total == ContributionYears(0)
 
 
-def test_no_months_is_zero_years():
-    assert contribution_years_count(periods=[]) == ContributionYears(total_months=0)
+def _pay(person, province: str, periods: list[int]) -> None:
+    """Records written as they were before the duplicate-participation check existed: the services would
+    refuse the overlap now."""
+    amounts = {"employer_rate": Decimal("0.16"), "individual_rate": Decimal("0.08")}
+    amounts |= {"employer_amount": Decimal("1280"), "individual_amount": Decimal("640")}
+    for period in periods:
+        ContributionRecord.objects.create(
+            person=person, scheme="EP", province_id=province, period=period, declared_base=Decimal("8000"),
+            base=Decimal("8000"), base_adjustment="none", account_credit=Decimal("640"), **amounts,
+        )  # fmt: skip

@@ -117,35 +117,34 @@ def person_registered(*, person_id: int) -> InsuredPerson:
     return InsuredPerson.objects.get(pk=person_id)
 
 
-# The fields of a contribution as shown (ContributionSerializer), in the order the SQL below selects them.
-CONTRIBUTION_FIELDS = (
-    "period",
-    "scheme",
-    "province",
-    "declared_base",
-    "base",
-    "base_adjustment",
-    "employer_rate",
-    "individual_rate",
-    "employer_amount",
-    "individual_amount",
-    "account_credit",
-    "payment_type",
-    "employer_code",
-    "temporary_account",
-)
+# The one manifest of a contribution as shown: each field of ContributionSerializer (held to it by
+# tests/insurance/test_serializers.py) with the SQL that reads it. Amounts come as text, the form the API
+# shows them in, with their places as stored; the employer's code by a subquery, which PostgreSQL runs for
+# the page's rows only.
+CONTRIBUTION_SHOWN = {
+    "period": "c.period",
+    "scheme": "c.scheme",
+    "province": "c.province_id",
+    "declared_base": "c.declared_base::text",
+    "base": "c.base::text",
+    "base_adjustment": "c.base_adjustment",
+    "employer_rate": "c.employer_rate::text",
+    "individual_rate": "c.individual_rate::text",
+    "employer_amount": "c.employer_amount::text",
+    "individual_amount": "c.individual_amount::text",
+    "account_credit": "c.account_credit::text",
+    "payment_type": "c.payment_type",
+    "employer_code": "(SELECT e.code FROM insurance_employer e WHERE e.id = c.employer_id)",
+    "temporary_account": "c.temporary_account",
+}
+CONTRIBUTION_FIELDS = tuple(CONTRIBUTION_SHOWN)
 
-# The record's id, then CONTRIBUTION_FIELDS. Written out rather than built through the ORM, which took
-# longer to compile this than PostgreSQL takes to answer it (core.sql). Amounts come as text, the form
-# the API shows them in, with their places as stored. The employer's code comes by a subquery, which
-# PostgreSQL runs for the page's rows only.
-_CONTRIBUTIONS_SHOWN = """
-    SELECT c.id, c.period, c.scheme, c.province_id, c.declared_base::text, c.base::text, c.base_adjustment,
-           c.employer_rate::text, c.individual_rate::text, c.employer_amount::text,
-           c.individual_amount::text, c.account_credit::text, c.payment_type,
-           (SELECT e.code FROM insurance_employer e WHERE e.id = c.employer_id), c.temporary_account
-    FROM insurance_contributionrecord c
-    WHERE c.person_id = %s"""
+# The record's id, then the shown fields. Written out rather than built through the ORM, which costs more
+# to compile than PostgreSQL takes to answer (core.sql).
+_CONTRIBUTIONS_SHOWN = (
+    f"SELECT c.id, {', '.join(CONTRIBUTION_SHOWN.values())}"  # noqa: S608 - the manifest above
+    " FROM insurance_contributionrecord c WHERE c.person_id = %s"
+)
 
 
 class ContributionPosition(NamedTuple):

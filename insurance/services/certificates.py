@@ -16,8 +16,8 @@ from insurance.certificates import (
     certificate_content_digest,
     certificate_render_pdf,
 )
-from insurance.selectors import contribution_months_of
 from insurance.models import ContributionRecord, InsuredPerson, ParticipationCertificate, Scheme
+from insurance.selectors import contribution_months_of
 
 SCHEME_NAMES_ZH = {
     Scheme.EMPLOYEE_PENSION: "企业职工基本养老保险",

@@ -5,7 +5,8 @@ import datetime
 import pytest
 from rest_framework import serializers
 
-from insurance.serializers import PersonDetailSerializer, PersonSerializer
+from insurance.selectors import CONTRIBUTION_FIELDS
+from insurance.serializers import ContributionSerializer, PersonDetailSerializer, PersonSerializer
 from tests.factories import make_id_number, register_death, register_person
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +42,7 @@ def test_a_list_of_people_is_rendered_the_same_way(people):
     assert shown == [serializers.Serializer.to_representation(PersonSerializer(p), p) for p in people]
     assert [row["residence_province"] for row in shown] == [None, "31"]
     assert [row["date_of_death"] for row in shown] == [None, "2024-05-01"]
+
+
+def test_the_contribution_manifest_names_exactly_the_serializers_fields_in_order():
+    assert tuple(ContributionSerializer().fields) == CONTRIBUTION_FIELDS

@@ -54,6 +54,30 @@ def _visible_person(*, scope: Scope, condition: str = "TRUE", params: Sequence =
     return None if row is None else _PERSON_COLUMNS.instance(row)
 
 
+def person_ids_by_id_number(*, scope: Scope, id_numbers: set[str]) -> dict[str, int]:
+    """The ids of the people with these (normalised) ID numbers whose records the scope lets the caller
+    see: an import's look-up of its rows' people, a chunk at a time. Numbers of anyone else are left out,
+    exactly as numbers nobody has."""
+    visible = scope.persons_sql("person")
+    if visible is None or not id_numbers:
+        return {}
+    visible_condition, visible_params = visible
+    by_hash = {keyed_hash(number): number for number in id_numbers}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # One index probe per ID number: the LIMIT keeps the planner from hashing the whole person
+            # table instead, which it prefers while the table is small. The digests go as one text:
+            # hexadecimal, so the comma cannot occur in them, and far cheaper to send than an array of
+            # thousands of strings.
+            f"""SELECT h.digest, person.id FROM UNNEST(string_to_array(%s, ',')) AS h(digest)
+                 CROSS JOIN LATERAL (SELECT person.id FROM {InsuredPerson._meta.db_table} person
+                                      WHERE person.id_number_hash = h.digest AND {visible_condition}
+                                      LIMIT 1) AS person""",  # noqa: S608 - names from the model and scope
+            [",".join(by_hash), *visible_params],
+        )
+        return {by_hash[digest]: person_id for digest, person_id in cursor.fetchall()}
+
+
 def person_get(*, scope: Scope, person_id: int) -> InsuredPerson:
     person = _visible_person(scope=scope, condition="person.id = %s", params=[person_id])
     if person is None:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 
 from core.batch import Refusal, refusal_raise
 from core.crypto import keyed_hash
-from core.exceptions import ApplicationError, ConflictError, NotFoundError
+from core.exceptions import ApplicationError, ConflictError
 from core.regions import PROVINCE_NAMES
 from core.states import Actor
 from insurance.models import (
@@ -209,7 +209,7 @@ def _enrolment_refusal(
     item: Enrolment, person: _Person | None, relationships: list[_Relationship]
 ) -> tuple[ApplicationError | None, str]:
     if person is None:
-        return NotFoundError("No such person."), "person"
+        return person_not_found(), "person"
     if person.status == PersonStatus.DECEASED:
         return ConflictError(
             "person_deceased", "A relationship cannot be opened for a deceased person."
@@ -353,11 +353,7 @@ def enrolments_submit(
     for index, request in enumerate(requests):
         person_id = people.get(keyed_hash(request.id_number))
         if person_id is None:
-            refusals.append(
-                Refusal(
-                    index, NotFoundError("No insured person is registered with this ID number."), "id_number"
-                )
-            )
+            refusals.append(Refusal(index, person_not_found(), "id_number"))
         elif request.employer_code and request.employer_code not in employers:
             refusals.append(
                 Refusal(

@@ -12,14 +12,6 @@ from insurance.models.contributions import (
     PaymentType,
     ProvinceYearConfig,
 )
-from insurance.models.imports import (
-    IMPORT_FINISHED_STATES,
-    ImportChunk,
-    ImportJob,
-    ImportKind,
-    ImportRowError,
-    ImportState,
-)
 from insurance.models.records import IdentityReadLog, ParticipationCertificate
 from insurance.models.registry import (
     WAGE_BASED_SCHEMES,
@@ -33,7 +25,6 @@ from insurance.models.registry import (
 )
 
 __all__ = [
-    "IMPORT_FINISHED_STATES",
     "WAGE_BASED_SCHEMES",
     "AccountEntry",
     "AccountEntryKind",
@@ -42,11 +33,6 @@ __all__ = [
     "ContributionRecord",
     "Employer",
     "IdentityReadLog",
-    "ImportChunk",
-    "ImportJob",
-    "ImportKind",
-    "ImportRowError",
-    "ImportState",
     "InsuranceRelationship",
     "InsuredPerson",
     "LedgerEntry",

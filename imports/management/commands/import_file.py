@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Role, User
 from core.exceptions import ApplicationError
-from insurance.models import ImportKind
-from insurance.services.imports import import_job_run, import_upload
+from imports.models import ImportKind
+from imports.services import import_job_run, import_upload
 
 
 class Command(BaseCommand):

@@ -26,13 +26,9 @@ from psycopg.errors import UniqueViolation
 from core.crypto import encrypt_text, keyed_hash
 from core.exceptions import ApplicationError
 from core.identity import IdentityNumber
-from insurance.imports.errors import RowError
-from insurance.models import (
-    ImportJob,
-    ImportKind,
-    PersonStatus,
-    RelationshipStatus,
-)
+from imports.errors import RowError
+from imports.models import ImportJob, ImportKind
+from insurance.models import PersonStatus, RelationshipStatus
 from insurance.periods import period_of
 from insurance.services.tariffs import Tariff, tariff_get
 

@@ -25,18 +25,18 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.scope import Scope
-from core.exceptions import ApplicationError, ConflictError, NotFoundError
-from insurance.imports.errors import ImportFileError
-from insurance.imports.formats import file_check_size
-from insurance.imports.validation import Chunk, file_prepare, file_reopen, file_validate
-from insurance.imports.writers import WRITERS
-from insurance.models import (
+from core.exceptions import ApplicationError, ConflictError
+from imports.errors import ImportFileError
+from imports.formats import file_check_size
+from imports.models import (
     IMPORT_FINISHED_STATES,
     ImportChunk,
     ImportJob,
     ImportRowError,
     ImportState,
 )
+from imports.validation import Chunk, file_prepare, file_reopen, file_validate
+from imports.writers import WRITERS
 
 logger = logging.getLogger(__name__)
 
@@ -128,17 +128,9 @@ def _requeue_if_stopped(job: ImportJob, *, enqueue: bool) -> ImportJob:
 
 
 def _enqueue(job_id: int) -> None:
-    from insurance.tasks import import_job_run_task
+    from imports.tasks import import_job_run_task
 
     import_job_run_task.delay(job_id)
-
-
-def import_job_get(*, user, job_id: int) -> ImportJob:
-    scope = Scope.of(user)
-    job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None or not scope.allows_province(job.province_id):
-        raise NotFoundError("No such import job.")
-    return job
 
 
 def import_cancel(*, job: ImportJob) -> ImportJob:

@@ -1,5 +1,6 @@
 import datetime
 import io
+import sys
 import threading
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from openpyxl import Workbook
 from certification.models import LifeEvidence
 from imports.models import ImportJob, ImportState
 from imports.services import import_cancel, import_job_run, import_upload
+from imports.tuning import READ_AHEAD_SWITCH_INTERVAL
 from imports.writers import ContributionsWriter
 from insurance.models import (
     ContributionRecord,
@@ -423,7 +425,9 @@ def test_example_files_can_be_downloaded_and_imported(system, paying_person):
     assert example.content.startswith(b"\xef\xbb\xbfid_number,")
 
 
-def test_management_command_imports_with_progress(system, paying_person, tmp_path, capsys):
+def test_management_command_imports_with_progress_in_a_tuned_interpreter(
+    system, paying_person, tmp_path, capsys, switch_interval_restored
+):
     path = tmp_path / "contributions.csv"
     path.write_bytes(contributions_csv(paying_person, [202404, 202405]))
 
@@ -431,6 +435,7 @@ def test_management_command_imports_with_progress(system, paying_person, tmp_pat
 
     assert "succeeded: 2 rows accepted, 0 rejected" in capsys.readouterr().out
     assert ContributionRecord.objects.filter(person=paying_person).count() == 5
+    assert sys.getswitchinterval() == pytest.approx(READ_AHEAD_SWITCH_INTERVAL)
 
 
 def test_relationship_must_be_open_for_imported_contributions(system, person, configured_years, employer):

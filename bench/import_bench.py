@@ -50,8 +50,9 @@ from accounts.models import Role, User  # noqa: E402
 from core.crypto import encrypt_text, keyed_hash  # noqa: E402
 from core.identity import IdentityNumber  # noqa: E402
 from core.tasks import ping, ping_key  # noqa: E402
-from insurance.models import IMPORT_FINISHED_STATES, Employer, ImportJob  # noqa: E402
-from insurance.services.imports import import_upload  # noqa: E402
+from imports.models import IMPORT_FINISHED_STATES, ImportJob  # noqa: E402
+from imports.services import import_upload  # noqa: E402
+from insurance.models import Employer  # noqa: E402
 from insurance.services.tariffs import province_year_config_create  # noqa: E402
 
 PROVINCE = "11"
@@ -74,7 +75,7 @@ def database_prepare() -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE insurance_insuredperson, insurance_contributionrecord, insurance_importjob, "
+            "TRUNCATE insurance_insuredperson, insurance_contributionrecord, imports_importjob, "
             "insurance_employer, insurance_provinceyearconfig CASCADE"
         )
         cursor.execute("DROP TABLE IF EXISTS bench_raw_contribution")

@@ -25,8 +25,8 @@ import django
 django.setup()
 
 from core.identity import check_character  # noqa: E402
-from insurance.imports.kinds import ImportKind  # noqa: E402
-from insurance.imports.validation import file_prepare, file_validate  # noqa: E402
+from imports.kinds import ImportKind  # noqa: E402
+from imports.validation import file_prepare, file_validate  # noqa: E402
 
 EMPLOYERS = ("91110000600037341L", "91310000MA1FL6KA3H", "")
 SCHEMES = ("EP", "EM", "UI", "WI")

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "insurance",
     "cards",
     "certification",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -198,7 +199,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # The earliest contribution month (YYYYMM) the platform records, on every path (insurance.periods).
 EARLIEST_CONTRIBUTION_PERIOD = env.int("EARLIEST_CONTRIBUTION_PERIOD", default=199001)
-# Batch import files (insurance.imports) above this size are refused before anything is read.
+# Batch import files (the imports app) above this size are refused before anything is read.
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=200 * 1024 * 1024)
 # Rows written per transaction (and per progress report) by an import job.
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=20_000)
@@ -246,7 +247,7 @@ SPECTACULAR_SETTINGS = {
         "DependencyStatusEnum": ["ok", "unavailable"],
         "PersonStatusEnum": "insurance.models.PersonStatus",
         "AccountEntryKindEnum": "insurance.models.AccountEntryKind",
-        "ImportKindEnum": "insurance.models.ImportKind",
+        "ImportKindEnum": "imports.models.ImportKind",
     },
 }
 

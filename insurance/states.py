@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from core.states import StateMachine
-from insurance.models import (
-    ImportJob,
-    ImportState,
-    InsuranceRelationship,
-    InsuredPerson,
-    PersonStatus,
-    RelationshipStatus,
-)
+from insurance.models import InsuranceRelationship, InsuredPerson, PersonStatus, RelationshipStatus
 
 PERSON_STATES = StateMachine(
     InsuredPerson,
@@ -36,23 +29,5 @@ RELATIONSHIP_STATES = StateMachine(
             RelationshipStatus.TRANSFERRED_OUT,
             RelationshipStatus.CLOSED,
         },
-    },
-)
-
-IMPORT_JOB_STATES = StateMachine(
-    ImportJob,
-    field="state",
-    person_field=None,
-    moves={
-        ImportState.QUEUED: {ImportState.RUNNING, ImportState.CANCELLED},
-        # A running job whose worker died is queued again (resumed); one that ends, ends once.
-        ImportState.RUNNING: {
-            ImportState.QUEUED,
-            ImportState.SUCCEEDED,
-            ImportState.FAILED,
-            ImportState.CANCELLED,
-        },
-        ImportState.FAILED: {ImportState.QUEUED},
-        ImportState.CANCELLED: {ImportState.QUEUED},
     },
 )

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from insurance import apis
-from insurance.imports import apis as import_apis
 
 urlpatterns = [
     path("me/profile", apis.MyProfileApi.as_view(), name="my-profile"),
@@ -43,14 +42,5 @@ urlpatterns = [
         "agency/persons/<int:person_id>/death",
         apis.AgencyPersonDeathApi.as_view(),
         name="agency-person-death",
-    ),
-    path("imports", import_apis.ImportUploadApi.as_view(), name="import-upload"),
-    path("imports/kinds", import_apis.ImportKindsApi.as_view(), name="import-kinds"),
-    path("imports/examples/<str:kind>", import_apis.ImportExampleApi.as_view(), name="import-example"),
-    path("imports/<int:job_id>", import_apis.ImportJobApi.as_view(), name="import-job"),
-    path("imports/<int:job_id>/cancel", import_apis.ImportCancelApi.as_view(), name="import-cancel"),
-    path("imports/<int:job_id>/errors", import_apis.ImportErrorsApi.as_view(), name="import-errors"),
-    path(
-        "imports/<int:job_id>/errors.csv", import_apis.ImportErrorsCsvApi.as_view(), name="import-errors-csv"
     ),
 ]

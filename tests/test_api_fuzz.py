@@ -37,9 +37,9 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import User
 from accounts.services import auth_token_issue
+from imports.services import import_job_run, import_upload
 from insurance.models import Scheme
 from insurance.services.certificates import certificate_issue
-from insurance.services.imports import import_job_run, import_upload
 from tests.factories import (
     EMPLOYER_CODE,
     AdministratorFactory,

@@ -13,14 +13,6 @@ from insurance.models.contributions import (
     PaymentType,
     ProvinceYearConfig,
 )
-from insurance.models.imports import (
-    IMPORT_FINISHED_STATES,
-    ImportChunk,
-    ImportJob,
-    ImportKind,
-    ImportRowError,
-    ImportState,
-)
 from insurance.models.records import IdentityReadLog, ParticipationCertificate
 from insurance.models.registry import (
     OPEN_RELATIONSHIP_STATUSES,
@@ -36,7 +28,6 @@ from insurance.models.registry import (
 
 __all__ = [
     "CONTRIBUTION_COLUMNS",
-    "IMPORT_FINISHED_STATES",
     "OPEN_RELATIONSHIP_STATUSES",
     "WAGE_BASED_SCHEMES",
     "AccountEntry",
@@ -46,11 +37,6 @@ __all__ = [
     "ContributionRecord",
     "Employer",
     "IdentityReadLog",
-    "ImportChunk",
-    "ImportJob",
-    "ImportKind",
-    "ImportRowError",
-    "ImportState",
     "InsuranceRelationship",
     "InsuredPerson",
     "LedgerEntry",

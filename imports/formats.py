@@ -24,7 +24,7 @@ from django.conf import settings
 from openpyxl.utils.exceptions import InvalidFileException
 from rest_framework import status
 
-from insurance.imports.errors import ImportFileError
+from imports.errors import ImportFileError
 
 
 class FileFormat(StrEnum):

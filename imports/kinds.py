@@ -22,9 +22,10 @@ from django.db.models import TextChoices
 from certification.models import EvidenceKind
 from core.identity import EARLIEST_BIRTH_DATE, IdentityNumber, InvalidIdentityNumber
 from core.regions import PROVINCE_NAMES
+from imports.errors import CellError, RowError
+from imports.models import ImportKind
 from insurance.employer_codes import InvalidEmployerCode, UnifiedSocialCreditCode
-from insurance.imports.errors import CellError, RowError
-from insurance.models import ImportKind, InsuredPerson, PaymentType, Scheme
+from insurance.models import InsuredPerson, PaymentType, Scheme
 
 # Contribution periods before this month are typing errors: the contribution systems began in the 1990s.
 EARLIEST_PERIOD = 199001

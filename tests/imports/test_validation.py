@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from insurance.imports.errors import ImportFileError, RowError
-from insurance.imports.kinds import KINDS, ImportKind
-from insurance.imports.validation import file_prepare, file_validate, header_check, row_count_check
+from imports.errors import ImportFileError, RowError
+from imports.kinds import KINDS, ImportKind
+from imports.validation import file_prepare, file_validate, header_check, row_count_check
 
 TODAY = datetime.date(2024, 7, 15)
 CONTRIBUTIONS_HEADER = "id_number,scheme,period,base,payment_type,employer_code,temporary_account"

@@ -1,5 +1,6 @@
 import datetime
 import io
+import sys
 import threading
 from decimal import Decimal
 
@@ -10,18 +11,18 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from certification.models import LifeEvidence
-from insurance.imports.writers import ContributionsWriter
+from imports.models import ImportJob, ImportState
+from imports.services import import_cancel, import_job_run, import_upload
+from imports.tuning import READ_AHEAD_SWITCH_INTERVAL
+from imports.writers import ContributionsWriter
 from insurance.models import (
     ContributionRecord,
-    ImportJob,
-    ImportState,
     InsuredPerson,
     LedgerEntry,
     PersonStatus,
     Scheme,
 )
 from insurance.services.contributions import ContributionMonth, contributions_record
-from insurance.services.imports import import_cancel, import_job_run, import_upload
 from insurance.services.persons import person_register
 from insurance.services.relationships import relationship_open
 from tests.factories import (
@@ -424,7 +425,9 @@ def test_example_files_can_be_downloaded_and_imported(system, paying_person):
     assert example.content.startswith(b"\xef\xbb\xbfid_number,")
 
 
-def test_management_command_imports_with_progress(system, paying_person, tmp_path, capsys):
+def test_management_command_imports_with_progress_in_a_tuned_interpreter(
+    system, paying_person, tmp_path, capsys, switch_interval_restored
+):
     path = tmp_path / "contributions.csv"
     path.write_bytes(contributions_csv(paying_person, [202404, 202405]))
 
@@ -432,6 +435,7 @@ def test_management_command_imports_with_progress(system, paying_person, tmp_pat
 
     assert "succeeded: 2 rows accepted, 0 rejected" in capsys.readouterr().out
     assert ContributionRecord.objects.filter(person=paying_person).count() == 5
+    assert sys.getswitchinterval() == pytest.approx(READ_AHEAD_SWITCH_INTERVAL)
 
 
 def test_relationship_must_be_open_for_imported_contributions(system, person, configured_years, employer):
@@ -465,14 +469,14 @@ def test_admin_shows_jobs_with_their_row_errors_and_evidence_read_only(client, s
     import_job_run(job_id=evidence_job.pk)
     client.force_login(AdministratorFactory())
 
-    job_page = client.get(f"/admin/insurance/importjob/{job.pk}/change/")
+    job_page = client.get(f"/admin/imports/importjob/{job.pk}/change/")
     pages = [
-        client.get("/admin/insurance/importjob/"),
+        client.get("/admin/imports/importjob/"),
         client.get("/admin/certification/lifeevidence/"),
         client.get(f"/admin/certification/lifeevidence/{LifeEvidence.objects.get().pk}/change/"),
     ]
     adds = [
-        client.get("/admin/insurance/importjob/add/"),
+        client.get("/admin/imports/importjob/add/"),
         client.get("/admin/certification/lifeevidence/add/"),
     ]
 
@@ -504,7 +508,7 @@ def test_stalled_job_recovery_is_scheduled_every_minute_and_requeues_only_stalle
 ):
     from django_celery_beat.models import PeriodicTask
 
-    from insurance.services import imports as import_services
+    from imports import services as import_services
 
     # The broker is not the subject here: record what would be queued.
     queued = []
@@ -515,7 +519,7 @@ def test_stalled_job_recovery_is_scheduled_every_minute_and_requeues_only_stalle
         state=ImportState.RUNNING, heartbeat_at=timezone.now() - datetime.timedelta(minutes=5)
     )
 
-    task = PeriodicTask.objects.get(task="insurance.resume_stalled_imports")
+    task = PeriodicTask.objects.get(task="imports.resume_stalled_jobs")
 
     assert (task.enabled, task.interval.every, task.interval.period) == (True, 1, "minutes")
     assert import_services.imports_resume_stalled() == [stalled.pk]

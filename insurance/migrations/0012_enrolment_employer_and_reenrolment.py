@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0005_state_events'),
-        ('insurance', '0010_contribution_key_period_second'),
+        ('insurance', '0011_imports_move_to_their_own_app'),
     ]
 
     operations = [

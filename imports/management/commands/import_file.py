@@ -7,8 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Role, User
 from core.exceptions import ApplicationError
-from insurance.models import ImportKind
-from insurance.services.imports import import_job_run, import_upload
+from imports.models import ImportKind
+from imports.services import import_job_run, import_upload
+from imports.tuning import interpreter_tune
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--expected-rows", type=int)
 
     def handle(self, *args, path: Path, kind, province, as_user, dry_run, expected_rows, **options):
+        interpreter_tune()  # the job runs in this process, as it would in a worker
         user = self._uploader(as_user, province)
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import queue
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterator
@@ -25,25 +24,23 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.scope import Scope
-from core.exceptions import ApplicationError, ConflictError, NotFoundError
-from insurance.imports.errors import ImportFileError
-from insurance.imports.formats import file_check_size
-from insurance.imports.validation import Chunk, file_prepare, file_reopen, file_validate
-from insurance.imports.writers import WRITERS
-from insurance.models import (
+from core.exceptions import ApplicationError, ConflictError
+from imports.errors import ImportFileError
+from imports.formats import file_check_size
+from imports.models import (
     IMPORT_FINISHED_STATES,
     ImportChunk,
     ImportJob,
     ImportRowError,
     ImportState,
 )
+from imports.validation import Chunk, file_prepare, file_reopen, file_validate
+from imports.writers import WRITERS
 
 logger = logging.getLogger(__name__)
 
 # A running job whose worker has not reported for this long is presumed dead and queued again.
 STALLED_AFTER = timedelta(minutes=2)
-# Seconds: see _read_ahead.
-READ_AHEAD_SWITCH_INTERVAL = 0.0005
 
 
 def _store_upload(uploaded) -> tuple[Path, str]:
@@ -128,17 +125,9 @@ def _requeue_if_stopped(job: ImportJob, *, enqueue: bool) -> ImportJob:
 
 
 def _enqueue(job_id: int) -> None:
-    from insurance.tasks import import_job_run_task
+    from imports.tasks import import_job_run_task
 
     import_job_run_task.delay(job_id)
-
-
-def import_job_get(*, user, job_id: int) -> ImportJob:
-    scope = Scope.of(user)
-    job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None or not scope.allows_province(job.province_id):
-        raise NotFoundError("No such import job.")
-    return job
 
 
 def import_cancel(*, job: ImportJob) -> ImportJob:
@@ -247,7 +236,8 @@ def _read_ahead(
     """Yield the chunks in order, while a thread already reads and validates the next one and makes its
     look-ups (`prefetch`, on the thread's own connection): that work overlaps the database's work on the
     chunk being written. At most one chunk waits, so memory stays bounded. The chunks in `done` are
-    yielded without look-ups."""
+    yielded without look-ups. The two threads take turns at the interpreter lock as often as the process's
+    switch interval lets them: the worker and `import_file` shorten it at start-up (imports.tuning)."""
     ahead: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
 
@@ -274,11 +264,6 @@ def _read_ahead(
             connection.close()  # this thread's own, opened by `prefetch`
 
     thread = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
-    # Each database round trip of the writer ends with it waiting for the interpreter lock, which the
-    # validating thread otherwise keeps for up to the default 5 ms: with a dozen round trips per chunk
-    # that was a tenth of an import. A shorter interval while both threads run; the worker runs one task.
-    switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(READ_AHEAD_SWITCH_INTERVAL)
     thread.start()
     try:
         while True:
@@ -291,7 +276,6 @@ def _read_ahead(
     finally:
         stop.set()
         thread.join()
-        sys.setswitchinterval(switch_interval)
         chunks.close()
 
 

@@ -1,7 +1,7 @@
 import csv
 import io
 
-from insurance.imports.errors import RowError, csv_cell_escape, row_errors_csv_lines
+from imports.errors import RowError, csv_cell_escape, row_errors_csv_lines
 
 ERRORS = [
     RowError(

@@ -5,10 +5,10 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from insurance.imports.errors import ImportFileError
-from insurance.imports.formats import FileFormat, file_inspect
-from insurance.imports.kinds import ImportKind
-from insurance.imports.validation import file_prepare, file_reopen, file_validate
+from imports.errors import ImportFileError
+from imports.formats import FileFormat, file_inspect
+from imports.kinds import ImportKind
+from imports.validation import file_prepare, file_reopen, file_validate
 
 TODAY = datetime.date(2024, 7, 1)
 PERSONS_HEADER = "id_number,name,hukou_province,residence_province,phone\n"

@@ -4,8 +4,9 @@ Each writer first checks what needs the database (does the person exist in the u
 relationship open, is the employer known, is the province-year configured) and turns failures into row
 errors; then, unless the job is a dry run, it writes so that rows already present are skipped or updated,
 never doubled: contributions with COPY straight into their table (see ContributionsWriter), the other
-kinds with one `INSERT ... ON CONFLICT`. Look-ups of people and employers are memoised for the job, and
-made one chunk ahead by the read-ahead thread (`prefetch`).
+kinds with one `INSERT ... ON CONFLICT` (life evidence through `certification.services`). Look-ups of
+people and employers are memoised for the job, and made one chunk ahead by the read-ahead thread
+(`prefetch`).
 """
 
 from __future__ import annotations
@@ -23,16 +24,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.errors import UniqueViolation
 
+from certification.services import LifeEvidenceItem, life_evidence_record
 from core.crypto import encrypt_text, keyed_hash
 from core.exceptions import ApplicationError
 from core.identity import IdentityNumber
-from insurance.imports.errors import RowError
-from insurance.models import (
-    ImportJob,
-    ImportKind,
-    PersonStatus,
-    RelationshipStatus,
-)
+from imports.errors import RowError
+from imports.models import ImportJob, ImportKind
+from insurance.models import PersonStatus, RelationshipStatus
 from insurance.periods import period_of
 from insurance.services.tariffs import Tariff, tariff_get
 
@@ -492,18 +490,9 @@ class LifeEvidenceWriter(_Writer):
             if person_id is None:
                 errors.append(self.unknown_person((row_number,)))
             else:
-                evidence.append((person_id, day, kind, source))
+                evidence.append(LifeEvidenceItem(person_id, day, kind, source))
         if evidence and not dry_run:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    """INSERT INTO certification_lifeevidence
-                              (person_id, evidence_date, kind, source, province_id, created_at)
-                       SELECT e.person_id, e.day, e.kind, e.source, %s, NOW()
-                         FROM UNNEST(%s::bigint[], %s::date[], %s::text[], %s::text[])
-                              AS e(person_id, day, kind, source)
-                       ON CONFLICT (person_id, evidence_date, kind, source) DO NOTHING""",
-                    [self.province, *map(list, zip(*evidence, strict=True))],
-                )
+            life_evidence_record(province_id=self.province, items=evidence)
         return len(evidence), errors
 
 

@@ -5,8 +5,8 @@ import io
 
 import pytest
 
-from insurance.imports.kinds import EXAMPLES_DIR, KINDS, ImportKind, kind_columns_doc, kind_example_bytes
-from insurance.imports.validation import file_prepare, file_validate
+from imports.kinds import EXAMPLES_DIR, KINDS, ImportKind, kind_columns_doc, kind_example_bytes
+from imports.validation import file_prepare, file_validate
 
 
 @pytest.mark.parametrize("kind", list(ImportKind))

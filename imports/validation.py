@@ -23,9 +23,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from insurance.imports.errors import CellError, ImportFileError, RowError
-from insurance.imports.formats import SourceFile, file_inspect, file_rows
-from insurance.imports.kinds import KINDS, Column, ImportKind, KindSpec
+from imports.errors import CellError, ImportFileError, RowError
+from imports.formats import SourceFile, file_inspect, file_rows
+from imports.kinds import KINDS, Column, ImportKind, KindSpec
 
 CHUNK_SIZE = 5000
 # Per-column memo size: bounds memory on columns whose values rarely repeat, such as names.
@@ -129,7 +129,7 @@ def file_validate(
     chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[Chunk]:
     """Stream the file as chunks of clean rows and row errors. A bad row never stops the others. Checks
-    that need the database are the writers' (insurance.imports.writers)."""
+    that need the database are the writers' (imports.writers)."""
     validator = _Validator(prepared, today or timezone.localdate())
     first_row = FIRST_DATA_ROW
     with file_rows(prepared.source) as rows:

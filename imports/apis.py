@@ -15,10 +15,11 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAgencyUser
 from accounts.scope import Scope
 from core.exceptions import NotFoundError
-from insurance.imports.errors import RowError, row_errors_csv_lines
-from insurance.imports.kinds import KINDS, kind_columns_doc, kind_example_bytes
-from insurance.models import ImportJob, ImportKind, ImportRowError
-from insurance.services.imports import import_cancel, import_job_get, import_upload
+from imports.errors import RowError, row_errors_csv_lines
+from imports.kinds import KINDS, kind_columns_doc, kind_example_bytes
+from imports.models import ImportJob, ImportKind, ImportRowError
+from imports.selectors import import_job_get
+from imports.services import import_cancel, import_upload
 
 
 class ImportJobSerializer(serializers.ModelSerializer):

@@ -19,17 +19,15 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core.crypto import encrypt_text, keyed_hash
+from imports.models import ImportChunk, ImportJob, ImportState
+from imports.services import import_upload, imports_resume_stalled
 from insurance.models import (
     ContributionRecord,
-    ImportChunk,
-    ImportJob,
-    ImportState,
     InsuranceRelationship,
     InsuredPerson,
     LedgerEntry,
     Scheme,
 )
-from insurance.services.imports import import_upload, imports_resume_stalled
 from tests.factories import EMPLOYER_CODE, AgencySystemFactory, make_id_number
 
 # serialized_rollback: an earlier transactional test flushes the tables, regions and calendar included;

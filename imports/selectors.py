@@ -1,0 +1,16 @@
+"""Reads of import jobs, scoped to the caller."""
+
+from __future__ import annotations
+
+from accounts.scope import Scope
+from core.exceptions import NotFoundError
+from imports.models import ImportJob
+
+
+def import_job_get(*, user, job_id: int) -> ImportJob:
+    """A job of a province in the caller's scope; any other answers as missing."""
+    scope = Scope.of(user)
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or not scope.allows_province(job.province_id):
+        raise NotFoundError("No such import job.")
+    return job

@@ -36,6 +36,11 @@ class Scope:
             return cls(role=None)
         return cls(role=Role(user.role), province_code=user.province_id, id_number_hash=user.id_number_hash)
 
+    @classmethod
+    def of_province(cls, code: str) -> Scope:
+        """What the agency of province `code` sees: an import job acts for its file's province."""
+        return cls(role=Role.AGENCY_SYSTEM, province_code=code)
+
     @property
     def is_administrator(self) -> bool:
         return self.role == Role.ADMINISTRATOR

@@ -20,15 +20,15 @@ from typing import Any
 from django.db.models import TextChoices
 
 from certification.models import EvidenceKind
+from core.exceptions import ApplicationError
 from core.identity import EARLIEST_BIRTH_DATE, IdentityNumber, InvalidIdentityNumber
 from core.regions import PROVINCE_NAMES
 from imports.errors import CellError, RowError
 from imports.models import ImportKind
 from insurance.employer_codes import InvalidEmployerCode, UnifiedSocialCreditCode
 from insurance.models import InsuredPerson, PaymentType, Scheme
+from insurance.periods import period_parse
 
-# Contribution periods before this month are typing errors: the contribution systems began in the 1990s.
-EARLIEST_PERIOD = 199001
 # A monthly base is clamped to 300 % of the province's average wage; anything near a million is a typo.
 MAX_MONEY = Decimal("999999.99")
 MAX_TEXT_LENGTH = 100
@@ -62,21 +62,13 @@ parse_scheme = _choice(Scheme, "scheme_unknown", upper=True)
 parse_payment_type = _choice(PaymentType, "payment_type_unknown", upper=False)
 parse_evidence_kind = _choice(EvidenceKind, "evidence_kind_unknown", upper=False)
 
-_PERIOD = re.compile(r"\d{6}")
-
 
 def parse_period(value: str, today: datetime.date) -> int:
-    """`YYYYMM` -> the integer YYYYMM (e.g. 202401), a real month from 1990-01 up to the current month."""
-    if not _PERIOD.fullmatch(value):
-        raise CellError("period_format", f"{value!r} is not a period written YYYYMM, e.g. 202401.")
-    period = int(value)
-    if not 1 <= period % 100 <= 12:
-        raise CellError("period_format", f"{value!r} has no month {period % 100:02d}.")
-    if period > today.year * 100 + today.month:
-        raise CellError("period_in_future", f"The period {value} has not begun yet.")
-    if period < EARLIEST_PERIOD:
-        raise CellError("period_too_early", f"The period {value} is before {EARLIEST_PERIOD}.")
-    return period
+    """`YYYYMM` -> the integer YYYYMM (e.g. 202401), under the valid-period rule of every path."""
+    try:
+        return period_parse(value, today=today)
+    except ApplicationError as refusal:
+        raise CellError(refusal.code, refusal.message) from None
 
 
 _DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})|(\d{4})(\d{2})(\d{2})")
@@ -229,6 +221,21 @@ def _not_before_birth(date_column: str, position: int) -> RowCheck:
     return check
 
 
+def _enrolment_complete(row: tuple) -> RowError | None:
+    """A persons row enrols with a scheme and a start month, or with neither (register only)."""
+    scheme, start_period, employer_code = row[6:9]
+    if (scheme is None) != (start_period is None):
+        return RowError(
+            row[0], "start_period" if start_period is None else "scheme", "enrolment_incomplete",
+            "To enrol, give both the scheme and the start month; to register only, neither.",
+        )  # fmt: skip
+    if employer_code is not None and scheme is None:
+        return RowError(
+            row[0], "employer_code", "enrolment_incomplete", "An employer is given only with a scheme."
+        )
+    return None
+
+
 KINDS: dict[ImportKind, KindSpec] = {
     spec.kind: spec
     for spec in (
@@ -256,8 +263,52 @@ KINDS: dict[ImportKind, KindSpec] = {
                     parse_phone,
                     required=False,
                 ),
+                Column(
+                    "scheme",
+                    "To enrol the person in the uploading province too: the scheme code (EP, RP, EM, RM, UI "
+                    "or WI); empty: register only.",
+                    parse_scheme,
+                    required=False,
+                ),
+                Column(
+                    "start_period",
+                    "With a scheme: the first month paid, YYYYMM.",
+                    parse_period,
+                    required=False,
+                ),
+                Column(
+                    "employer_code",
+                    "With a scheme: the employer's unified social credit code; empty for a flexible worker.",
+                    parse_employer_code,
+                    required=False,
+                ),
             ),
             key=("id_number",),
+            row_check=_enrolment_complete,
+        ),
+        KindSpec(
+            ImportKind.ENROLMENTS,
+            "Enrolments (参保登记) in the uploading province of people registered in any province.",
+            (
+                ID_NUMBER,
+                Column("scheme", "Scheme code: EP, RP, EM, RM, UI or WI.", parse_scheme),
+                Column("start_period", "The first month paid, YYYYMM.", parse_period),
+                Column(
+                    "employer_code",
+                    "Employer's 18-character unified social credit code; empty for a flexible worker.",
+                    parse_employer_code,
+                    required=False,
+                ),
+                Column(
+                    "approved_transfer",
+                    "true/false: an officially approved transfer (批准调动), which opens no temporary "
+                    "account; empty: false.",
+                    parse_boolean,
+                    required=False,
+                    default=False,
+                ),
+            ),
+            key=("id_number", "scheme"),
         ),
         KindSpec(
             ImportKind.CONTRIBUTIONS,

@@ -12,6 +12,7 @@ from core.models import Region
 class ImportKind(models.TextChoices):
     PERSONS = "persons", "Persons"
     CONTRIBUTIONS = "contributions", "Contributions"
+    ENROLMENTS = "enrolments", "Enrolments"
     DEATHS = "deaths", "Deaths"
     LIFE_EVIDENCE = "life_evidence", "Life evidence"
 

@@ -44,7 +44,7 @@ def test_csv_is_read_in_utf8_with_or_without_bom_and_in_gb18030(tmp_path, encodi
     assert prepared.source.format == FileFormat.CSV
     assert prepared.source.encoding == detected
     assert prepared.source.header == ("id_number", "name", "hukou_province", "residence_province", "phone")
-    assert rows == [(2, "11010519491231002X", "王秀英", "11", "31", "13800138000")]
+    assert rows == [(2, "11010519491231002X", "王秀英", "11", "31", "13800138000", None, None, None)]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])

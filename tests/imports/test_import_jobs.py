@@ -11,10 +11,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from certification.models import LifeEvidence
+from imports import writers
 from imports.models import ImportJob, ImportState
 from imports.services import import_cancel, import_job_run, import_upload
 from imports.tuning import READ_AHEAD_SWITCH_INTERVAL
-from imports.writers import ContributionsWriter
 from insurance.models import (
     ContributionRecord,
     InsuredPerson,
@@ -22,9 +22,7 @@ from insurance.models import (
     PersonStatus,
     Scheme,
 )
-from insurance.services.contributions import ContributionMonth, contributions_record
-from insurance.services.persons import person_register
-from insurance.services.relationships import relationship_open
+from insurance.services.contributions import ContributionMonth, ContributionRecorder
 from tests.factories import (
     EMPLOYER_CODE,
     AdministratorFactory,
@@ -32,6 +30,9 @@ from tests.factories import (
     AgencySystemFactory,
     authenticated_client,
     make_id_number,
+    open_relationship,
+    record_contributions,
+    register_person,
 )
 
 pytestmark = pytest.mark.django_db
@@ -114,61 +115,73 @@ def test_same_file_again_returns_the_first_job_and_doubles_nothing(system, payin
     assert ContributionRecord.objects.filter(person=paying_person).count() == 5
 
 
-def test_rows_already_present_are_skipped_not_doubled(system, paying_person):
+def test_rows_already_present_are_refused_as_the_api_refuses_them_never_doubled(system, paying_person):
     job, _ = upload(system, contributions_csv(paying_person, [202401, 202402, 202406]))
 
     job = import_job_run(job_id=job.pk)
 
-    assert job.rows_accepted == 3
+    assert (job.rows_accepted, job.rows_rejected) == (1, 2)
+    assert list(job.row_errors.order_by("row").values_list("row", "column", "code")) == [
+        (2, "period", "contribution_already_recorded"),
+        (3, "period", "contribution_already_recorded"),
+    ]
     assert ContributionRecord.objects.filter(person=paying_person).count() == 4
     assert LedgerEntry.objects.filter(person=paying_person).count() == 4
 
 
-def test_once_a_file_meets_recorded_months_each_chunk_leaves_them_out_before_writing(
+def test_once_a_file_meets_recorded_months_each_chunk_looks_them_up_before_writing(
     system, paying_person, settings, monkeypatch
 ):
     settings.IMPORT_CHUNK_ROWS = 2
     # 202401-202403 are recorded. The first chunk meets 202401 in its COPY; the next ones look first.
     periods = [202404, 202401, 202402, 202405, 202403, 202406]
     job, _ = upload(system, contributions_csv(paying_person, periods))
-    recorded = ContributionsWriter._recorded
+    months_met = ContributionRecorder._months_met
     looked_up = []
 
-    def spied(self, rows, people):
-        looked_up.append(recorded(self, rows, people))
-        return looked_up[-1]
+    def spied(self, lines, people, *, here):
+        found = months_met(self, lines, people, here=here)
+        if here:
+            looked_up.append(found)
+        return found
 
-    monkeypatch.setattr(ContributionsWriter, "_recorded", spied)
+    monkeypatch.setattr(ContributionRecorder, "_months_met", spied)
 
     job = import_job_run(job_id=job.pk)
 
-    assert (job.state, job.rows_accepted, job.rows_rejected) == ("succeeded", 6, 0)
+    assert (job.state, job.rows_accepted, job.rows_rejected) == ("succeeded", 3, 3)
     # Chunks 2 and 3 looked up first, and found the months of theirs recorded before the import.
     assert len(looked_up) == 2
-    assert (paying_person.pk, "EP", 202402) in looked_up[0]
-    assert (paying_person.pk, "EP", 202403) in looked_up[1]
+    assert (paying_person.pk, 202402, "EP") in looked_up[0]
+    assert (paying_person.pk, 202403, "EP") in looked_up[1]
     written = ContributionRecord.objects.filter(person=paying_person).values_list("period", flat=True)
     assert sorted(written) == sorted(periods)
     assert LedgerEntry.objects.filter(person=paying_person).count() == 6
 
 
-def test_a_month_recorded_by_another_writer_after_the_look_up_is_skipped_not_doubled(
+def test_a_month_recorded_by_another_writer_after_the_look_up_is_refused_not_doubled(
     system, paying_person, settings, monkeypatch
 ):
     settings.IMPORT_CHUNK_ROWS = 2
-    job, _ = upload(system, contributions_csv(paying_person, [202401, 202404, 202405, 202406]))
-    contributions_record(
+    job, _ = upload(system, contributions_csv(paying_person, [202404, 202405, 202406]))
+    record_contributions(
         person=paying_person,
         scheme=Scheme.EMPLOYEE_PENSION,
         province_id="11",
         months=[ContributionMonth(202405, Decimal("9000"), employer_code=EMPLOYER_CODE)],
     )
-    # As if 202405 had been committed by another writer just after the second chunk's look-up.
-    monkeypatch.setattr(ContributionsWriter, "_recorded", lambda self, rows, people: set())
+    # As if 202405 had been committed by another writer just after each chunk's look-up.
+    months_met = ContributionRecorder._months_met
+    monkeypatch.setattr(
+        ContributionRecorder,
+        "_months_met",
+        lambda self, lines, people, *, here: {} if here else months_met(self, lines, people, here=here),
+    )
 
     job = import_job_run(job_id=job.pk)
 
-    assert (job.state, job.rows_accepted, job.rows_rejected) == ("succeeded", 4, 0)
+    assert (job.state, job.rows_accepted, job.rows_rejected) == ("succeeded", 2, 1)
+    assert job.row_errors.get().code == "contribution_already_recorded"
     recorded = ContributionRecord.objects.filter(person=paying_person, period__gte=202404)
     # The other writer's month stands (base 9000); the file's other months are written once.
     assert sorted(recorded.values_list("period", "declared_base")) == [
@@ -187,14 +200,18 @@ def test_the_read_ahead_thread_looks_up_people_and_employers_before_the_writer_n
     settings.IMPORT_CHUNK_ROWS = 1
     job, _ = upload(system, contributions_csv(paying_person, [202404, 202405]))
     threads = []
-    for lookup in ("_people_lookup", "_employers_lookup"):
-        original = getattr(ContributionsWriter, lookup)
+    for owner, lookup in (
+        (writers, "person_ids_by_id_number"),
+        (ContributionRecorder, "_people_lookup"),
+        (ContributionRecorder, "_employers_lookup"),
+    ):
+        original = getattr(owner, lookup)
 
-        def spied(self, keys, original=original, lookup=lookup):
+        def spied(*args, original=original, lookup=lookup, **kwargs):
             threads.append((lookup, threading.current_thread().name))
-            return original(self, keys)
+            return original(*args, **kwargs)
 
-        monkeypatch.setattr(ContributionsWriter, lookup, spied)
+        monkeypatch.setattr(owner, lookup, spied)
 
     job = import_job_run(job_id=job.pk)
 
@@ -203,6 +220,7 @@ def test_the_read_ahead_thread_looks_up_people_and_employers_before_the_writer_n
     assert sorted(threads) == [
         ("_employers_lookup", "import-read-ahead"),
         ("_people_lookup", "import-read-ahead"),
+        ("person_ids_by_id_number", "import-read-ahead"),
     ]
     assert ContributionRecord.objects.filter(person=paying_person, period__gte=202404).count() == 2
 
@@ -335,11 +353,11 @@ def test_a_name_too_long_for_the_registry_is_a_row_error_and_the_good_rows_are_i
 
 
 def test_a_persons_file_updates_people_insured_here_but_not_those_insured_only_elsewhere(system, person):
-    relationship_open(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202401)
-    local = person_register(
+    open_relationship(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202401)
+    local = register_person(
         id_number=make_id_number(province="11", birth_date=datetime.date(1990, 2, 2), sequence=7), name="王五"
     )
-    relationship_open(person=local, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202401)
+    open_relationship(person=local, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202401)
     persons = (
         "id_number,name,hukou_province,residence_province,phone\n"
         f"{person.id_number},冒名,,11,13900139000\n"
@@ -420,7 +438,13 @@ def test_example_files_can_be_downloaded_and_imported(system, paying_person):
     kinds = client.get("/api/v1/imports/kinds").json()
     example = client.get("/api/v1/imports/examples/contributions")
 
-    assert {kind["kind"] for kind in kinds} == {"persons", "contributions", "deaths", "life_evidence"}
+    assert {kind["kind"] for kind in kinds} == {
+        "persons",
+        "contributions",
+        "enrolments",
+        "deaths",
+        "life_evidence",
+    }
     assert example.status_code == 200
     assert example.content.startswith(b"\xef\xbb\xbfid_number,")
 
@@ -439,7 +463,7 @@ def test_management_command_imports_with_progress_in_a_tuned_interpreter(
 
 
 def test_relationship_must_be_open_for_imported_contributions(system, person, configured_years, employer):
-    relationship_open(person=person, scheme=Scheme.EMPLOYEE_MEDICAL, province_id="11", opened_period=202401)
+    open_relationship(person=person, scheme=Scheme.EMPLOYEE_MEDICAL, province_id="11", opened_period=202401)
     job, _ = upload(system, contributions_csv(person, [202404]))
 
     job = import_job_run(job_id=job.pk)

@@ -25,7 +25,7 @@ def test_example_download_is_the_example_file_behind_a_utf8_bom():
     assert content.startswith(codecs.BOM_UTF8)
     assert content[3:] == (EXAMPLES_DIR / "persons.csv").read_bytes()
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    assert rows[1] == ["11010519491231002X", "王秀英", "11", "11", "13800138000"]
+    assert rows[1] == ["11010519491231002X", "王秀英", "11", "11", "13800138000", "RP", "202401", ""]
 
 
 def test_column_documentation_comes_from_the_column_table():

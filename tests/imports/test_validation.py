@@ -195,7 +195,7 @@ def test_person_rows_check_provinces_phone_and_name_length(tmp_path):
     )
 
     rows, errors = rows_and_errors(chunks)
-    assert rows == [(2, WANG, "王秀英", None, "44", "010-64371234")]
+    assert rows == [(2, WANG, "王秀英", None, "44", "010-64371234", None, None, None)]
     assert [(error.row, error.column, error.code) for error in errors] == [
         (3, "hukou_province", "province_unknown"),
         (4, "name", "text_too_long"),

@@ -128,6 +128,25 @@ class StateMachine:
             raise StateMoveNotAllowed(self.model._meta.verbose_name, current, to)
         return moved[0]
 
+    def begin(self, pk: int, *, actor: Actor, reason: str = "") -> None:
+        """Record the state a row was just created in, as an event from no state (''), so that whoever
+        created it is in its history beside whoever moved it later."""
+        meta = self.model._meta
+        quote = connection.ops.quote_name
+        pk_column, state_column = quote(meta.pk.column), quote(meta.get_field(self.field).column)
+        person = f"row.{quote(self.person_field)}" if self.person_field else "NULL::bigint"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {quote(StateEvent._meta.db_table)}
+                       (entity, object_id, person_id, from_state, to_state, actor_id, channel, reference,
+                        reason, at)
+                SELECT %s, row.{pk_column}, {person}, '', row.{state_column}, %s, %s, %s, %s, %s
+                  FROM {quote(meta.db_table)} row WHERE row.{pk_column} = %s
+                """,  # noqa: S608 - names from the model; values are parameters
+                [self.entity, actor.user_id, actor.channel, actor.reference, reason, timezone.now(), pk],
+            )
+
     def move_many(
         self,
         pks: Sequence[int],

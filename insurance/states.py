@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from core.states import StateMachine
 from insurance.models import (
+    AccountCorrection,
+    CorrectionStatus,
     ImportJob,
     ImportState,
     InsuranceRelationship,
@@ -55,4 +57,10 @@ IMPORT_JOB_STATES = StateMachine(
         ImportState.FAILED: {ImportState.QUEUED},
         ImportState.CANCELLED: {ImportState.QUEUED},
     },
+)
+
+# A correction is decided once: approved (its ledger entry is written) or rejected.
+CORRECTION_STATES = StateMachine(
+    AccountCorrection,
+    moves={CorrectionStatus.PROPOSED: {CorrectionStatus.APPROVED, CorrectionStatus.REJECTED}},
 )

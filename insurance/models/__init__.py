@@ -1,14 +1,22 @@
 """Insurance records (DOMAIN.md §1, §2). Invariants that matter live in the database as well as in the
 services: one person per ID number, one relationship per person x scheme x province, one contribution per
-person x scheme x province x period, and an append-only personal-account ledger."""
+person x scheme x province x period, and an append-only personal-account ledger
+per person x province x scheme."""
 
-from insurance.models.contributions import (
+from insurance.models.accounts import (
+    ACCOUNT_SCHEMES,
+    TRANSFER_KINDS,
+    AccountCorrection,
     AccountEntry,
     AccountEntryKind,
+    CorrectionStatus,
+    InterestRun,
+    LedgerEntry,
+)
+from insurance.models.contributions import (
     BaseAdjustment,
     ContributionRate,
     ContributionRecord,
-    LedgerEntry,
     PaymentType,
     ProvinceYearConfig,
 )
@@ -33,13 +41,17 @@ from insurance.models.registry import (
 )
 
 __all__ = [
+    "ACCOUNT_SCHEMES",
     "IMPORT_FINISHED_STATES",
+    "TRANSFER_KINDS",
     "WAGE_BASED_SCHEMES",
+    "AccountCorrection",
     "AccountEntry",
     "AccountEntryKind",
     "BaseAdjustment",
     "ContributionRate",
     "ContributionRecord",
+    "CorrectionStatus",
     "Employer",
     "IdentityReadLog",
     "ImportChunk",
@@ -49,6 +61,7 @@ __all__ = [
     "ImportState",
     "InsuranceRelationship",
     "InsuredPerson",
+    "InterestRun",
     "LedgerEntry",
     "ParticipationCertificate",
     "PaymentType",

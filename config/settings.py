@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS = {
         "DependencyStatusEnum": ["ok", "unavailable"],
         "PersonStatusEnum": "insurance.models.PersonStatus",
         "AccountEntryKindEnum": "insurance.models.AccountEntryKind",
+        "AccountSchemeEnum": "insurance.serializers.ACCOUNT_SCHEME_CHOICES",
+        "SchemeEnum": "insurance.models.Scheme",
         "ImportKindEnum": "imports.models.ImportKind",
     },
 }

@@ -23,6 +23,7 @@ from insurance import selectors
 from insurance.models import Scheme
 from insurance.serializers import (
     AccountEntrySerializer,
+    AccountQuerySerializer,
     AccountSerializer,
     CertificateUploadSerializer,
     CertificateVerificationSerializer,
@@ -185,21 +186,38 @@ class MyContributionYearsApi(CitizenView):
         return Response(ContributionYearsReportSerializer(report).data)
 
 
+def _account_scheme(request) -> str:
+    query = AccountQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["scheme"]
+
+
 class MyAccountApi(CitizenView):
-    @extend_schema(summary="My pension personal account balance", responses=AccountSerializer)
+    @extend_schema(
+        summary="My personal account balance (pension unless the scheme says otherwise)",
+        parameters=[AccountQuerySerializer],
+        responses=AccountSerializer,
+    )
     def get(self, request):
-        balance, by_province = selectors.account_balance_of(person=self.person())
-        return Response(AccountSerializer({"balance": balance, "by_province": by_province}).data)
+        scheme = _account_scheme(request)
+        balance, by_province = selectors.account_balance_of(person=self.person(), scheme=scheme)
+        return Response(
+            AccountSerializer({"scheme": scheme, "balance": balance, "by_province": by_province}).data
+        )
 
 
-@extend_schema(summary="My pension personal account ledger, newest first")
+@extend_schema(
+    summary="My personal account ledger (pension unless the scheme says otherwise), newest first",
+    parameters=[AccountQuerySerializer],
+)
 class MyAccountEntriesApi(ListAPIView, CitizenView):
     serializer_class = AccountEntrySerializer
     pagination_class = NewestPeriodFirst
     filter_backends: list = []
 
     def get_queryset(self):
-        return selectors.account_entries_of(person=self.person())
+        scheme = _account_scheme(self.request)
+        return selectors.account_entries_of(person=self.person(), scheme=scheme)
 
 
 class AgencyView(APIView):

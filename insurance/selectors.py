@@ -25,6 +25,7 @@ from insurance.models import (
     InsuredPerson,
     LedgerEntry,
     ParticipationCertificate,
+    Scheme,
 )
 
 
@@ -264,16 +265,21 @@ def contribution_months_of(
     return ContributionMonths(dict(sorted(by_province.items())), ContributionYears(total_months=total))
 
 
-def account_balance_of(*, person: InsuredPerson) -> tuple[Decimal, list[dict]]:
-    """The pension personal account balance, in total and per province where it is held."""
-    entries = LedgerEntry.objects.filter(person=person)
+def account_balance_of(
+    *, person: InsuredPerson, scheme: str = Scheme.EMPLOYEE_PENSION
+) -> tuple[Decimal, list[dict]]:
+    """A personal account's balance (of the pension account unless `scheme` says otherwise), in total and
+    per province where it is held: the sum of its ledger."""
+    entries = LedgerEntry.objects.filter(person=person, scheme=scheme)
     by_province = list(entries.values("province_id").annotate(balance=Sum("amount")).order_by("province_id"))
     total = sum((row["balance"] for row in by_province), Decimal("0.00"))
     return total, by_province
 
 
-def account_entries_of(*, person: InsuredPerson) -> QuerySet[LedgerEntry]:
-    return LedgerEntry.objects.filter(person=person)
+def account_entries_of(
+    *, person: InsuredPerson, scheme: str = Scheme.EMPLOYEE_PENSION
+) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(person=person, scheme=scheme)
 
 
 def certificate_by_code(*, code: str) -> ParticipationCertificate:

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from core.serializers import IdentityNumberField
 from insurance.calculators.retirement import FemaleCategory
 from insurance.models import (
+    ACCOUNT_SCHEMES,
     BaseAdjustment,
     InsuranceRelationship,
     InsuredPerson,
@@ -151,12 +152,27 @@ class ContributionYearsReportSerializer(serializers.Serializer):
     total = ContributionYearsSerializer()
 
 
+ACCOUNT_SCHEME_CHOICES = [(scheme.value, scheme.label) for scheme in ACCOUNT_SCHEMES]
+
+
+class AccountQuerySerializer(serializers.Serializer):
+    scheme = serializers.ChoiceField(
+        ACCOUNT_SCHEME_CHOICES,
+        default=Scheme.EMPLOYEE_PENSION,
+        help_text="The personal account: employee pension (EP) or employee medical (EM).",
+    )
+
+
 class AccountEntrySerializer(serializers.ModelSerializer):
+    id = serializers.CharField(
+        read_only=True,
+        help_text="Opaque and stable: compare it and send it back, never parse it or rely on its form.",
+    )
     province = serializers.CharField(source="province_id", read_only=True)
 
     class Meta:
         model = LedgerEntry
-        fields = ["id", "kind", "amount", "period", "province", "created_at"]
+        fields = ["id", "scheme", "kind", "amount", "period", "province", "created_at"]
         read_only_fields = fields
 
 
@@ -166,6 +182,7 @@ class ProvinceBalanceSerializer(serializers.Serializer):
 
 
 class AccountSerializer(serializers.Serializer):
+    scheme = serializers.ChoiceField(ACCOUNT_SCHEME_CHOICES)
     balance = serializers.DecimalField(max_digits=14, decimal_places=2)
     by_province = ProvinceBalanceSerializer(many=True)
 

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from core.states import StateMachine
-from insurance.models import InsuranceRelationship, InsuredPerson, PersonStatus, RelationshipStatus
+from insurance.models import (
+    AccountCorrection,
+    CorrectionStatus,
+    InsuranceRelationship,
+    InsuredPerson,
+    PersonStatus,
+    RelationshipStatus,
+)
 
 PERSON_STATES = StateMachine(
     InsuredPerson,
@@ -30,4 +37,10 @@ RELATIONSHIP_STATES = StateMachine(
             RelationshipStatus.CLOSED,
         },
     },
+)
+
+# A correction is decided once: approved (its ledger entry is written) or rejected.
+CORRECTION_STATES = StateMachine(
+    AccountCorrection,
+    moves={CorrectionStatus.PROPOSED: {CorrectionStatus.APPROVED, CorrectionStatus.REJECTED}},
 )

@@ -1,27 +1,41 @@
-"""Admin for province figures, contribution records and the personal-account ledger."""
+"""Admin for province figures, contribution records and the personal accounts: their ledger, interest
+runs and corrections."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.html import format_html_join
 
 from core.exceptions import ApplicationError
+from core.states import Actor, events_of
 from insurance.admin.base import (
+    ChangeReadOnlyMixin,
     HistoryAdmin,
     PersonSearchMixin,
     ReadOnlyAdminMixin,
     RegistryAdmin,
     ServiceAddAdminMixin,
     ServiceAddForm,
+    parsed,
 )
 from insurance.models import (
+    ACCOUNT_SCHEMES,
+    AccountCorrection,
     AccountEntry,
     ContributionRate,
     ContributionRecord,
+    InterestRun,
     LedgerEntry,
     ProvinceYearConfig,
+    Scheme,
 )
-from insurance.services.accounts import account_credit_interest
+from insurance.periods import period_parse
+from insurance.services.accounts import (
+    account_correction_approve,
+    account_correction_propose,
+    account_interest_credit,
+)
 from insurance.services.tariffs import province_year_config_create
 
 
@@ -80,17 +94,22 @@ class ProvinceYearConfigAdmin(ServiceAddAdminMixin, HistoryAdmin):
     readonly_fields = ("province", "year")
     actions = ["credit_account_interest"]
 
-    @admin.action(description="Credit the year's interest to the personal accounts held in the province")
+    @admin.action(description="Credit the year's interest to the pension accounts held in the province")
     def credit_account_interest(self, request, queryset) -> None:
         for config in queryset.order_by("province", "year"):
             try:
-                written = account_credit_interest(province_id=config.province_id, year=config.year)
+                run = account_interest_credit(
+                    province_id=config.province_id,
+                    scheme=Scheme.EMPLOYEE_PENSION,
+                    up_to_period=config.year * 100 + 12,
+                    actor=Actor.admin(request.user),
+                )
             except ApplicationError as refusal:
                 self.message_user(request, f"{config}: {refusal.message}", messages.ERROR)
             else:
                 # Crediting twice writes nothing the second time.
                 self.message_user(
-                    request, f"{config}: {written} interest entries credited.", messages.SUCCESS
+                    request, f"{config}: {run.entries} interest entries credited.", messages.SUCCESS
                 )
 
 
@@ -118,22 +137,142 @@ class ContributionRecordAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdm
 
 @admin.register(AccountEntry)
 class AccountEntryAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin):
-    """Interest and transfer entries of the personal accounts. Read-only: append-only in the database."""
+    """Interest, transfer and correction entries of the personal accounts, each with its cause.
+    Read-only: append-only in the database."""
 
-    list_display = ("person", "province", "kind", "amount", "period", "created_at")
-    list_filter = ("kind", "province")
-    list_select_related = ("person", "province")
+    list_display = (
+        "person",
+        "province",
+        "scheme",
+        "kind",
+        "amount",
+        "period",
+        "interest_run",
+        "transfer_id",
+        "correction",
+        "created_at",
+    )
+    list_filter = ("scheme", "kind", "province")
+    list_select_related = ("person", "province", "interest_run", "correction")
 
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(AccountEntryAdmin):
-    """One person's whole ledger: contribution credits, interest and transfers. Listed for a searched
-    person only: across everyone, the view would sort every contribution record for each page."""
+    """One person's whole ledger: contribution credits, interest, transfers and corrections. Listed for a
+    searched person only: across everyone, the view would sort every contribution record for each page."""
 
+    list_display = (
+        "person",
+        "province",
+        "scheme",
+        "kind",
+        "amount",
+        "period",
+        "contribution",
+        "interest_run",
+        "transfer_id",
+        "correction",
+        "created_at",
+    )
     list_display_links = None
+    list_select_related = ("person", "province", "contribution", "interest_run", "correction")
     search_help_text = "A full ID number, or the beginning of a name: the ledger is shown person by person."
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
+
+    def get_object(self, request, object_id, from_field=None):
+        # Through the source row's key: the view's text id has no index.
+        return self.get_queryset(request).with_id(object_id).first()
+
+
+@admin.register(InterestRun)
+class InterestRunAdmin(ReadOnlyAdminMixin, RegistryAdmin):
+    """Every crediting of interest, by whom and up to which month. Written by `account_interest_credit`
+    (the province figures' action runs it for a year)."""
+
+    list_display = ("ran_at", "province", "scheme", "up_to_period", "entries", "total", "channel", "run_by")
+    list_filter = ("scheme", "province", "year", "channel")
+    list_select_related = ("province", "run_by")
+
+
+class AccountCorrectionAddForm(ServiceAddForm):
+    # The admin's request sets who proposes (AccountCorrectionAdmin.get_form).
+    actor: Actor
+
+    scheme = forms.ChoiceField(choices=[(scheme.value, scheme.label) for scheme in ACCOUNT_SCHEMES])
+
+    class Meta:
+        model = AccountCorrection
+        fields = ("person", "scheme", "province", "amount", "period", "reason")
+        help_texts = {"period": "The month (YYYYMM) the entry belongs to."}
+
+    def clean_period(self) -> int:
+        return parsed(period_parse, self.cleaned_data["period"])
+
+    def create(self, data: dict) -> AccountCorrection:
+        return account_correction_propose(
+            person=data["person"],
+            scheme=data["scheme"],
+            province_id=data["province"].code,
+            amount=data["amount"],
+            period=data["period"],
+            reason=data["reason"],
+            proposed_by=self.actor,
+        )
+
+
+@admin.register(AccountCorrection)
+class AccountCorrectionAdmin(PersonSearchMixin, ServiceAddAdminMixin, ChangeReadOnlyMixin, RegistryAdmin):
+    """Proposed here through `account_correction_propose`; approved by another person with the action,
+    which writes the ledger entry. A correction itself is never edited: its moves are its history."""
+
+    add_form = AccountCorrectionAddForm
+    add_fields = AccountCorrectionAddForm.Meta.fields
+    raw_id_fields = ("person",)
+    list_display = (
+        "id",
+        "person",
+        "scheme",
+        "province",
+        "amount",
+        "period",
+        "status",
+        "proposed_by",
+        "decided_by",
+    )
+    list_filter = ("status", "scheme", "province")
+    list_select_related = ("person", "province", "proposed_by", "decided_by")
+    actions = ["approve_corrections"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            form.actor = Actor.admin(request.user)  # a class made for this request
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "moves") if obj else ()
+
+    @admin.display(description="Moves")
+    def moves(self, correction: AccountCorrection):
+        return format_html_join(
+            "",
+            "<div>{} {} &rarr; {} by user {} ({}): {}</div>",
+            (
+                (f"{e.at:%Y-%m-%d %H:%M}", e.from_state or "-", e.to_state, e.actor_id, e.channel, e.reason)
+                for e in events_of(entity=AccountCorrection, object_id=correction.pk)
+            ),
+        )
+
+    @admin.action(description="Approve the selected corrections (writes their ledger entries)")
+    def approve_corrections(self, request, queryset) -> None:
+        for correction in queryset.order_by("pk"):
+            try:
+                account_correction_approve(correction=correction, approved_by=Actor.admin(request.user))
+            except ApplicationError as refusal:
+                self.message_user(request, f"Correction {correction.pk}: {refusal.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"Correction {correction.pk} approved.", messages.SUCCESS)

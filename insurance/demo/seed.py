@@ -26,6 +26,7 @@ from accounts.services import (
     service_point_create,
 )
 from core.crypto import keyed_hash
+from core.states import Actor
 from insurance.demo.bulk import TariffBook, Written, indexes_rebuilt_after, persons_write
 from insurance.demo.figures import ACCOUNT_INTEREST_RATES, PROVINCE_CODES, average_monthly_wage
 from insurance.demo.people import EmployerPlan, PersonPlan, employer_plans, person_plan
@@ -37,8 +38,9 @@ from insurance.models import (
     InsuranceRelationship,
     InsuredPerson,
     ProvinceYearConfig,
+    Scheme,
 )
-from insurance.services.accounts import account_credit_interest
+from insurance.services.accounts import account_interest_credit
 from insurance.services.tariffs import province_year_config_create
 
 # One password for every demo login, printed by the command and documented in the README.
@@ -177,10 +179,14 @@ def _interest_credit(credit_years: dict[str, int], today: datetime.date, clock: 
     if not credit_years:
         return 0
     written = 0
+    actor = Actor.periodic("seed_demo")
     for year in range(min(credit_years.values()), today.year):
         if year not in ACCOUNT_INTEREST_RATES:
             continue
-        written += account_credit_interest(year=year)
+        run = account_interest_credit(
+            province_id=None, scheme=Scheme.EMPLOYEE_PENSION, up_to_period=year * 100 + 12, actor=actor
+        )
+        written += run.entries
         clock.say(f"interest {year}: {written:,} entries so far")
     return written
 

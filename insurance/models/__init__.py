@@ -1,15 +1,23 @@
 """Insurance records (DOMAIN.md §1, §2). Invariants that matter live in the database as well as in the
 services: one person per ID number, one relationship per person x scheme x province, one contribution per
-person x scheme x province x period, and an append-only personal-account ledger."""
+person x scheme x province x period, and an append-only personal-account ledger
+per person x province x scheme."""
 
-from insurance.models.contributions import (
-    CONTRIBUTION_COLUMNS,
+from insurance.models.accounts import (
+    ACCOUNT_SCHEMES,
+    TRANSFER_KINDS,
+    AccountCorrection,
     AccountEntry,
     AccountEntryKind,
+    CorrectionStatus,
+    InterestRun,
+    LedgerEntry,
+)
+from insurance.models.contributions import (
+    CONTRIBUTION_COLUMNS,
     BaseAdjustment,
     ContributionRate,
     ContributionRecord,
-    LedgerEntry,
     PaymentType,
     ProvinceYearConfig,
 )
@@ -27,18 +35,23 @@ from insurance.models.registry import (
 )
 
 __all__ = [
+    "ACCOUNT_SCHEMES",
     "CONTRIBUTION_COLUMNS",
     "OPEN_RELATIONSHIP_STATUSES",
+    "TRANSFER_KINDS",
     "WAGE_BASED_SCHEMES",
+    "AccountCorrection",
     "AccountEntry",
     "AccountEntryKind",
     "BaseAdjustment",
     "ContributionRate",
     "ContributionRecord",
+    "CorrectionStatus",
     "Employer",
     "IdentityReadLog",
     "InsuranceRelationship",
     "InsuredPerson",
+    "InterestRun",
     "LedgerEntry",
     "ParticipationCertificate",
     "PaymentType",

@@ -1,5 +1,5 @@
-"""What was paid and what the pension account holds (DOMAIN.md §2): province figures, contribution
-records and the append-only personal-account ledger."""
+"""What was paid (DOMAIN.md §2): province figures and contribution records. The personal accounts they
+credit are in `insurance.models.accounts`."""
 
 from __future__ import annotations
 
@@ -88,8 +88,8 @@ class BaseAdjustment(models.TextChoices):
 class ContributionRecord(models.Model):
     """One month's contribution of a person to one scheme in one province. Amounts are computed from the
     province's configuration, never taken from input. Append-only (a database trigger refuses UPDATE and
-    DELETE): an employee-pension record's `account_credit` is the personal account's contribution credit,
-    read through `LedgerEntry`, so rewriting a record would rewrite the ledger."""
+    DELETE): a record's `account_credit` is the personal account's contribution credit, read through
+    `LedgerEntry`, so rewriting a record would rewrite the ledger."""
 
     # The biggest table, written by the hundred thousand rows by imports: every index and foreign-key check
     # costs every row, and the checks on person and employer were more than half of an import's database
@@ -162,79 +162,3 @@ class ContributionRecord(models.Model):
 CONTRIBUTION_COLUMNS = tuple(
     field.column for field in ContributionRecord._meta.concrete_fields if not field.primary_key
 )
-
-
-class AccountEntryKind(models.TextChoices):
-    CONTRIBUTION = "contribution", "Contribution credit"
-    INTEREST = "interest", "Yearly interest"
-    TRANSFER_IN = "transfer_in", "Transfer in"
-    TRANSFER_OUT = "transfer_out", "Transfer out"
-
-
-class AccountEntry(models.Model):
-    """A personal-account entry that is not a contribution credit: yearly interest and transfers. Like the
-    contribution records, append-only (a database trigger refuses UPDATE and DELETE). The whole ledger,
-    with the contribution credits, is `LedgerEntry`."""
-
-    person = models.ForeignKey(
-        InsuredPerson, on_delete=models.PROTECT, related_name="account_entries", db_index=False
-    )
-    # No database foreign key, for the reason given on ContributionRecord.province.
-    province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
-    kind = models.CharField(max_length=16, choices=AccountEntryKind.choices)
-    amount = models.DecimalField(**MONEY)
-    period = models.PositiveIntegerField(help_text="The month (YYYYMM) the entry belongs to.")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = "interest or transfer entry"
-        verbose_name_plural = "interest and transfer entries"
-        constraints = [
-            models.CheckConstraint(
-                name="account_entry_not_contribution", condition=~Q(kind=AccountEntryKind.CONTRIBUTION)
-            ),
-            models.CheckConstraint(
-                name="entry_sign_matches_kind",
-                condition=(Q(kind=AccountEntryKind.TRANSFER_OUT) & Q(amount__lte=0))
-                | (~Q(kind=AccountEntryKind.TRANSFER_OUT) & Q(amount__gte=0)),
-            ),
-            # Yearly interest is credited once per person, province and year (period = YYYY12).
-            models.UniqueConstraint(
-                fields=["person", "province", "period"],
-                condition=Q(kind=AccountEntryKind.INTEREST),
-                name="one_interest_entry_per_year",
-            ),
-        ]
-        indexes = [models.Index(fields=["person", "period"])]
-
-    def __str__(self) -> str:
-        return f"{self.person_id} {self.kind} {self.amount}"
-
-
-class LedgerEntry(models.Model):
-    """The pension personal account ledger, read-only: a database view (migration 0008) of the
-    employee-pension contribution credits and the `AccountEntry` rows. The balance is the sum of the
-    amounts. A credit is its contribution record, not a copy of it, so the two can never disagree, and an
-    import writes each month once. Ids are even for contribution credits (2 x the record's id) and odd for
-    the other entries, so that they are unique across both."""
-
-    person = models.ForeignKey(InsuredPerson, on_delete=models.DO_NOTHING, related_name="+")
-    province = models.ForeignKey(Region, on_delete=models.DO_NOTHING, related_name="+")
-    kind = models.CharField(max_length=16, choices=AccountEntryKind.choices)
-    amount = models.DecimalField(**MONEY)
-    period = models.PositiveIntegerField(help_text="The month (YYYYMM) the entry belongs to.")
-    contribution = models.ForeignKey(
-        ContributionRecord, on_delete=models.DO_NOTHING, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField()
-
-    class Meta:
-        managed = False
-        db_table = "insurance_ledger"
-        verbose_name = "personal-account ledger entry"
-        verbose_name_plural = "personal-account ledger"
-
-    def __str__(self) -> str:
-        return f"{self.person_id} {self.kind} {self.amount}"

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.crypto import keyed_hash
 from core.models import Channel
-from core.states import events_of
+from core.states import Actor, events_of
 from insurance.admin.base import EstimatedCountPaginator, planner_row_estimate
 from insurance.models import (
     AccountEntry,
@@ -25,8 +25,9 @@ from insurance.models import (
     RelationshipStatus,
     Scheme,
 )
-from insurance.services.accounts import account_credit_interest
+from insurance.services.accounts import account_correction_approve, account_correction_propose
 from tests.factories import EMPLOYER_CODE, AdministratorFactory, register_person
+from tests.insurance.interest import year_end_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,8 @@ MODELS = (
     "provinceyearconfig",
     "contributionrecord",
     "accountentry",
+    "interestrun",
+    "accountcorrection",
     "identityreadlog",
     "participationcertificate",
 )
@@ -60,7 +63,19 @@ def admin_site(administrator) -> Client:
 @pytest.fixture
 def every_model(paying_person, administrator):
     """One row of every insurance model, all about `paying_person`."""
-    account_credit_interest(province_id="11", year=2024)
+    year_end_interest(province_id="11", year=2024)
+    account_correction_approve(
+        correction=account_correction_propose(
+            person=paying_person,
+            scheme=Scheme.EMPLOYEE_PENSION,
+            province_id="11",
+            amount=Decimal("-1.00"),
+            period=202404,
+            reason="Rounding",
+            proposed_by=Actor.admin(AdministratorFactory()),
+        ),
+        approved_by=Actor.admin(administrator),
+    )
     IdentityReadLog.objects.create(
         reader=administrator, person=paying_person, endpoint="/api/v1/agency/persons/1"
     )
@@ -104,7 +119,7 @@ def test_person_list_shows_the_masked_id_number():
 
 
 @pytest.mark.parametrize(
-    "model", ["insuredperson", "employer", "insurancerelationship", "provinceyearconfig"]
+    "model", ["insuredperson", "employer", "insurancerelationship", "provinceyearconfig", "accountcorrection"]
 )
 def test_add_page_renders(admin_site, model):
     assert admin_site.get(f"{ADMIN}/{model}/add/").status_code == 200
@@ -158,7 +173,7 @@ def test_contributions_relationships_and_ledger_are_found_by_the_persons_id_numb
 def test_the_ledger_is_listed_person_by_person_with_contribution_credits_and_interest(
     admin_site, paying_person
 ):
-    account_credit_interest(province_id="11", year=2024)
+    year_end_interest(province_id="11", year=2024)
 
     unsearched = admin_site.get(f"{ADMIN}/ledgerentry/")
     searched = found(admin_site.get(f"{ADMIN}/ledgerentry/", {"q": paying_person.id_number}))
@@ -293,7 +308,7 @@ def test_viewing_an_old_version_of_a_person_logs_the_read_of_the_id_number(admin
 
 @pytest.mark.parametrize("model", [LedgerEntry, AccountEntry])
 def test_ledger_admin_refuses_add_change_and_delete(admin_site, paying_person, model):
-    account_credit_interest(province_id="11", year=2024)
+    year_end_interest(province_id="11", year=2024)
     entry = model.objects.filter(person=paying_person).order_by("period").first()
     before = list(LedgerEntry.objects.values_list("pk", "amount").order_by("pk"))
     pages = f"{ADMIN}/{model._meta.model_name}"
@@ -578,4 +593,6 @@ def test_admin_action_credits_the_years_interest_once(client, paying_person):
     messages = [str(message) for message in response.context["messages"]]
     assert AccountEntry.objects.filter(person=paying_person, kind="interest").count() == 1
     assert "11 2024: 0 interest entries credited." in messages
-    assert any("has not published its account interest rate for 2023" in message for message in messages)
+    assert any(
+        "has not published an account interest rate for 2023 or before" in message for message in messages
+    )

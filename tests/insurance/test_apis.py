@@ -93,7 +93,11 @@ def test_citizen_contribution_years_and_account(citizen):
         "by_province": [{"province": "11", "total_months": 3, "years": 0, "months": 3}],
         "total": {"total_months": 3, "years": 0, "months": 3},
     }
-    assert account == {"balance": "2880.00", "by_province": [{"province": "11", "balance": "2880.00"}]}
+    assert account == {
+        "scheme": "EP",
+        "balance": "2880.00",
+        "by_province": [{"province": "11", "balance": "2880.00"}],
+    }
     assert sum(Decimal(e["amount"]) for e in entries["results"]) == Decimal(account["balance"])
 
 

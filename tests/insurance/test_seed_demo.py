@@ -29,8 +29,8 @@ from insurance.models import (
     RelationshipStatus,
     Scheme,
 )
-from insurance.services.accounts import account_credit_interest
 from insurance.services.tariffs import tariff_get
+from tests.insurance.interest import year_end_interest
 
 TODAY = datetime.date(2026, 11, 23)
 PERSONS = 8
@@ -198,7 +198,7 @@ def test_contribution_amounts_are_the_tariff_of_their_declared_base():
 
 def test_ledger_holds_every_pension_credit_and_its_yearly_interest():
     seed()
-    credits = LedgerEntry.objects.filter(kind=AccountEntryKind.CONTRIBUTION)
+    credits = LedgerEntry.objects.filter(kind=AccountEntryKind.CONTRIBUTION, scheme=Scheme.EMPLOYEE_PENSION)
     pension = ContributionRecord.objects.filter(scheme=Scheme.EMPLOYEE_PENSION, account_credit__gt=0)
     assert sorted(credits.values_list("contribution_id", "amount", "period", "province_id")) == sorted(
         pension.values_list("pk", "account_credit", "period", "province_id")
@@ -217,7 +217,7 @@ def test_ledger_holds_every_pension_credit_and_its_yearly_interest():
     for province, year in AccountEntry.objects.filter(kind=AccountEntryKind.INTEREST).values_list(
         "province_id", "period"
     ):
-        assert account_credit_interest(province_id=province, year=year // 100) == 0
+        assert year_end_interest(province_id=province, year=year // 100).entries == 0
 
 
 def _schema_of(*models) -> set[str]:

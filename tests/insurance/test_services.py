@@ -17,12 +17,12 @@ from insurance.models import (
     Employer,
     InsuranceRelationship,
     InsuredPerson,
+    InterestRun,
     LedgerEntry,
     PersonStatus,
     RelationshipStatus,
     Scheme,
 )
-from insurance.services.accounts import account_credit_interest
 from insurance.services.contributions import ContributionMonth
 from insurance.services.persons import PersonDetails, person_register
 from insurance.services.relationships import relationship_suspend
@@ -36,6 +36,7 @@ from tests.factories import (
     register_death,
     register_person,
 )
+from tests.insurance.interest import year_end_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +150,7 @@ def test_each_pension_credit_is_in_the_ledger_with_its_record_and_the_interest(p
             ContributionMonth(period=202401, declared_base=Decimal("12000"), employer_code=EMPLOYER_CODE)
         ],
     )
-    account_credit_interest(province_id="11", year=2024)
+    year_end_interest(province_id="11", year=2024)
     pension = dict(
         ContributionRecord.objects.filter(person=paying_person, scheme=Scheme.EMPLOYEE_PENSION).values_list(
             "period", "pk"
@@ -267,7 +268,7 @@ def test_unemployment_insurance_needs_an_employer(person, configured_years):
 
 @pytest.mark.parametrize("model", [ContributionRecord, AccountEntry])
 def test_both_tables_of_the_ledger_are_append_only_in_the_database(paying_person, model):
-    account_credit_interest(province_id="11", year=2024)
+    year_end_interest(province_id="11", year=2024)
     row = model.objects.filter(person=paying_person).first()
     amount_field = "account_credit" if model is ContributionRecord else "amount"
     before = getattr(row, amount_field)
@@ -306,19 +307,19 @@ def test_a_person_or_employer_with_contributions_cannot_be_deleted_even_in_sql(p
 
 
 def test_yearly_interest_is_credited_once_with_months_left_in_the_year(paying_person):
-    written = account_credit_interest(province_id="11", year=2024)
-    again = account_credit_interest(province_id="11", year=2024)
+    written = year_end_interest(province_id="11", year=2024)
+    again = year_end_interest(province_id="11", year=2024)
 
     interest = AccountEntry.objects.get(person=paying_person, kind="interest")
     # 960 each, entered in months 1, 2, 3: earning 11, 10 and 9 twelfths of 2.62 %.
     expected = (Decimal("960") * (11 + 10 + 9) / 12 * Decimal("0.0262")).quantize(Decimal("0.01"))
-    assert (written, again) == (1, 0)
+    assert (written.entries, written.total, again.entries, again.total) == (1, expected, 0, Decimal("0"))
     assert (interest.amount, interest.period) == (expected, 202412)
     assert expected == Decimal("62.88")
 
 
 def test_interest_on_the_opening_balance_earns_the_whole_year(paying_person):
-    account_credit_interest(province_id="11", year=2024)
+    year_end_interest(province_id="11", year=2024)
     province_year_config_create(
         province_id="11",
         year=2025,
@@ -326,7 +327,7 @@ def test_interest_on_the_opening_balance_earns_the_whole_year(paying_person):
         account_interest_rate=Decimal("0.0200"),
     )
 
-    account_credit_interest(province_id="11", year=2025)
+    year_end_interest(province_id="11", year=2025)
 
     opening = Decimal("2880.00") + Decimal("62.88")
     assert AccountEntry.objects.get(person=paying_person, kind="interest", period=202512).amount == (
@@ -334,14 +335,17 @@ def test_interest_on_the_opening_balance_earns_the_whole_year(paying_person):
     ).quantize(Decimal("0.01"))
 
 
-def test_interest_needs_a_published_rate(paying_person):
-    province_year_config_create(province_id="11", year=2025, average_monthly_wage=Decimal("11000"))
+def test_interest_needs_a_rate_published_for_the_year_or_before(paying_person):
+    province_year_config_create(province_id="31", year=2024, average_monthly_wage=Decimal("11000"))
 
     with pytest.raises(ApplicationError) as refused:
-        account_credit_interest(province_id="11", year=2025)
+        year_end_interest(province_id="31", year=2024)
+    with pytest.raises(ApplicationError) as refused_earlier:
+        year_end_interest(province_id="11", year=2022)
 
-    assert refused.value.code == "interest_rate_not_published"
+    assert refused.value.code == refused_earlier.value.code == "interest_rate_not_published"
     assert not AccountEntry.objects.filter(kind="interest").exists()
+    assert not InterestRun.objects.exists()
 
 
 def test_death_closes_open_relationships_in_the_month_of_death(paying_person):
@@ -466,13 +470,13 @@ def test_interest_for_every_province_that_published_its_rate_in_one_call(paying_
         months=[ContributionMonth(period=202407, declared_base=Decimal("8000"), employer_code=EMPLOYER_CODE)],
     )
 
-    written = account_credit_interest(year=2024)
+    written = year_end_interest(year=2024)
 
     interest = dict(AccountEntry.objects.filter(kind="interest").values_list("province_id", "amount"))
     # Guangdong: 640.00 credited in July earns 5 twelfths of 2.62 %.
-    assert written == 2
+    assert (written.province_id, written.entries) == (None, 2)
     assert interest == {
         "11": Decimal("62.88"),
         "44": (Decimal("640") * 5 / 12 * Decimal("0.0262")).quantize(Decimal("0.01")),
     }
-    assert account_credit_interest(year=2024) == 0
+    assert year_end_interest(year=2024).entries == 0

@@ -47,7 +47,7 @@ from insurance.serializers import (
 from insurance.services.certificates import certificate_issue, certificate_matches_pdf
 from insurance.services.contributions import ContributionMonth, contributions_record
 from insurance.services.estimates import pension_estimate_for, retirement_plan_for
-from insurance.services.persons import PersonDetails, identity_read_record, person_register_death
+from insurance.services.persons import PersonDetails, person_register_death
 from insurance.services.registration import Registration, registrations_submit
 from insurance.services.relationships import (
     EnrolmentRequest,
@@ -232,8 +232,8 @@ class AgencyPersonDetailApi(AgencyView):
     )
     def get(self, request, person_id: int):
         person = self.person(person_id)
-        identity_read_record(reader=request.user, person=person, endpoint=request.path)
-        return Response(PersonDetailSerializer(person).data)
+        number = selectors.person_id_number_reveal(reader=request.user, person=person, endpoint=request.path)
+        return Response(PersonDetailSerializer(person, context={"id_number": number}).data)
 
 
 class AgencyPersonContributionsApi(ContributionListView, AgencyView):

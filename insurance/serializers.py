@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core.identity import mask_id_number
 from core.serializers import IdentityNumberField
 from insurance.calculators.retirement import FemaleCategory
 from insurance.models import (
@@ -63,17 +64,25 @@ class PersonSerializer(serializers.Serializer):
 
 
 class PersonDetailSerializer(PersonSerializer):
-    """A person as shown to agency staff: the full ID number (each read is logged)."""
+    """A person as shown to agency staff: the full ID number, which the view reveals through
+    `selectors.person_id_number_reveal` (so the read is logged) and passes in as context["id_number"]."""
 
-    id_number = serializers.CharField(read_only=True)
-    id_number_masked = serializers.CharField(read_only=True)
+    id_number = serializers.SerializerMethodField()
+    id_number_masked = serializers.SerializerMethodField()
+
+    def get_id_number(self, person: InsuredPerson) -> str:
+        return self.context["id_number"]
+
+    def get_id_number_masked(self, person: InsuredPerson) -> str:
+        return mask_id_number(self.context["id_number"])
 
     def to_representation(self, person: InsuredPerson) -> dict:
+        number = self.context["id_number"]
         return {
             "id": person.pk,
-            "id_number": person.id_number,
+            "id_number": number,
             **_person_facts(person),
-            "id_number_masked": person.id_number_masked,
+            "id_number_masked": mask_id_number(number),
         }
 
 

@@ -21,6 +21,7 @@ from insurance.models.imports import (
     ImportRowError,
     ImportState,
 )
+from insurance.models.inbox import INBOX_KIND_PATTERN, InboxMessage
 from insurance.models.records import IdentityReadLog, ParticipationCertificate
 from insurance.models.registry import (
     OPEN_RELATIONSHIP_STATUSES,
@@ -37,6 +38,7 @@ from insurance.models.registry import (
 __all__ = [
     "CONTRIBUTION_COLUMNS",
     "IMPORT_FINISHED_STATES",
+    "INBOX_KIND_PATTERN",
     "OPEN_RELATIONSHIP_STATUSES",
     "WAGE_BASED_SCHEMES",
     "AccountEntry",
@@ -51,6 +53,7 @@ __all__ = [
     "ImportKind",
     "ImportRowError",
     "ImportState",
+    "InboxMessage",
     "InsuranceRelationship",
     "InsuredPerson",
     "LedgerEntry",

@@ -23,6 +23,7 @@ from insurance.calculators.contribution_years import ContributionYears
 from insurance.models import (
     ContributionRecord,
     IdentityReadLog,
+    InboxMessage,
     InsuranceRelationship,
     InsuredPerson,
     LedgerEntry,
@@ -308,3 +309,23 @@ def certificate_by_code(*, code: str) -> ParticipationCertificate:
     if certificate is None:
         raise NotFoundError("No certificate was issued with this verification code.")
     return certificate
+
+
+def inbox_messages_of(*, person: InsuredPerson, unread: bool | None = None) -> QuerySet[InboxMessage]:
+    """The person's messages, newest first: all of them, or only the unread (`unread` true) or read ones."""
+    messages = InboxMessage.objects.filter(person_id=person.pk)
+    if unread is not None:
+        messages = messages.filter(read_at__isnull=unread)
+    return messages.order_by("-created_at", "-id")
+
+
+def inbox_message_get(*, person: InsuredPerson, message_id: int) -> InboxMessage:
+    """One of the person's messages. Another person's is answered exactly as a missing one."""
+    message = InboxMessage.objects.filter(person_id=person.pk, pk=message_id).first()
+    if message is None:
+        raise NotFoundError("No such message.")
+    return message
+
+
+def inbox_unread_count(*, person: InsuredPerson) -> int:
+    return InboxMessage.objects.filter(person_id=person.pk, read_at__isnull=True).count()

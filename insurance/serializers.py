@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.identity import mask_id_number
@@ -10,6 +11,7 @@ from core.serializers import IdentityNumberField
 from insurance.calculators.retirement import FemaleCategory
 from insurance.models import (
     BaseAdjustment,
+    InboxMessage,
     InsuranceRelationship,
     InsuredPerson,
     LedgerEntry,
@@ -319,3 +321,39 @@ class CertificateVerificationSerializer(serializers.Serializer):
 
 class CertificateUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The certificate PDF to check.")
+
+
+class InboxSubjectSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="The kind of record, as app_label.model.")
+    id = serializers.IntegerField()
+
+
+class InboxMessageSerializer(serializers.ModelSerializer):
+    subject = serializers.SerializerMethodField(help_text="The record the message is about, if any.")
+
+    class Meta:
+        model = InboxMessage
+        fields = ["id", "kind", "title", "body", "subject", "read_at", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(InboxSubjectSerializer(allow_null=True))
+    def get_subject(self, message: InboxMessage) -> dict | None:
+        if not message.subject_type:
+            return None
+        return {"type": message.subject_type, "id": message.subject_id}
+
+
+class InboxFilterSerializer(serializers.Serializer):
+    unread = serializers.BooleanField(
+        required=False, allow_null=True, help_text="true: only unread messages; false: only read ones."
+    )
+
+
+class InboxUnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+class InboxMarkedReadSerializer(serializers.Serializer):
+    marked_read = serializers.IntegerField(
+        help_text="How many messages became read (0 when none were unread)."
+    )

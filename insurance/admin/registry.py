@@ -82,6 +82,7 @@ PERSON_RECORDS = (
     ("contributionrecord", "Contributions"),
     ("accountentry", "Personal account ledger"),
     ("participationcertificate", "Certificates"),
+    ("inboxmessage", "Inbox messages"),
     ("identityreadlog", "Reads of the full ID number"),
 )
 

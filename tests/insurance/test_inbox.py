@@ -11,7 +11,6 @@ from django.utils import timezone
 from core.exceptions import ApplicationError
 from insurance.models import InboxMessage, InsuranceRelationship
 from insurance.services.inbox import OutgoingMessage, Subject, inbox_mark_read, inbox_send, inbox_send_many
-from insurance.services.persons import person_register
 from tests.factories import (
     AdministratorFactory,
     AgencyStaffFactory,
@@ -20,6 +19,7 @@ from tests.factories import (
     ServicePointFactory,
     authenticated_client,
     make_id_number,
+    register_person,
 )
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ MESSAGES = "/api/v1/me/messages"
 
 @pytest.fixture
 def other(db):
-    return person_register(id_number=make_id_number(province="44", sequence=7), name="陈七")
+    return register_person(id_number=make_id_number(province="44", sequence=7), name="陈七")
 
 
 @pytest.fixture

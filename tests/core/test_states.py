@@ -105,7 +105,8 @@ def test_events_are_append_only():
         StateEvent.objects.filter(pk=event.pk).delete()
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: an earlier transactional test flushes the regions the person needs.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_moves_from_the_same_state_give_exactly_one_winner():
     person = _person(birth_date=datetime.date(1960, 1, 1))
     barrier = threading.Barrier(8)

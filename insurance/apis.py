@@ -34,6 +34,10 @@ from insurance.serializers import (
     DeathRequestSerializer,
     EnrolmentBatchSerializer,
     EnrolmentRequestSerializer,
+    InboxFilterSerializer,
+    InboxMarkedReadSerializer,
+    InboxMessageSerializer,
+    InboxUnreadCountSerializer,
     PensionEstimateSerializer,
     PersonDetailSerializer,
     PersonSearchSerializer,
@@ -48,7 +52,8 @@ from insurance.serializers import (
 from insurance.services.certificates import certificate_issue, certificate_matches_pdf
 from insurance.services.contributions import ContributionMonth, contributions_record
 from insurance.services.estimates import pension_estimate_for, retirement_plan_for
-from insurance.services.persons import PersonDetails, identity_read_record, person_register_death
+from insurance.services.inbox import inbox_mark_read
+from insurance.services.persons import PersonDetails, person_register_death
 from insurance.services.registration import Registration, registrations_submit
 from insurance.services.relationships import (
     EnrolmentRequest,
@@ -220,6 +225,58 @@ class MyAccountEntriesApi(ListAPIView, CitizenView):
         return selectors.account_entries_of(person=self.person(), scheme=scheme)
 
 
+class NewestMessagesFirst(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 20
+
+
+@extend_schema(summary="My messages, newest first", parameters=[InboxFilterSerializer])
+class MyMessagesApi(ListAPIView, CitizenView):
+    serializer_class = InboxMessageSerializer
+    pagination_class = NewestMessagesFirst
+    filter_backends: list = []
+
+    def get_queryset(self):
+        query = InboxFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.inbox_messages_of(person=self.person(), **query.validated_data)
+
+
+class MyMessageApi(CitizenView):
+    @extend_schema(summary="One of my messages", responses=InboxMessageSerializer)
+    def get(self, request, message_id: int):
+        message = selectors.inbox_message_get(person=self.person(), message_id=message_id)
+        return Response(InboxMessageSerializer(message).data)
+
+
+class MyMessageReadApi(CitizenView):
+    @extend_schema(
+        summary="Mark one of my messages read (marking it again changes nothing)",
+        request=None,
+        responses=InboxMessageSerializer,
+    )
+    def post(self, request, message_id: int):
+        person = self.person()
+        # Marks only the person's own: for anyone else's id nothing is written, and the read below is 404.
+        inbox_mark_read(person=person, message_ids=[message_id])
+        message = selectors.inbox_message_get(person=person, message_id=message_id)
+        return Response(InboxMessageSerializer(message).data)
+
+
+class MyMessagesReadAllApi(CitizenView):
+    @extend_schema(summary="Mark all my messages read", request=None, responses=InboxMarkedReadSerializer)
+    def post(self, request):
+        marked = inbox_mark_read(person=self.person(), message_ids=None)
+        return Response(InboxMarkedReadSerializer({"marked_read": marked}).data)
+
+
+class MyMessagesUnreadCountApi(CitizenView):
+    @extend_schema(summary="How many of my messages are unread", responses=InboxUnreadCountSerializer)
+    def get(self, request):
+        unread = selectors.inbox_unread_count(person=self.person())
+        return Response(InboxUnreadCountSerializer({"unread": unread}).data)
+
+
 class AgencyView(APIView):
     permission_classes = [IsAgencyUser]
 
@@ -250,8 +307,8 @@ class AgencyPersonDetailApi(AgencyView):
     )
     def get(self, request, person_id: int):
         person = self.person(person_id)
-        identity_read_record(reader=request.user, person=person, endpoint=request.path)
-        return Response(PersonDetailSerializer(person).data)
+        number = selectors.person_id_number_reveal(reader=request.user, person=person, endpoint=request.path)
+        return Response(PersonDetailSerializer(person, context={"id_number": number}).data)
 
 
 class AgencyPersonContributionsApi(ContributionListView, AgencyView):

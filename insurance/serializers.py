@@ -3,13 +3,16 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.identity import mask_id_number
 from core.serializers import IdentityNumberField
 from insurance.calculators.retirement import FemaleCategory
 from insurance.models import (
     ACCOUNT_SCHEMES,
     BaseAdjustment,
+    InboxMessage,
     InsuranceRelationship,
     InsuredPerson,
     LedgerEntry,
@@ -64,17 +67,25 @@ class PersonSerializer(serializers.Serializer):
 
 
 class PersonDetailSerializer(PersonSerializer):
-    """A person as shown to agency staff: the full ID number (each read is logged)."""
+    """A person as shown to agency staff: the full ID number, which the view reveals through
+    `selectors.person_id_number_reveal` (so the read is logged) and passes in as context["id_number"]."""
 
-    id_number = serializers.CharField(read_only=True)
-    id_number_masked = serializers.CharField(read_only=True)
+    id_number = serializers.SerializerMethodField()
+    id_number_masked = serializers.SerializerMethodField()
+
+    def get_id_number(self, person: InsuredPerson) -> str:
+        return self.context["id_number"]
+
+    def get_id_number_masked(self, person: InsuredPerson) -> str:
+        return mask_id_number(self.context["id_number"])
 
     def to_representation(self, person: InsuredPerson) -> dict:
+        number = self.context["id_number"]
         return {
             "id": person.pk,
-            "id_number": person.id_number,
+            "id_number": number,
             **_person_facts(person),
-            "id_number_masked": person.id_number_masked,
+            "id_number_masked": mask_id_number(number),
         }
 
 
@@ -327,3 +338,39 @@ class CertificateVerificationSerializer(serializers.Serializer):
 
 class CertificateUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The certificate PDF to check.")
+
+
+class InboxSubjectSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="The kind of record, as app_label.model.")
+    id = serializers.IntegerField()
+
+
+class InboxMessageSerializer(serializers.ModelSerializer):
+    subject = serializers.SerializerMethodField(help_text="The record the message is about, if any.")
+
+    class Meta:
+        model = InboxMessage
+        fields = ["id", "kind", "title", "body", "subject", "read_at", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(InboxSubjectSerializer(allow_null=True))
+    def get_subject(self, message: InboxMessage) -> dict | None:
+        if not message.subject_type:
+            return None
+        return {"type": message.subject_type, "id": message.subject_id}
+
+
+class InboxFilterSerializer(serializers.Serializer):
+    unread = serializers.BooleanField(
+        required=False, allow_null=True, help_text="true: only unread messages; false: only read ones."
+    )
+
+
+class InboxUnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+class InboxMarkedReadSerializer(serializers.Serializer):
+    marked_read = serializers.IntegerField(
+        help_text="How many messages became read (0 when none were unread)."
+    )

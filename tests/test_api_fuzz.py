@@ -38,8 +38,9 @@ from schemathesis.specs.openapi.checks import (
 from accounts.models import User
 from accounts.services import auth_token_issue
 from imports.services import import_job_run, import_upload
-from insurance.models import Scheme
+from insurance.models import InboxMessage, Scheme
 from insurance.services.certificates import certificate_issue
+from insurance.services.inbox import OutgoingMessage, inbox_send_many
 from tests.factories import (
     EMPLOYER_CODE,
     AdministratorFactory,
@@ -172,6 +173,10 @@ def world(settings, tmp_path, paying_person):
         enqueue=False,
     )
     import_job_run(job_id=job.pk)
+    inbox_send_many(
+        [OutgoingMessage(person_id=p.pk, kind="welcome", title="Welcome") for p in (beijing, guangdong)]
+    )
+    messages = {message.person_id: message.pk for message in InboxMessage.objects.all()}
     seeded = World(
         users=users,
         tokens={role: auth_token_issue(user=user).token for role, user in users.items()},
@@ -179,6 +184,7 @@ def world(settings, tmp_path, paying_person):
             "person_id": [beijing.pk, guangdong.pk],
             "job_id": [job.pk],
             "code": [certificate.verification_code],
+            "message_id": [messages[beijing.pk], messages[guangdong.pk]],
         },
         query_values={
             "id_number": [beijing.id_number, guangdong.id_number],

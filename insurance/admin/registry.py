@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from accounts.models import Role
 from accounts.scope import Scope
@@ -33,7 +36,7 @@ from insurance.models import (
     InsuredPerson,
 )
 from insurance.periods import period_of, period_parse
-from insurance.services.persons import PersonDetails, identity_read_record, person_register
+from insurance.services.persons import PersonDetails, person_register
 from insurance.services.relationships import (
     Enrolment,
     relationship_open,
@@ -79,6 +82,7 @@ PERSON_RECORDS = (
     ("contributionrecord", "Contributions"),
     ("accountentry", "Personal account ledger"),
     ("participationcertificate", "Certificates"),
+    ("inboxmessage", "Inbox messages"),
     ("identityreadlog", "Reads of the full ID number"),
 )
 
@@ -86,7 +90,9 @@ PERSON_RECORDS = (
 @admin.register(InsuredPerson)
 class InsuredPersonAdmin(IdentityNumberSearchMixin, ServiceAddAdminMixin, HistoryAdmin):
     """Persons are registered through `person_register`. Contact and residence details can be corrected
-    here; status and death go through `person_register_death`, which also closes the relationships."""
+    here; status and death go through `person_register_death`, which also closes the relationships.
+    Lists and pages show the ID number masked; the full one is revealed on request, through
+    `selectors.person_id_number_reveal`, which logs the read."""
 
     add_form = PersonAddForm
     add_fields = ("id_number", "name", "hukou_province", "residence_province", "phone")
@@ -103,13 +109,13 @@ class InsuredPersonAdmin(IdentityNumberSearchMixin, ServiceAddAdminMixin, Histor
     list_select_related = ("hukou_province", "residence_province")
     search_fields = ("name__startswith",)
     fieldsets = (
-        ("Identity", {"fields": ("full_id_number", "name", "sex", "birth_date")}),
+        ("Identity", {"fields": ("id_number_with_reveal", "name", "sex", "birth_date")}),
         ("Provinces and contact", {"fields": ("hukou_province", "residence_province", "phone")}),
         ("Status", {"fields": ("status", "date_of_death")}),
         ("Records", {"fields": ("records", "created_at", "updated_at")}),
     )
     readonly_fields = (
-        "full_id_number",
+        "id_number_with_reveal",
         "sex",
         "birth_date",
         "status",
@@ -123,10 +129,13 @@ class InsuredPersonAdmin(IdentityNumberSearchMixin, ServiceAddAdminMixin, Histor
     def masked_id_number(self, person: InsuredPerson) -> str:
         return person.id_number_masked
 
-    @admin.display(description="ID number (full: every view of this page is logged)")
-    def full_id_number(self, person: InsuredPerson) -> str:
-        # Every page that renders it (change_view, history_form_view) records the read in IdentityReadLog.
-        return person.id_number or "-"
+    @admin.display(description="ID number")
+    def id_number_with_reveal(self, person: InsuredPerson) -> str:
+        return format_html(
+            '{} <a href="{}">Show the full ID number</a> (the read is logged)',
+            person.id_number_masked,
+            reverse("admin:insurance_insuredperson_id_number", args=[person.pk]),
+        )
 
     @admin.display(description="Records")
     def records(self, person: InsuredPerson) -> str:
@@ -139,23 +148,37 @@ class InsuredPersonAdmin(IdentityNumberSearchMixin, ServiceAddAdminMixin, Histor
             ),
         )
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        # Log only a page that is about to show the full number (not a redirect after saving, not a 404).
-        if isinstance(response, TemplateResponse) and response.context_data.get("original") is not None:
-            identity_read_record(
-                reader=request.user, person=response.context_data["original"], endpoint=request.path
-            )
-        return response
+    def get_urls(self):
+        reveal = path(
+            "<path:object_id>/id-number/",
+            self.admin_site.admin_view(self.id_number_view),
+            name="insurance_insuredperson_id_number",
+        )
+        return [reveal, *super().get_urls()]
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        response = super().history_form_view(request, object_id, version_id, extra_context)
-        # An old version is shown with the current ID number: simple-history reloads excluded fields (the
-        # ciphertext) from the live row.
-        person = self.get_object(request, object_id)
-        if person is not None:
-            identity_read_record(reader=request.user, person=person, endpoint=request.path)
-        return response
+    def id_number_view(self, request, object_id):
+        """Asks first (GET) and reveals the full ID number on confirmation (POST): following a link, or a
+        browser fetching one ahead, never reveals a number and logs a read by itself."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        person = self.get_object(request, unquote(object_id))
+        if person is None:
+            raise Http404("No such person.")
+        if not self.has_view_permission(request, person):
+            raise PermissionDenied
+        revealed = None
+        if request.method == "POST":
+            revealed = selectors.person_id_number_reveal(
+                reader=request.user, person=person, endpoint=request.path
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"ID number of {person}",
+            "person": person,
+            "id_number": revealed,
+        }
+        return TemplateResponse(request, "admin/insurance/insuredperson/id_number.html", context)
 
 
 class EmployerForm(forms.ModelForm):

@@ -21,6 +21,7 @@ from insurance.models.contributions import (
     PaymentType,
     ProvinceYearConfig,
 )
+from insurance.models.inbox import INBOX_KIND_PATTERN, InboxMessage
 from insurance.models.records import IdentityReadLog, ParticipationCertificate
 from insurance.models.registry import (
     OPEN_RELATIONSHIP_STATUSES,
@@ -37,6 +38,7 @@ from insurance.models.registry import (
 __all__ = [
     "ACCOUNT_SCHEMES",
     "CONTRIBUTION_COLUMNS",
+    "INBOX_KIND_PATTERN",
     "OPEN_RELATIONSHIP_STATUSES",
     "TRANSFER_KINDS",
     "WAGE_BASED_SCHEMES",
@@ -49,6 +51,7 @@ __all__ = [
     "CorrectionStatus",
     "Employer",
     "IdentityReadLog",
+    "InboxMessage",
     "InsuranceRelationship",
     "InsuredPerson",
     "InterestRun",

@@ -20,7 +20,6 @@ from core.states import Actor
 from insurance.hooks import DEATH_HOOKS, DeathRecorded
 from insurance.models import (
     OPEN_RELATIONSHIP_STATUSES,
-    IdentityReadLog,
     InsuredPerson,
     PersonStatus,
     RelationshipStatus,
@@ -262,24 +261,3 @@ def person_register_death(
     _, refusals = deaths_register(items=[Death(person.pk, date_of_death)], actor=actor)
     refusal_raise(refusals)
     return InsuredPerson.objects.get(pk=person.pk)
-
-
-# Written on every read of a detail page: waiting for a WAL flush each time would make every read as slow
-# as a disk write, so the transaction that writes the row does not wait (set_config(..., true) lasts until
-# its end: the statement's own transaction, or the caller's if one is open). Only a crash of the database
-# server itself can lose the last instants of log rows, never a half-written one. One statement, so one
-# round trip, where BEGIN, SET LOCAL, INSERT and COMMIT took four.
-_IDENTITY_READ_INSERT = f"""
-    INSERT INTO {IdentityReadLog._meta.db_table} (reader_id, person_id, endpoint, read_at)
-    SELECT %s, %s, %s, %s FROM (SELECT set_config('synchronous_commit', 'off', true)) AS without_flush_wait
-"""  # noqa: S608 - the table name from the model; values are parameters
-
-
-def identity_read_record(*, reader, person: InsuredPerson, endpoint: str) -> None:
-    """Log that `reader` was shown `person`'s unmasked ID number through `endpoint` (PIPL Art. 28)."""
-    endpoint_field = IdentityReadLog._meta.get_field("endpoint")
-    with connection.prepared_cursor() as cursor:
-        cursor.execute(
-            _IDENTITY_READ_INSERT,
-            [reader.pk, person.pk, endpoint[: endpoint_field.max_length], timezone.now()],
-        )

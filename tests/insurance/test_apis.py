@@ -1,8 +1,6 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.utils import timezone
 
 from insurance.models import (
     ContributionRecord,
@@ -12,7 +10,6 @@ from insurance.models import (
     Scheme,
 )
 from insurance.services.contributions import ContributionMonth
-from insurance.services.persons import identity_read_record
 from tests.factories import (
     EMPLOYER_CODE,
     AgencyStaffFactory,
@@ -355,22 +352,3 @@ def test_agency_person_detail_takes_three_queries(paying_person, django_assert_n
 
     with django_assert_num_queries(3):
         assert client.get(f"/api/v1/agency/persons/{paying_person.pk}").status_code == 200
-
-
-def test_an_identity_read_is_logged_by_one_statement_that_does_not_wait_for_the_flush(
-    paying_person, django_assert_num_queries
-):
-    staff = AgencyStaffFactory(province="11")
-    endpoint = "/api/v1/agency/persons/" + "9" * 300
-    before = timezone.now()
-
-    with django_assert_num_queries(1):
-        identity_read_record(reader=staff, person=paying_person, endpoint=endpoint)
-
-    log = IdentityReadLog.objects.get()
-    assert (log.reader, log.person, log.endpoint) == (staff, paying_person, endpoint[:200])
-    assert before <= log.read_at <= timezone.now()
-    # The setting lasts until the end of the transaction that wrote the row: here, the test's own.
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW synchronous_commit")
-        assert cursor.fetchone() == ("off",)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAgencyUser
 from accounts.scope import Scope
 from core.exceptions import NotFoundError
+from core.states import Actor
 from imports.errors import RowError, row_errors_csv_lines
 from imports.kinds import KINDS, kind_columns_doc, kind_example_bytes
 from imports.models import ImportJob, ImportKind, ImportRowError
@@ -115,7 +116,9 @@ class ImportCancelApi(APIView):
         summary="Cancel a queued or running import job", request=None, responses=ImportJobSerializer
     )
     def post(self, request, job_id: int):
-        job = import_cancel(job=import_job_get(user=request.user, job_id=job_id))
+        job = import_cancel(
+            job=import_job_get(user=request.user, job_id=job_id), actor=Actor.api(request.user)
+        )
         return Response(ImportJobSerializer(job).data)
 
 

@@ -25,15 +25,16 @@ from django.utils import timezone
 
 from accounts.scope import Scope
 from core.exceptions import ApplicationError, ConflictError
+from core.states import Actor
 from imports.errors import ImportFileError
 from imports.formats import file_check_size
 from imports.models import (
-    IMPORT_FINISHED_STATES,
     ImportChunk,
     ImportJob,
     ImportRowError,
     ImportState,
 )
+from imports.states import IMPORT_JOB_STATES
 from imports.validation import Chunk, file_prepare, file_reopen, file_validate
 from imports.writers import WRITERS
 
@@ -75,7 +76,7 @@ def import_upload(
                 province_id=province_id, kind=kind, file_sha256=sha256, dry_run=False
             ).first()
             if existing is not None:
-                return _requeue_if_stopped(existing, enqueue=enqueue), False
+                return _requeue_if_stopped(existing, enqueue=enqueue, actor=Actor.api(user)), False
         prepared = file_prepare(path=path, kind=kind, expected_rows=expected_rows)
         job = ImportJob(
             kind=kind,
@@ -92,6 +93,9 @@ def import_upload(
         try:
             with transaction.atomic():
                 job.save()
+                IMPORT_JOB_STATES.record_created(
+                    [(job.pk, job.state, None)], actor=Actor.api(user), reason="Uploaded"
+                )
                 if enqueue:
                     transaction.on_commit(lambda: _enqueue(job.pk))
         except IntegrityError:
@@ -105,18 +109,22 @@ def import_upload(
         path.unlink(missing_ok=True)
 
 
-def _requeue_if_stopped(job: ImportJob, *, enqueue: bool) -> ImportJob:
+def _requeue_if_stopped(job: ImportJob, *, enqueue: bool, actor: Actor) -> ImportJob:
     """A failed or cancelled job goes back to the queue: the chunks it wrote are marked, so the run
     resumes after them, and its rows already written are skipped."""
     with transaction.atomic():
-        requeued = ImportJob.objects.filter(
-            pk=job.pk, state__in=[ImportState.FAILED, ImportState.CANCELLED]
-        ).update(
-            state=ImportState.QUEUED,
-            cancel_requested=False,
-            failure_code="",
-            failure_message="",
-            finished_at=None,
+        requeued = IMPORT_JOB_STATES.move_many(
+            [job.pk],
+            to=ImportState.QUEUED,
+            actor=actor,
+            reason="Uploaded again: resumes where it stopped",
+            sources=[ImportState.FAILED, ImportState.CANCELLED],
+            values={
+                "cancel_requested": [False],
+                "failure_code": [""],
+                "failure_message": [""],
+                "finished_at": [None],
+            },
         )
         if requeued and enqueue:
             transaction.on_commit(lambda: _enqueue(job.pk))
@@ -130,12 +138,16 @@ def _enqueue(job_id: int) -> None:
     import_job_run_task.delay(job_id)
 
 
-def import_cancel(*, job: ImportJob) -> ImportJob:
+def import_cancel(*, job: ImportJob, actor: Actor) -> ImportJob:
     """Stop a job. A queued job is cancelled at once; a running one stops before its next chunk (chunks
-    already written stay written, and are reported)."""
-    now = timezone.now()
-    if ImportJob.objects.filter(pk=job.pk, state=ImportState.QUEUED).update(
-        state=ImportState.CANCELLED, cancel_requested=True, finished_at=now
+    already written stay written, and are reported), its move made by the run."""
+    if IMPORT_JOB_STATES.move_many(
+        [job.pk],
+        to=ImportState.CANCELLED,
+        actor=actor,
+        reason="Cancelled before it started",
+        sources=[ImportState.QUEUED],
+        values={"cancel_requested": [True], "finished_at": [timezone.now()]},
     ):
         job.refresh_from_db()
         return job
@@ -171,9 +183,14 @@ def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None 
 
 def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> ImportJob:
     now = timezone.now()
-    started = ImportJob.objects.filter(pk=job_id, state__in=[ImportState.QUEUED, ImportState.RUNNING]).update(
-        state=ImportState.RUNNING, heartbeat_at=now
-    )
+    actor = _runner(job_id)
+    started = IMPORT_JOB_STATES.move_many(
+        [job_id],
+        to=ImportState.RUNNING,
+        actor=actor,
+        sources=[ImportState.QUEUED],
+        values={"heartbeat_at": [now]},
+    ) or ImportJob.objects.filter(pk=job_id, state=ImportState.RUNNING).update(heartbeat_at=now)  # resumed
     if not started:
         # Finished (e.g. cancelled while queued) before this run: it never started.
         return ImportJob.objects.get(pk=job_id)
@@ -280,10 +297,20 @@ def _read_ahead(
 
 
 def _finish(job_id: int, state: str, *, code: str = "", message: str = "") -> ImportJob:
-    ImportJob.objects.filter(pk=job_id).exclude(state__in=IMPORT_FINISHED_STATES).update(
-        state=state, finished_at=timezone.now(), failure_code=code, failure_message=message
+    IMPORT_JOB_STATES.move_many(
+        [job_id],
+        to=state,
+        actor=_runner(job_id),
+        reason=message,
+        sources=[ImportState.RUNNING],
+        values={"finished_at": [timezone.now()], "failure_code": [code], "failure_message": [message]},
     )
     return ImportJob.objects.get(pk=job_id)
+
+
+def _runner(job_id: int) -> Actor:
+    """The job's own run acts for it, in the name of its uploader."""
+    return Actor.import_job(ImportJob.objects.only("pk", "uploaded_by").get(pk=job_id))
 
 
 def imports_resume_stalled() -> list[int]:

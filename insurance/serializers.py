@@ -9,6 +9,7 @@ from rest_framework import serializers
 from core.identity import mask_id_number
 from core.serializers import IdentityNumberField
 from insurance.calculators.retirement import FemaleCategory
+from insurance.employer_codes import InvalidEmployerCode, UnifiedSocialCreditCode
 from insurance.models import (
     ACCOUNT_SCHEMES,
     BaseAdjustment,
@@ -212,13 +213,23 @@ class PersonSearchSerializer(serializers.Serializer):
 
 # Periods are taken as six digits: which months may be recorded is the services' rule (insurance.periods).
 _PERIOD_SHAPE = r"^[0-9]{6}$"
-_EMPLOYER_CODE_SHAPE = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+
+
+class EmployerCodeField(serializers.CharField):
+    """A unified social credit code (GB 32100-2015), checked as every path checks it: a refusal carries the
+    parser's code (`employer_code_format`, `employer_code_checksum`)."""
+
+    def to_internal_value(self, data) -> str:
+        try:
+            return UnifiedSocialCreditCode.parse(super().to_internal_value(data)).value
+        except InvalidEmployerCode as refusal:
+            raise serializers.ValidationError(refusal.message, code=refusal.code) from None
 
 
 class ContributionMonthSerializer(serializers.Serializer):
     period = serializers.RegexField(_PERIOD_SHAPE, help_text="YYYYMM")
     base = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    employer_code = serializers.RegexField(_EMPLOYER_CODE_SHAPE, required=False, allow_null=True)
+    employer_code = EmployerCodeField(required=False, allow_null=True)
     payment_type = serializers.ChoiceField(PaymentType.choices, default=PaymentType.NORMAL)
 
 
@@ -239,8 +250,8 @@ class EnrolmentRequestSerializer(serializers.Serializer):
     )
     scheme = serializers.ChoiceField(Scheme.choices)
     start_period = serializers.RegexField(_PERIOD_SHAPE, help_text="The first month paid, YYYYMM.")
-    employer_code = serializers.RegexField(
-        _EMPLOYER_CODE_SHAPE, required=False, allow_null=True, help_text="Empty for a flexible worker."
+    employer_code = EmployerCodeField(
+        required=False, allow_null=True, help_text="Empty for a flexible worker."
     )
     approved_transfer = serializers.BooleanField(
         default=False, help_text="An officially approved transfer (批准调动): no temporary account is opened."
@@ -254,7 +265,7 @@ class EnrolmentBatchSerializer(serializers.Serializer):
 class RegistrationEnrolmentSerializer(serializers.Serializer):
     scheme = serializers.ChoiceField(Scheme.choices)
     start_period = serializers.RegexField(_PERIOD_SHAPE, help_text="The first month paid, YYYYMM.")
-    employer_code = serializers.RegexField(_EMPLOYER_CODE_SHAPE, required=False, allow_null=True)
+    employer_code = EmployerCodeField(required=False, allow_null=True)
     approved_transfer = serializers.BooleanField(default=False)
 
 

@@ -25,6 +25,7 @@ from insurance.models import (
 from insurance.services.contributions import ContributionMonth, ContributionRecorder
 from tests.factories import (
     EMPLOYER_CODE,
+    TEST_ACTOR,
     AdministratorFactory,
     AgencyStaffFactory,
     AgencySystemFactory,
@@ -376,7 +377,7 @@ def test_a_persons_file_updates_people_insured_here_but_not_those_insured_only_e
 def test_cancelling_a_queued_job_stops_it_before_any_write(system, paying_person):
     job, _ = upload(system, contributions_csv(paying_person, [202404]))
 
-    import_cancel(job=job)
+    import_cancel(job=job, actor=TEST_ACTOR)
     job = import_job_run(job_id=job.pk)
 
     assert (job.state, job.started_at) == (ImportState.CANCELLED, None)
@@ -553,7 +554,7 @@ def test_stalled_job_recovery_is_scheduled_every_minute_and_requeues_only_stalle
 def test_uploading_a_cancelled_file_again_resumes_its_job_without_doubling(system, paying_person):
     content = contributions_csv(paying_person, [202404, 202405])
     job, _ = upload(system, content)
-    import_cancel(job=job)
+    import_cancel(job=job, actor=TEST_ACTOR)
 
     again, created = upload(system, content)
     again = import_job_run(job_id=again.pk)

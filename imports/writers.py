@@ -77,7 +77,8 @@ class _Writer(ABC):
 class ContributionsWriter(_Writer):
     """Rows: (row, id_number, scheme, period, base, payment_type, employer_code, temporary_account), recorded
     by the province's ContributionRecorder (insurance.services.contributions), which keeps its look-ups
-    for the whole job."""
+    for the whole job. A row's line is the row with its person's id for its ID number (None if not found),
+    in the same position, so that a refusal's index is its row's."""
 
     def __init__(self, job: ImportJob) -> None:
         super().__init__(job)
@@ -88,17 +89,11 @@ class ContributionsWriter(_Writer):
         found = self._people.known({row[1] for row in rows})
         self.recorder.prefetch([(found[row[1]], *row[2:]) for row in rows if row[1] in found])
 
-    @staticmethod
-    def _lines(rows: list[tuple], person_ids: list[int], positions: list[int]) -> list[tuple]:
-        return [
-            (person_id, *rows[position][2:])
-            for person_id, position in zip(person_ids, positions, strict=True)
-        ]
-
     def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
-        person_ids, positions, errors = self.people(rows)
-        accepted, refusals = self.recorder.record(self._lines(rows, person_ids, positions), dry_run=dry_run)
-        return accepted, sorted([*errors, *row_errors(rows, refusals, positions)], key=lambda e: e.row)
+        found = self._people.get({row[1] for row in rows})
+        lines = [(found[row[1]], *row[2:]) for row in rows]
+        accepted, refusals = self.recorder.record(lines, dry_run=dry_run)
+        return accepted, row_errors(rows, refusals, range(len(rows)))
 
 
 class PersonsWriter(_Writer):

@@ -36,8 +36,9 @@ from insurance.periods import period_of, period_refusal
 from insurance.services.tariffs import Tariff, tariff_get
 
 # One month to record: (person id, scheme, period, declared base, payment type, employer code or None,
-# declared temporary account or None). A plain tuple: an import makes one per row of its file.
-ContributionLine = tuple[int, str, int, Decimal, str, str | None, bool | None]
+# declared temporary account or None). A plain tuple: an import makes one per row of its file, with None
+# for the person of a row whose ID number it did not find (refused as `person_not_found`).
+ContributionLine = tuple[int | None, str, int, Decimal, str, str | None, bool | None]
 
 # Bounds of the memos, cleared when full and refilled from the next chunks: a million-row file of distinct
 # people would otherwise keep them all. Amounts are mostly reused within a person's run of months, so
@@ -130,7 +131,7 @@ class ContributionRecorder:
 
     def prefetch(self, lines: Sequence[ContributionLine]) -> None:
         """The look-ups `record` would make for these lines, made ahead (from another thread)."""
-        self._people.prefetch({line[0] for line in lines})
+        self._people.prefetch({line[0] for line in lines if line[0] is not None})
         self._employers.prefetch({line[5] for line in lines if line[5]})
 
     def _people_lookup(self, person_ids: set[int]) -> dict[int, _PersonHere]:
@@ -205,15 +206,12 @@ class ContributionRecorder:
         (`here`), or for the employee pension in another province (duplicate participation, 重复缴费), for
         the people who have a pension relationship elsewhere."""
         if here:
-            person_ids = list({line[0] for line in lines})
+            person_ids = list(people)
         else:
-            person_ids = list(
-                {
-                    line[0]
-                    for line in lines
-                    if line[1] == Scheme.EMPLOYEE_PENSION and _elsewhere(people[line[0]])
-                }
-            )
+            # Few people have a pension relationship elsewhere: most chunks ask nothing.
+            person_ids = [
+                pk for pk, person in people.items() if person is not None and person.pension_elsewhere
+            ]
         if not person_ids:
             return {}
         periods = [line[2] for line in lines]
@@ -236,19 +234,18 @@ class ContributionRecorder:
     ) -> tuple[int, list[Refusal]]:
         """Check each line, and record (unless a dry run) those that pass. Returns how many were recorded
         (or would be) and the refusals, each naming its line's index."""
-        people = self._people.get({line[0] for line in lines})
+        people = self._people.get({line[0] for line in lines if line[0] is not None})
         employers = self._employers.get({line[5] for line in lines if line[5]})
         self._tariffs_load(lines)
         elsewhere = self._months_met(lines, people, here=False)
         recorded = self._months_met(lines, people, here=True) if self._meets_recorded or dry_run else {}
         refusals: list[Refusal] = []
-        sent: list[int] = []  # the index of each line made
-        made = self._lines(lines, people, employers, elsewhere, recorded, refusals, sent)
+        made = self._lines(lines, people, employers, elsewhere, recorded, refusals)
         if dry_run:
             for _ in made:
                 pass
         else:
-            self._insert(lines, made, sent, refusals)
+            self._insert(lines, made, refusals)
         refusals.sort(key=lambda refusal: refusal.index)
         return len(lines) - len(refusals), refusals
 
@@ -260,7 +257,6 @@ class ContributionRecorder:
         elsewhere: dict[tuple[int, int, str], str],
         recorded: dict[tuple[int, int, str], str],
         refusals: list[Refusal],
-        sent: list[int],
     ) -> Iterator[str]:
         """The COPY line of each line that passes every check; the others' refusals go to `refusals`. A
         generator, so that the database inserts the first lines while the rest are made; it must not
@@ -278,9 +274,11 @@ class ContributionRecorder:
             employer_code,
             declared_temporary,
         ) in enumerate(lines):
-            person = people[person_id]
+            person = people.get(person_id)
             temporary = person.open_schemes.get(scheme) if person is not None else None
-            if temporary is None:
+            if person_id is None:
+                refused = _person_not_found(), "id_number"
+            elif temporary is None:
                 refused = (
                     ApplicationError(
                         "relationship_not_open",
@@ -322,7 +320,6 @@ class ContributionRecorder:
             elif recorded and (person_id, period, scheme) in recorded:
                 refused = _already_recorded(period), "period"
             else:
-                sent.append(index)
                 employer_id = employers[employer_code] if employer_code else "\\N"
                 yield (
                     f"{person_id}\t{scheme}\t{province}\t{period}\t{amounts}\t{payment_type}\t{employer_id}\t"
@@ -332,7 +329,7 @@ class ContributionRecorder:
             refusals.append(Refusal(index, *refused))
 
     def _insert(
-        self, lines: Sequence[ContributionLine], made: Iterator[str], sent: list[int], refusals: list[Refusal]
+        self, lines: Sequence[ContributionLine], made: Iterator[str], refusals: list[Refusal]
     ) -> None:
         """COPY the made lines straight into the contribution table, in batches as they are made. Should
         one of the months be recorded already, the COPY fails on the unique key, and the lines go through
@@ -362,7 +359,8 @@ class ContributionRecorder:
             )
             inserted = set(cursor.fetchall())
             cursor.execute("TRUNCATE contribution_staging")
-        for index in sent:
+        refused = {refusal.index for refusal in refusals}  # every line is made or refused by now
+        for index in (index for index in range(len(lines)) if index not in refused):
             person_id, scheme, period = lines[index][:3]
             key = (person_id, period, scheme)
             if key in inserted:
@@ -371,8 +369,10 @@ class ContributionRecorder:
                 refusals.append(Refusal(index, _already_recorded(period), "period"))
 
 
-def _elsewhere(person: _PersonHere | None) -> bool:
-    return person is not None and person.pension_elsewhere
+def _person_not_found() -> ApplicationError:
+    return ApplicationError(
+        "person_not_found", "No insured person with this ID number here.", status_code=404
+    )
 
 
 def _period_refusal(period: int, death_period: int | None) -> ApplicationError:

@@ -438,8 +438,9 @@ class AgencyRegistrationApi(AgencyView):
         )
         refusal_raise(refusals)
         registered, relationship_id = done[0]
+        person = selectors.person_registered(scope=scope, person_id=registered.person_id)
         shown = {
-            "person": PersonSerializer(selectors.person_registered(person_id=registered.person_id)).data,
+            "person": None if person is None else PersonSerializer(person).data,
             "created": registered.created,
             "relationship": RelationshipSerializer(
                 selectors.relationships_by_id(ids=[relationship_id])[0]

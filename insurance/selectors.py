@@ -165,9 +165,14 @@ def person_is_registered(*, id_number: IdentityNumber) -> bool:
     return InsuredPerson.objects.filter(id_number_hash=keyed_hash(id_number.value)).exists()
 
 
-def person_registered(*, person_id: int) -> InsuredPerson:
-    """The person a registration has just written or found, as its caller is shown them (masked)."""
-    return InsuredPerson.objects.get(pk=person_id)
+def person_registered(*, scope: Scope, person_id: int) -> InsuredPerson | None:
+    """The person a registration has just written or found, as its caller is shown them (masked): when
+    the caller's scope sees them, or they are insured nowhere yet (the registration's own rule for
+    updating them). Someone insured only in other provinces is not shown."""
+    person = _visible_person(scope=scope, condition="person.id = %s", params=[person_id])
+    if person is None and not InsuranceRelationship.objects.filter(person_id=person_id).exists():
+        person = InsuredPerson.objects.get(pk=person_id)
+    return person
 
 
 # The one manifest of a contribution as shown: each field of ContributionSerializer (held to it by

@@ -281,7 +281,9 @@ class RegistrationRequestSerializer(serializers.Serializer):
 
 
 class RegistrationSerializer(serializers.Serializer):
-    person = PersonSerializer()
+    person = PersonSerializer(
+        allow_null=True, help_text="Empty for someone registered already and insured only in other provinces."
+    )
     created = serializers.BooleanField(help_text="False when the person was registered already.")
     relationship = RelationshipSerializer(allow_null=True)
 

@@ -309,3 +309,15 @@ def test_a_month_already_paid_in_another_province_is_refused_naming_it(
         months=[ContributionMonth(period=202404, declared_base=Decimal("8000"))],
     )
     assert ContributionRecord.objects.count() == before + 1
+
+
+def test_registering_someone_insured_only_elsewhere_shows_and_changes_nothing_of_them(beijing_staff, person):
+    open_relationship(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="44", opened_period=202001)
+
+    response = authenticated_client(beijing_staff).post(
+        "/api/v1/agency/registrations", {"id_number": person.id_number, "name": "冒名"}, format="json"
+    )
+
+    assert (response.status_code, response.json()["person"], response.json()["created"]) == (200, None, False)
+    person.refresh_from_db()
+    assert person.name == "张三"

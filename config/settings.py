@@ -98,6 +98,10 @@ INSTALLED_APPS = [
     "imports",
 ]
 
+if not PRODUCTION:
+    # Demo data (`manage.py seed_demo`) is for local runs and benchmarks: production has no such command.
+    INSTALLED_APPS.append("demo")
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

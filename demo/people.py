@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from stdnum.cn import uscc
 
 from core.identity import Sex, check_character
+from demo.figures import DESTINATIONS, PROVINCE_CODES, PROVINCE_PROFILE
 from insurance.calculators.retirement import FemaleCategory, retirement_plan_calculate
-from insurance.demo.figures import DESTINATIONS, PROVINCE_CODES, PROVINCE_PROFILE
 from insurance.employer_codes import CHARACTERS
 from insurance.models import PersonStatus, RelationshipStatus, Scheme
 from insurance.periods import month_index, period_add_months, period_from_index, period_of

@@ -1,10 +1,10 @@
-"""`python manage.py seed_demo --persons N [--seed S] [--years 10]`: see insurance.demo.seed."""
+"""`python manage.py seed_demo --persons N [--seed S] [--years 10]`: see demo.seed."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from insurance.demo.seed import DEMO_PASSWORD, demo_seed
+from demo.seed import DEMO_PASSWORD, demo_seed
 
 
 class Command(BaseCommand):

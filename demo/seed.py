@@ -27,9 +27,9 @@ from accounts.services import (
 )
 from core.crypto import keyed_hash
 from core.states import Actor
-from insurance.demo.bulk import TariffBook, Written, indexes_rebuilt_after, persons_write
-from insurance.demo.figures import ACCOUNT_INTEREST_RATES, PROVINCE_CODES, average_monthly_wage
-from insurance.demo.people import EmployerPlan, PersonPlan, employer_plans, person_plan
+from demo.bulk import TariffBook, Written, indexes_rebuilt_after, persons_write
+from demo.figures import ACCOUNT_INTEREST_RATES, PROVINCE_CODES, average_monthly_wage
+from demo.people import EmployerPlan, PersonPlan, employer_plans, person_plan
 from insurance.employer_codes import UnifiedSocialCreditCode
 from insurance.models import (
     AccountEntry,

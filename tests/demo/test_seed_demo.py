@@ -13,8 +13,8 @@ from accounts.models import Role, User
 from accounts.scope import Scope
 from accounts.services import user_login
 from core.identity import IdentityNumber
+from demo.seed import DEMO_PASSWORD, demo_seed, plan_people
 from insurance import selectors
-from insurance.demo.seed import DEMO_PASSWORD, demo_seed, plan_people
 from insurance.employer_codes import UnifiedSocialCreditCode
 from insurance.models import (
     AccountEntry,

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from core.crypto import encrypt_text, keyed_hash
-from insurance.demo.figures import average_monthly_wage
-from insurance.demo.people import PersonPlan
+from demo.figures import average_monthly_wage
+from demo.people import PersonPlan
 from insurance.models import (
     ContributionRecord,
     InsuranceRelationship,

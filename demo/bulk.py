@@ -1,115 +1,55 @@
-"""Writing planned people fast: PostgreSQL COPY through psycopg 3, amounts from `Tariff.compute`.
+"""Writing planned people through the registry's set-based services, a chunk of people at a time.
 
-The rows are exactly what the services would write (insurance.services.contributions): the amounts come
-from the province's tariff for each month's year (a pension month's account credit is its ledger credit,
-see LedgerEntry). Only the writing differs: one COPY per table and batch instead of an
-INSERT per person, because 100,000 people with ten years of history are millions of rows.
+The demo makes the calls that an agency's imports would make, in the order its people lived them: each
+person is registered (`persons_register`); each stint is an enrolment (`relationships_open`, with its
+employer or as a flexible worker), its months are recorded (`ContributionRecorder`, which computes the
+amounts from the province's tariff of each month's year), and it is suspended from the month after its
+last contribution when the person moved on or stopped paying. Retirement closes the last relationship
+and deaths are registered (`deaths_register`). So the demo holds what the services would have written,
+refusals checked and state events included: any refusal is a fault of the plan, and stops the seed.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
-from core.crypto import encrypt_text, keyed_hash
+from accounts.models import Role
+from accounts.scope import Scope
+from core.batch import Refusal
+from core.identity import IdentityNumber
+from core.models import Channel
+from core.states import Actor
 from demo.figures import average_monthly_wage
-from demo.people import PersonPlan
-from insurance.models import (
-    ContributionRecord,
-    InsuranceRelationship,
-    InsuredPerson,
-    PaymentType,
-    Scheme,
-)
+from demo.people import PersonPlan, Stint
+from insurance.models import PaymentType, PersonStatus, RelationshipStatus
 from insurance.periods import month_index, period_from_index, period_year
-from insurance.services.tariffs import ContributionAmounts, Tariff, tariff_get
+from insurance.services.contributions import ContributionLine, ContributionRecorder
+from insurance.services.persons import Death, PersonDetails, deaths_register, persons_register
+from insurance.services.relationships import Enrolment, relationships_open
+from insurance.states import PERSON_STATES, RELATIONSHIP_STATES
 
-NULL = r"\N"
-COPY_CHUNK_LINES = 10_000
+# The demo is an administrator's command: no user acted, and the reference names the command.
+DEMO_ACTOR = Actor(Channel.ADMIN, None, "seed_demo")
+DEMO_SCOPE = Scope(role=Role.ADMINISTRATOR)
+# Contribution months handed to a recorder at a time, as an import hands it a chunk of its file.
+RECORD_CHUNK_LINES = 50_000
 # A person's declared base rises a little faster than the average wage as their career advances.
 CAREER_GROWTH = 1.015
 
 
-def _table(model) -> str:
-    return model._meta.db_table
+class DemoRefused(Exception):
+    """A service refused part of the demo plan: the plan and the services' rules disagree."""
 
 
-def copy_rows(cursor, model, columns: tuple[str, ...], lines: Iterable[str]) -> None:
-    """COPY text-format lines (tab-separated, newline-terminated) into `model`'s table."""
-    chunk: list[str] = []
-    with cursor.copy(f"COPY {_table(model)} ({', '.join(columns)}) FROM STDIN") as copy:
-        for line in lines:
-            chunk.append(line)
-            if len(chunk) == COPY_CHUNK_LINES:
-                copy.write("".join(chunk))
-                chunk.clear()
-        copy.write("".join(chunk))
-
-
-def reserve_ids(cursor, model, count: int) -> int:
-    """Take `count` consecutive ids from the table's identity sequence and return the first. The caller
-    holds a lock that keeps other writers out of the table meanwhile, so the block is contiguous."""
-    cursor.execute(
-        "SELECT setval(pg_get_serial_sequence(%(table)s, 'id'), "
-        "nextval(pg_get_serial_sequence(%(table)s, 'id')) + %(count)s - 1)",
-        {"table": _table(model), "count": count},
-    )
-    return cursor.fetchone()[0] - count + 1
-
-
-@contextmanager
-def indexes_rebuilt_after(cursor, models) -> Iterator[None]:
-    """PostgreSQL's advice for populating a table with millions of rows: drop its secondary indexes,
-    unique constraints and foreign keys, load, then recreate them from their saved definitions. Building
-    an index once is far cheaper than updating it per row, and re-adding a foreign key checks it in one
-    join instead of a trigger per row. Must run inside the caller's transaction: a failure while
-    rebuilding (a duplicate, a dangling key) rolls everything back."""
-    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    # Deferred checks of rows written earlier in the transaction must run before a table's triggers change.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    restore: list[str] = []
-    for model in models:
-        table = _table(model)
-        cursor.execute(
-            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC",
-            [table],
+def _nothing_refused(refusals: Sequence[Refusal], what: str) -> None:
+    if refusals:
+        first = refusals[0]
+        raise DemoRefused(
+            f"{len(refusals)} {what} refused, the first (item {first.index}): {first.code}: {first.message}"
         )
-        constraints = cursor.fetchall()
-        cursor.execute(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-            "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-            [table],
-        )
-        indexes = cursor.fetchall()
-        for name, _, definition in constraints:
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        for name, definition in indexes:
-            cursor.execute(f"DROP INDEX {name}")
-            restore.insert(0, definition)
-    yield
-    # Indexes and unique constraints first (ORDER BY contype DESC puts them before foreign keys).
-    for statement in restore:
-        cursor.execute(statement)
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-class TariffBook:
-    """Each province-scheme-year tariff, loaded once through `tariff_get`."""
-
-    def __init__(self) -> None:
-        self._tariffs: dict[tuple[str, str, int], Tariff] = {}
-
-    def get(self, province: str, scheme: str, year: int) -> Tariff:
-        key = (province, scheme, year)
-        if key not in self._tariffs:
-            self._tariffs[key] = tariff_get(province_id=province, scheme=scheme, year=year)
-        return self._tariffs[key]
 
 
 @dataclass
@@ -117,66 +57,6 @@ class Written:
     persons: int = 0
     relationships: int = 0
     contributions: int = 0
-    # First year with a pension account credit, per province: where and since when interest is due.
-    credit_years: dict[str, int] = field(default_factory=dict)
-
-
-def _text(value) -> str:
-    if value is None:
-        return NULL
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return str(value)
-
-
-def _line(*values) -> str:
-    return "\t".join(_text(v) for v in values) + "\n"
-
-
-PERSON_COLUMNS = (
-    "id",
-    "id_number_ciphertext",
-    "id_number_hash",
-    "name",
-    "sex",
-    "birth_date",
-    "hukou_province_id",
-    "residence_province_id",
-    "phone",
-    "status",
-    "date_of_death",
-    "created_at",
-    "updated_at",
-)
-RELATIONSHIP_COLUMNS = (
-    "person_id",
-    "scheme",
-    "province_id",
-    "status",
-    "is_temporary_account",
-    "opened_period",
-    "closed_period",
-    "updated_at",
-)
-CONTRIBUTION_COLUMNS = (
-    "id",
-    "person_id",
-    "scheme",
-    "province_id",
-    "period",
-    "declared_base",
-    "base",
-    "base_adjustment",
-    "employer_rate",
-    "individual_rate",
-    "employer_amount",
-    "individual_amount",
-    "account_credit",
-    "payment_type",
-    "employer_id",
-    "temporary_account",
-    "created_at",
-)
 
 
 def declared_base(plan: PersonPlan, province: str, year: int, career_start_year: int) -> Decimal:
@@ -186,112 +66,166 @@ def declared_base(plan: PersonPlan, province: str, year: int, career_start_year:
     return Decimal(max(1, round(wage * plan.wage_factor * CAREER_GROWTH ** (year - career_start_year))))
 
 
-def persons_write(
-    cursor,
-    plans: list[PersonPlan],
-    *,
-    employer_ids: dict[str, int],
-    tariffs: TariffBook,
-    now: datetime.datetime,
-    written: Written,
-) -> None:
-    """Write a batch of planned people with their relationships and contributions."""
-    if not plans:
-        return
-    first_person = reserve_ids(cursor, InsuredPerson, len(plans))
-    person_ids = {plan.index: first_person + offset for offset, plan in enumerate(plans)}
-    copy_rows(
-        cursor,
-        InsuredPerson,
-        PERSON_COLUMNS,
-        (
-            _line(
-                person_ids[plan.index],
-                encrypt_text(plan.id_number),
-                keyed_hash(plan.id_number),
-                plan.name,
-                plan.sex,
-                plan.birth_date,
-                plan.hukou_province,
-                plan.residence_province,
-                plan.phone,
-                plan.status,
-                plan.date_of_death,
-                now,
-                now,
-            )
-            for plan in plans
-        ),
-    )
-    copy_rows(
-        cursor,
-        InsuranceRelationship,
-        RELATIONSHIP_COLUMNS,
-        (
-            _line(
-                person_ids[plan.index],
-                scheme,
-                stint.province,
-                stint.status,
-                stint.temporary_account,
-                stint.first,
-                stint.closed_period,
-                now,
-            )
-            for plan in plans
-            for stint in plan.stints
-            for scheme in stint.schemes
-        ),
-    )
-    written.persons += len(plans)
-    written.relationships += sum(len(stint.schemes) for plan in plans for stint in plan.stints)
+def contribution_lines(plan: PersonPlan, person_id: int, stint: Stint) -> Iterator[ContributionLine]:
+    """The months of one stint, as the recorder takes them: one declared base per year."""
+    career_start_year = period_year(plan.stints[0].first)
+    first, last = month_index(stint.first), month_index(stint.last)
+    for scheme in stint.schemes:
+        year, base = 0, Decimal(0)
+        for index in range(first, last + 1):
+            period = period_from_index(index)
+            if period_year(period) != year:
+                year = period_year(period)
+                base = declared_base(plan, stint.province, year, career_start_year)
+            yield (person_id, scheme, period, base, PaymentType.NORMAL, stint.employer, None)
 
-    months = sum(plan.months() for plan in plans)
-    if not months:
-        return
-    next_id = reserve_ids(cursor, ContributionRecord, months)
-    contributions = []
-    created = _text(now)
-    for plan in plans:
-        person_id = person_ids[plan.index]
-        career_start_year = period_year(plan.stints[0].first) if plan.stints else 0
-        for stint in plan.stints:
-            employer_id = _text(employer_ids[stint.employer] if stint.employer else None)
-            first, last = month_index(stint.first), month_index(stint.last)
-            for scheme in stint.schemes:
-                amounts: ContributionAmounts | None = None
-                year = None
-                for index in range(first, last + 1):
-                    period = period_from_index(index)
-                    if period_year(period) != year:
-                        # One declared base per year: the amounts are computed once and serve 12 months.
-                        year = period_year(period)
-                        base = declared_base(plan, stint.province, year, career_start_year)
-                        amounts = tariffs.get(stint.province, scheme, year).compute(
-                            base, has_employer=stint.employer is not None
-                        )
-                        row_tail = "\t".join(
-                            (
-                                str(base),
-                                str(amounts.base),
-                                amounts.base_adjustment,
-                                str(amounts.employer_rate),
-                                str(amounts.individual_rate),
-                                str(amounts.employer_amount),
-                                str(amounts.individual_amount),
-                                str(amounts.account_credit),
-                                PaymentType.NORMAL,
-                                employer_id,
-                                _text(stint.temporary_account),
-                                created,
-                            )
-                        )
-                        credits = scheme == Scheme.EMPLOYEE_PENSION and amounts.account_credit > 0
-                        if credits and written.credit_years.get(stint.province, 9999) > year:
-                            written.credit_years[stint.province] = year
-                    contributions.append(
-                        f"{next_id}\t{person_id}\t{scheme}\t{stint.province}\t{period}\t{row_tail}\n"
-                    )
-                    next_id += 1
-    copy_rows(cursor, ContributionRecord, CONTRIBUTION_COLUMNS, contributions)
-    written.contributions += len(contributions)
+
+class PeopleWriter:
+    """Writes planned people (see the module's docstring). One writer serves a whole seed, so that each
+    province's recorder looks its tariffs up once."""
+
+    def __init__(self, *, employer_ids: dict[str, int], today: datetime.date) -> None:
+        self.employer_ids = employer_ids
+        self.today = today
+        self.written = Written()
+        self._recorders: dict[str, ContributionRecorder] = {}
+
+    def write(self, plans: Sequence[PersonPlan]) -> None:
+        if not plans:
+            return
+        person_ids = self._register(plans)
+        current: dict[tuple[int, str], int] = {}  # (person, scheme) -> the relationship of the last stint
+        for number in range(max(len(plan.stints) for plan in plans)):
+            stints = [
+                (plan, person_id, plan.stints[number])
+                for plan, person_id in zip(plans, person_ids, strict=True)
+                if number < len(plan.stints)
+            ]
+            relationships = self._enrol(stints)
+            self._record(stints)
+            self._suspend(stints, relationships)
+            current.update(relationships)
+        self._retire(plans, person_ids, current)
+        self._deaths_register(plans, person_ids)
+
+    def _register(self, plans: Sequence[PersonPlan]) -> list[int]:
+        registered, refusals = persons_register(
+            items=[
+                PersonDetails(
+                    id_number=IdentityNumber.parse(plan.id_number),
+                    name=plan.name,
+                    hukou_province=plan.hukou_province,
+                    residence_province=plan.residence_province,
+                    phone=plan.phone,
+                )
+                for plan in plans
+            ],
+            scope=DEMO_SCOPE,
+            actor=DEMO_ACTOR,
+        )
+        _nothing_refused(refusals, "registrations")
+        if not all(registered[index].created for index in range(len(plans))):
+            raise DemoRefused("Some planned people are registered already.")
+        self.written.persons += len(plans)
+        return [registered[index].person_id for index in range(len(plans))]
+
+    def _enrol(self, stints: list[tuple[PersonPlan, int, Stint]]) -> dict[tuple[int, str], int]:
+        """Open each stint's relationships: (person, scheme) -> the relationship."""
+        enrolments = [
+            Enrolment(
+                person_id=person_id,
+                scheme=scheme,
+                province_id=stint.province,
+                start_period=stint.first,
+                employer_id=self.employer_ids[stint.employer] if stint.employer else None,
+            )
+            for _, person_id, stint in stints
+            for scheme in stint.schemes
+        ]
+        opened, refusals = relationships_open(items=enrolments, actor=DEMO_ACTOR)
+        _nothing_refused(refusals, "enrolments")
+        self.written.relationships += len(opened)
+        return {
+            (enrolment.person_id, enrolment.scheme): opened[index]
+            for index, enrolment in enumerate(enrolments)
+        }
+
+    def _record(self, stints: list[tuple[PersonPlan, int, Stint]]) -> None:
+        """Record the stints' months, province by province, in chunks."""
+        by_province: dict[str, list[tuple[PersonPlan, int, Stint]]] = {}
+        for planned in stints:
+            by_province.setdefault(planned[2].province, []).append(planned)
+        for province, planned in sorted(by_province.items()):
+            recorder = self._recorders.get(province)
+            if recorder is None:
+                recorder = self._recorders[province] = ContributionRecorder(province, today=self.today)
+            lines: list[ContributionLine] = []
+            for plan, person_id, stint in planned:
+                lines += contribution_lines(plan, person_id, stint)
+                if len(lines) >= RECORD_CHUNK_LINES:
+                    self._record_chunk(recorder, lines)
+                    lines = []
+            self._record_chunk(recorder, lines)
+
+    def _record_chunk(self, recorder: ContributionRecorder, lines: list[ContributionLine]) -> None:
+        if not lines:
+            return
+        recorded, refusals = recorder.record(lines)
+        _nothing_refused(refusals, f"contribution months in {recorder.province}")
+        self.written.contributions += recorded
+
+    def _suspend(
+        self, stints: list[tuple[PersonPlan, int, Stint]], relationships: dict[tuple[int, str], int]
+    ) -> None:
+        """Suspend the stints that ended before the career did, from the month after their last one paid.
+        The periods are right by construction, so the kernel moves them in one statement: the checks of
+        `relationship_suspend` (no month paid from then on) hold since the months were just recorded."""
+        suspending = [
+            (relationships[person_id, scheme], stint.suspended_from)
+            for _, person_id, stint in stints
+            if stint.suspended_from is not None
+            for scheme in stint.schemes
+        ]
+        self._move(RelationshipStatus.SUSPENDED, suspending, "Suspended: moved on or stopped paying")
+
+    def _retire(
+        self, plans: Sequence[PersonPlan], person_ids: list[int], current: dict[tuple[int, str], int]
+    ) -> None:
+        """Retirement: the relationships paid last close with their last month, and the person retires."""
+        retired = [
+            (plan, person_id) for plan, person_id in zip(plans, person_ids, strict=True) if plan.retired
+        ]
+        closing = [
+            (current[person_id, scheme], plan.stints[-1].closed_period)
+            for plan, person_id in retired
+            if plan.stints
+            for scheme in plan.stints[-1].schemes
+        ]
+        self._move(RelationshipStatus.CLOSED, closing, "Retired")
+        ids = [person_id for _, person_id in retired]
+        moved = PERSON_STATES.move_many(ids, to=PersonStatus.RETIRED, actor=DEMO_ACTOR, reason="Retired")
+        if len(moved) != len(ids):
+            raise DemoRefused("Some planned retirements did not move.")
+
+    def _move(self, to: str, relationships: list[tuple[int, int | None]], reason: str) -> None:
+        pks = [pk for pk, _ in relationships]
+        moved = RELATIONSHIP_STATES.move_many(
+            pks,
+            to=to,
+            actor=DEMO_ACTOR,
+            reason=reason,
+            sources=[RelationshipStatus.PAYING],
+            values={"closed_period": [period for _, period in relationships]},
+        )
+        if len(moved) != len(pks):
+            raise DemoRefused(f"Some planned relationships did not move to {to}.")
+
+    def _deaths_register(self, plans: Sequence[PersonPlan], person_ids: list[int]) -> None:
+        deaths = [
+            Death(person_id, plan.date_of_death)
+            for plan, person_id in zip(plans, person_ids, strict=True)
+            if plan.date_of_death is not None
+        ]
+        if deaths:
+            _, refusals = deaths_register(items=deaths, actor=DEMO_ACTOR)
+            _nothing_refused(refusals, "deaths")

@@ -20,7 +20,7 @@ from insurance.calculators.retirement import FemaleCategory, retirement_plan_cal
 from insurance.employer_codes import CHARACTERS
 from insurance.models import PersonStatus, RelationshipStatus, Scheme
 from insurance.periods import month_index, period_add_months, period_from_index, period_of
-from insurance.services.relationships import TEMPORARY_ACCOUNT_AGE
+from insurance.services.relationships import Enrolment, needs_temporary_account
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -93,15 +93,19 @@ class EmployerPlan:
 
 @dataclass(frozen=True, slots=True)
 class Stint:
-    """An unbroken run of months paid into one province: one insurance relationship per scheme."""
+    """An unbroken run of months paid into one province: one insurance relationship per scheme, opened in
+    the first month, with the employer (or none, for a flexible worker)."""
 
     province: str
     first: int  # YYYYMM
     last: int  # YYYYMM, inclusive
     employer: str | None  # unified social credit code; None for a flexible worker
     schemes: tuple[str, ...]
-    temporary_account: bool
-    status: str  # the relationship's status today
+    temporary_account: bool  # of the employee pension, as enrolment decides it
+    # The month payment is suspended from, the one after the last month paid, when the person moved on or
+    # stopped paying; None while paying up to retirement, death or today.
+    suspended_from: int | None
+    status: str  # the relationships' status today
     closed_period: int | None
 
 
@@ -116,6 +120,7 @@ class PersonPlan:
     residence_province: str | None
     phone: str
     status: str
+    retired: bool  # retired by today, or before dying
     date_of_death: datetime.date | None
     wage_factor: float  # the person's declared base relative to the province's average wage
     stints: tuple[Stint, ...]
@@ -251,6 +256,7 @@ def person_plan(
     end = min(last_month, period_add_months(retirement, -1))
     if date_of_death is not None:
         end = min(end, period_of(date_of_death))
+    paid_up_to = end  # where the career ends unless the person stops paying before
     stopped_early = rng.random() < 0.05 and end == last_month
     if stopped_early:
         end = period_add_months(end, -rng.randint(3, 30))
@@ -276,22 +282,23 @@ def person_plan(
     if runs and provinces[len(runs) - 1] != hukou and rng.random() < 0.1:
         hukou = provinces[len(runs) - 1]
 
-    retired = date_of_death is None and retirement <= last_month
+    retired = retirement <= last_month and (date_of_death is None or retirement <= period_of(date_of_death))
     status = (
         PersonStatus.DECEASED if date_of_death else PersonStatus.RETIRED if retired else PersonStatus.ACTIVE
     )
     stints = []
     for number, ((first, last), province) in enumerate(zip(runs, provinces, strict=False)):
         is_current = number == len(runs) - 1
-        if date_of_death is not None:
-            relationship_status, closed = RelationshipStatus.CLOSED, period_of(date_of_death)
-        elif is_current and retired:
+        # Retirement closes the relationship paid last; a death closes every one still open.
+        suspended_from = None if is_current and last == paid_up_to else period_add_months(last, 1)
+        if is_current and retired:
             relationship_status, closed = RelationshipStatus.CLOSED, last
-        elif is_current and last == last_month:
+        elif date_of_death is not None:
+            relationship_status, closed = RelationshipStatus.CLOSED, period_of(date_of_death)
+        elif suspended_from is None:
             relationship_status, closed = RelationshipStatus.PAYING, None
         else:
-            relationship_status, closed = RelationshipStatus.SUSPENDED, last
-        age = first // 100 - birth_date.year
+            relationship_status, closed = RelationshipStatus.SUSPENDED, suspended_from
         pool = employers.get(province, [])
         employer = None if not pool or rng.random() < FLEXIBLE_SHARE else rng.choice(pool)
         if shape.all_schemes and is_current:
@@ -312,9 +319,17 @@ def person_plan(
                     if shape.all_schemes and is_current and employer
                     else (Scheme.EMPLOYEE_PENSION,)
                 ),
-                # DOMAIN.md §3: moving away from the hukou province at or over the age threshold opens a
-                # temporary account where the person now works.
-                temporary_account=number > 0 and province != hukou and age >= TEMPORARY_ACCOUNT_AGE[sex],
+                # Decided by enrolment's own rule (DOMAIN.md §3), so that the plan says what it will do.
+                temporary_account=needs_temporary_account(
+                    sex=sex.value,
+                    birth_date=birth_date,
+                    hukou_province_id=hukou,
+                    insured_elsewhere=number > 0,
+                    enrolment=Enrolment(
+                        person_id=0, scheme=Scheme.EMPLOYEE_PENSION, province_id=province, start_period=first
+                    ),
+                ),
+                suspended_from=suspended_from,
                 status=relationship_status,
                 closed_period=closed,
             )
@@ -330,6 +345,7 @@ def person_plan(
         residence_province=residence if rng.random() < 0.9 else None,
         phone=f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 99999999):08d}",
         status=status,
+        retired=retired,
         date_of_death=date_of_death,
         wage_factor=min(4.0, max(0.35, rng.lognormvariate(0.0, 0.45))),
         stints=tuple(stints),

@@ -1,9 +1,10 @@
 """`seed_demo`: province figures, employers, people with their histories, yearly interest, demo logins.
 
-Everything is written in one transaction, so a failure leaves nothing half-written. Re-running with the
-same seed adds nothing twice: figures, employers and people that already exist (people are recognised by
-the keyed hash of their ID number) are skipped, and interest is credited by the service, which credits a
-year once.
+People, their enrolments, contributions, suspensions, retirements and deaths go through the registry's
+services (demo.bulk). Everything is written in one transaction, so a failure leaves nothing
+half-written. Re-running with the same seed adds nothing twice: figures, employers and people that
+already exist (people are recognised by the keyed hash of their ID number) are skipped, and interest is
+credited by the service, which credits a year once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -26,8 +26,9 @@ from accounts.services import (
     service_point_create,
 )
 from core.crypto import keyed_hash
+from core.models import StateEvent
 from core.states import Actor
-from demo.bulk import TariffBook, Written, indexes_rebuilt_after, persons_write
+from demo.bulk import PeopleWriter, Written
 from demo.figures import ACCOUNT_INTEREST_RATES, PROVINCE_CODES, average_monthly_wage
 from demo.people import EmployerPlan, PersonPlan, employer_plans, person_plan
 from insurance.employer_codes import UnifiedSocialCreditCode
@@ -46,8 +47,6 @@ from insurance.services.tariffs import province_year_config_create
 # One password for every demo login, printed by the command and documented in the README.
 DEMO_PASSWORD = "shebao-demo-2026"
 BATCH_PERSONS = 5_000
-# From this many contribution months on, indexes are dropped during the load and rebuilt after it.
-REBUILD_INDEXES_FROM = 200_000
 PERSONS_PER_EMPLOYER = 40
 SHOWCASE_INDEX = 0  # the person the `citizen` login is bound to
 
@@ -174,13 +173,21 @@ def _existing_hashes(hashes: list[str]) -> set[str]:
     return found
 
 
-def _interest_credit(credit_years: dict[str, int], today: datetime.date, clock: _Clock) -> int:
-    """Yearly interest through the service, year by year (each year's interest earns the next year's)."""
-    if not credit_years:
-        return 0
+def _interest_credit(plans: list[PersonPlan], today: datetime.date, clock: _Clock) -> int:
+    """Yearly interest through the service, year by year (each year's interest earns the next year's),
+    from the first year the people written paid into the employee pension."""
+    first_year = min(
+        (
+            stint.first // 100
+            for plan in plans
+            for stint in plan.stints
+            if Scheme.EMPLOYEE_PENSION in stint.schemes
+        ),
+        default=today.year,
+    )
     written = 0
     actor = Actor.periodic("seed_demo")
-    for year in range(min(credit_years.values()), today.year):
+    for year in range(first_year, today.year):
         if year not in ACCOUNT_INTEREST_RATES:
             continue
         run = account_interest_credit(
@@ -214,7 +221,6 @@ def demo_seed(
     years: int,
     progress: Progress,
     today: datetime.date | None = None,
-    rebuild_indexes_from: int = REBUILD_INDEXES_FROM,
 ) -> SeedReport:
     today = today or timezone.localdate()
     clock = _Clock(progress)
@@ -222,11 +228,9 @@ def demo_seed(
     clock.say(f"planned {len(plans):,} persons, {sum(p.months() for p in plans):,} contribution months")
 
     with connection.cursor() as cursor:
-        # Keeps other writers out while ids are taken in blocks; also serialises two seed_demo runs.
-        tables = ", ".join(
-            model._meta.db_table for model in (InsuredPerson, ContributionRecord, AccountEntry)
-        )
-        cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+        # Serialises two seed_demo runs (the lock mode conflicts with itself): the second finds the
+        # people of the first registered, and skips them.
+        cursor.execute(f"LOCK TABLE {InsuredPerson._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
 
     configs = _configs_ensure(_configs_needed(plans, years=years, today=today))
     clock.say(f"province figures: {configs:,} province-years created")
@@ -236,37 +240,20 @@ def demo_seed(
     existing = _existing_hashes([keyed_hash(plan.id_number) for plan in plans])
     new = [plan for plan in plans if keyed_hash(plan.id_number) not in existing]
     clock.say(f"persons: {len(existing):,} already seeded, {len(new):,} to write")
-    written = Written()
-    tariffs = TariffBook()
-    now = timezone.now()
-    months = sum(plan.months() for plan in new)
-    with connection.cursor() as cursor:
-        psycopg_cursor = cursor.cursor
-        large = months >= rebuild_indexes_from
-        with indexes_rebuilt_after(psycopg_cursor, (ContributionRecord,)) if large else nullcontext():
-            for start in range(0, len(new), BATCH_PERSONS):
-                persons_write(
-                    psycopg_cursor,
-                    new[start : start + BATCH_PERSONS],
-                    employer_ids=employer_ids,
-                    tariffs=tariffs,
-                    now=now,
-                    written=written,
-                )
-                clock.say(
-                    f"persons {written.persons:,}/{len(new):,}: {written.relationships:,} relationships, "
-                    f"{written.contributions:,} contributions"
-                )
-            if large:
-                clock.say("rebuilding the indexes of contributions")
-        if large:
-            clock.say("indexes rebuilt")
+    writer = PeopleWriter(employer_ids=employer_ids, today=today)
+    written = writer.written
+    for start in range(0, len(new), BATCH_PERSONS):
+        writer.write(new[start : start + BATCH_PERSONS])
+        clock.say(
+            f"persons {written.persons:,}/{len(new):,}: {written.relationships:,} relationships, "
+            f"{written.contributions:,} contributions"
+        )
     if written.persons:
         # Fresh statistics, so that the interest queries (and the API afterwards) plan for the real sizes.
         with connection.cursor() as cursor:
-            for model in (InsuredPerson, InsuranceRelationship, ContributionRecord, AccountEntry):
+            for model in (InsuredPerson, InsuranceRelationship, ContributionRecord, AccountEntry, StateEvent):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
-    interest = _interest_credit(written.credit_years, today, clock)
+    interest = _interest_credit(new, today, clock)
     logins, created_logins = _logins_ensure(plans[SHOWCASE_INDEX].id_number)
     clock.say(f"demo logins: {created_logins} created")
     return SeedReport(

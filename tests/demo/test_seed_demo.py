@@ -1,18 +1,21 @@
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 from decimal import Decimal
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.scope import Scope
 from accounts.services import user_login
+from core.crypto import keyed_hash
 from core.identity import IdentityNumber
+from core.models import Channel, StateEvent
+from demo.bulk import DemoRefused
 from demo.seed import DEMO_PASSWORD, demo_seed, plan_people
 from insurance import selectors
 from insurance.employer_codes import UnifiedSocialCreditCode
@@ -29,6 +32,7 @@ from insurance.models import (
     RelationshipStatus,
     Scheme,
 )
+from insurance.periods import period_add_months
 from insurance.services.tariffs import tariff_get
 from tests.insurance.interest import year_end_interest
 
@@ -220,19 +224,92 @@ def test_ledger_holds_every_pension_credit_and_its_yearly_interest():
         assert year_end_interest(province_id=province, year=year // 100).entries == 0
 
 
-def _schema_of(*models) -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = ANY(%s::regclass[]) "
-            "UNION ALL SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
-            [[m._meta.db_table for m in models], [m._meta.db_table for m in models]],
+def _person_ids(plans) -> dict[int, int]:
+    """Plan index -> the person registered for it."""
+    ids = dict(InsuredPerson.objects.values_list("id_number_hash", "pk"))
+    return {plan.index: ids[keyed_hash(plan.id_number)] for plan in plans}
+
+
+def test_the_services_leave_every_person_and_relationship_as_planned():
+    seed()
+    plans = plan_people(persons=PERSONS, seed=7, years=YEARS, today=TODAY)
+    person_ids = _person_ids(plans)
+
+    people = InsuredPerson.objects.values_list("pk", "hukou_province_id", "status", "date_of_death")
+    assert set(people) == {
+        (person_ids[plan.index], plan.hukou_province, plan.status, plan.date_of_death) for plan in plans
+    }
+    relationships = InsuranceRelationship.objects.values_list(
+        "person_id", "scheme", "province_id", "opened_period", "employer__code", "is_temporary_account",
+        "status", "closed_period",
+    )  # fmt: skip
+    expected = {
+        (
+            person_ids[plan.index], scheme, stint.province, stint.first, stint.employer,
+            stint.temporary_account and scheme == Scheme.EMPLOYEE_PENSION, stint.status, stint.closed_period,
         )
-        return {row[0] for row in cursor.fetchall()}
+        for plan in plans
+        for stint in plan.stints
+        for scheme in stint.schemes
+    }  # fmt: skip
+    assert Counter(relationships) == Counter(expected)
+    assert any(row[5] for row in expected)  # a temporary account, as enrolment decides it
+    assert any(row[4] is None for row in expected)  # a flexible worker
+    # Each suspension follows the stint's last month paid.
+    for plan in plans:
+        for stint in plan.stints:
+            if stint.suspended_from is not None:
+                last_paid = ContributionRecord.objects.filter(
+                    person_id=person_ids[plan.index], province_id=stint.province
+                ).latest("period")
+                assert (last_paid.period, stint.suspended_from) == (
+                    stint.last,
+                    period_add_months(stint.last, 1),
+                )
 
 
-def test_a_large_load_restores_every_index_and_constraint_it_set_aside():
-    before = _schema_of(ContributionRecord)
-    report = seed(rebuild_indexes_from=0)
-    assert _schema_of(ContributionRecord) == before
-    assert report.written.contributions == ContributionRecord.objects.count() > 0
+def _moves(states: list[str], person_id: int) -> list[tuple[int, str, str]]:
+    return [(person_id, source, target) for source, target in pairwise(states)]
+
+
+def test_every_person_and_relationship_has_the_events_of_its_moves():
+    seed()
+    plans = plan_people(persons=PERSONS, seed=7, years=YEARS, today=TODAY)
+    person_ids = _person_ids(plans)
+    moves = defaultdict(list)
+    for event in StateEvent.objects.order_by("at", "pk"):
+        assert (event.channel, event.reference, event.actor_id) == (Channel.ADMIN, "seed_demo", None)
+        moves[event.entity, event.object_id].append((event.person_id, event.from_state, event.to_state))
+
+    expected = {}
+    for plan in plans:
+        person_id = person_ids[plan.index]
+        states = ["", PersonStatus.ACTIVE]
+        states += [PersonStatus.RETIRED] if plan.retired else []
+        states += [PersonStatus.DECEASED] if plan.date_of_death else []
+        expected["insurance.insuredperson", person_id] = _moves(states, person_id)
+        relationship_ids = {
+            (province, scheme): pk
+            for province, scheme, pk in InsuranceRelationship.objects.filter(person_id=person_id).values_list(
+                "province_id", "scheme", "pk"
+            )
+        }
+        for stint in plan.stints:
+            states = ["", RelationshipStatus.PAYING]
+            states += [RelationshipStatus.SUSPENDED] if stint.suspended_from else []
+            states += [RelationshipStatus.CLOSED] if stint.status == RelationshipStatus.CLOSED else []
+            for scheme in stint.schemes:
+                key = ("insurance.insurancerelationship", relationship_ids[stint.province, scheme])
+                expected[key] = _moves(states, person_id)
+    assert dict(moves) == expected
+
+
+def test_a_plan_the_services_refuse_stops_the_seed_and_writes_nothing(settings):
+    settings.EARLIEST_CONTRIBUTION_PERIOD = 201001  # the showcase enrolled before 1998
+    before = table_counts()
+
+    with pytest.raises(DemoRefused, match=r"enrolments refused, the first \(item 0\): period_too_early"):
+        seed()
+
+    assert table_counts() == before
+    assert not StateEvent.objects.exists()

@@ -101,6 +101,14 @@ class SeedReport:
     created_logins: int
 
 
+# The employers that the example import files (imports/examples) name, so that the examples import in
+# sequence against the demo data.
+EXAMPLE_EMPLOYERS = (
+    EmployerPlan("91110000600037341L", "示例科技有限公司", "11"),
+    EmployerPlan("91440300708461136T", "示例贸易有限公司", "44"),
+)
+
+
 def demo_employers(*, persons: int, seed: int) -> list[EmployerPlan]:
     return employer_plans(seed=seed, count=max(2 * len(PROVINCE_CODES), persons // PERSONS_PER_EMPLOYER))
 
@@ -150,6 +158,7 @@ def _configs_needed(plans: list[PersonPlan], *, years: int, today: datetime.date
 
 def _employers_ensure(*, seed: int, persons: int) -> tuple[int, dict[str, int]]:
     plans = demo_employers(persons=persons, seed=seed)
+    plans += [plan for plan in EXAMPLE_EMPLOYERS if plan.code not in {p.code for p in plans}]
     codes = [plan.code for plan in plans]
     existing = set(Employer.objects.filter(code__in=codes).values_list("code", flat=True))
     new = [

@@ -16,7 +16,7 @@ from core.crypto import keyed_hash
 from core.identity import IdentityNumber
 from core.models import Channel, StateEvent
 from demo.bulk import DemoRefused
-from demo.seed import DEMO_PASSWORD, demo_seed, plan_people
+from demo.seed import DEMO_PASSWORD, EXAMPLE_EMPLOYERS, demo_seed, plan_people
 from insurance import selectors
 from insurance.employer_codes import UnifiedSocialCreditCode
 from insurance.models import (
@@ -110,7 +110,7 @@ def test_people_have_valid_identity_numbers_and_employers_valid_codes():
     for person in InsuredPerson.objects.all():
         number = IdentityNumber.parse(person.id_number)
         assert (person.sex, person.birth_date) == (number.sex.value, number.birth_date)
-    assert Employer.objects.count() == 62
+    assert Employer.objects.count() == 62 + len(EXAMPLE_EMPLOYERS)  # and the example files' two
     for employer in Employer.objects.all():
         assert UnifiedSocialCreditCode.parse(employer.code).value == employer.code
 

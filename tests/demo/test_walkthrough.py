@@ -1,0 +1,95 @@
+"""The README's agency walk-through and the example import files work, in order, on the demo data."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accounts.models import User
+from demo.seed import demo_seed
+from imports.kinds import EXAMPLES_DIR
+from imports.services import import_job_run, import_upload
+from tests.factories import authenticated_client
+
+pytestmark = pytest.mark.django_db
+
+README_ID_NUMBER = "110105199003071239"
+
+
+@pytest.fixture
+def demo(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    demo_seed(persons=30, seed=1, years=3, progress=lambda _: None, today=timezone.localdate())
+
+
+def _months_ago(months: int) -> str:
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1 - months
+    return f"{index // 12}{index % 12 + 1:02d}"
+
+
+def test_an_agency_enrols_records_and_sees_contributions_on_the_demo_data(demo):
+    client = authenticated_client(User.objects.get(username="agency-11"))
+    start, second = _months_ago(3), _months_ago(2)
+
+    registered = client.post(
+        "/api/v1/agency/registrations",
+        {
+            "id_number": README_ID_NUMBER,
+            "name": "王小明",
+            "enrolment": {"scheme": "EP", "start_period": start},
+        },
+        format="json",
+    )
+    person = registered.json()["person"]["id"]
+    medical = client.post(
+        "/api/v1/agency/enrolments",
+        {"id_number": README_ID_NUMBER, "scheme": "EM", "start_period": start},
+        format="json",
+    )
+    recorded = client.post(
+        f"/api/v1/agency/persons/{person}/contributions",
+        {
+            "scheme": "EP",
+            "months": [{"period": start, "base": "9000.00"}, {"period": second, "base": "9000.00"}],
+        },
+        format="json",
+    )
+    seen = client.get(f"/api/v1/agency/persons/{person}/contributions").json()["results"]
+    relationships = client.get(f"/api/v1/agency/persons/{person}/relationships").json()
+    pension = next(r for r in relationships if r["scheme"] == "EP")
+    base = f"/api/v1/agency/persons/{person}/relationships/{pension['id']}"
+    suspended = client.post(f"{base}/suspend", {"period": _months_ago(1), "reason": "Left"}, format="json")
+    resumed = client.post(f"{base}/resume", {"period": _months_ago(0)}, format="json")
+    died = client.post(
+        f"/api/v1/agency/persons/{person}/death",
+        {"date_of_death": timezone.localdate().isoformat()},
+        format="json",
+    )
+
+    assert (registered.status_code, medical.status_code, recorded.status_code) == (201, 201, 201)
+    assert [row["period"] for row in seen] == [int(second), int(start)]
+    assert (suspended.status_code, resumed.status_code, died.status_code) == (200, 200, 200)
+    assert died.json()["status"] == "deceased"
+
+
+def test_the_example_files_import_in_sequence_on_the_demo_data(demo):
+    system = User.objects.get(username="agency-system-11")
+    states = []
+    for kind in ("persons", "enrolments", "contributions", "life_evidence", "deaths"):
+        job, _ = import_upload(
+            user=system,
+            kind=kind,
+            province_id="11",
+            uploaded=SimpleUploadedFile(f"{kind}.csv", (EXAMPLES_DIR / f"{kind}.csv").read_bytes()),
+            enqueue=False,
+        )
+        job = import_job_run(job_id=job.pk)
+        states.append((kind, job.state, job.rows_rejected, list(job.row_errors.values_list("row", "code"))))
+
+    assert states == [
+        ("persons", "succeeded", 0, []),
+        ("enrolments", "succeeded", 0, []),
+        ("contributions", "succeeded", 0, []),
+        ("life_evidence", "succeeded", 0, []),
+        ("deaths", "succeeded", 0, []),
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 
 from django.conf import settings
 from django.utils import timezone
@@ -33,8 +34,9 @@ def period_refusal(period: int, *, today: datetime.date | None = None) -> Applic
 
 
 def period_parse(value: int | str, *, today: datetime.date | None = None) -> int:
-    """A period from input, written YYYYMM, that passes `period_refusal`."""
-    text = str(value).strip()
+    """A period from input, written YYYYMM, that passes `period_refusal`. Full-width digits from a Chinese
+    input method fold to ASCII (NFKC); other scripts' digits stay out."""
+    text = unicodedata.normalize("NFKC", str(value)).strip()
     if not _PERIOD.fullmatch(text):
         raise ApplicationError("period_format", f"{value!r} is not a period written YYYYMM, e.g. 202401.")
     period = int(text)

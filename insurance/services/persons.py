@@ -4,6 +4,7 @@ that the API calls with one item and an import with a chunk."""
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,9 @@ from insurance.periods import period_of
 from insurance.states import PERSON_STATES, RELATIONSHIP_STATES
 
 _NAME_LENGTH = InsuredPerson._meta.get_field("name").max_length
+# Control characters (Cc) and formatting ones (Cf: the bidirectional overrides among them) have no place in
+# a name that is printed on certificates and cards.
+_FORBIDDEN_IN_NAMES = frozenset({"Cc", "Cf"})
 _PHONE_LENGTH = InsuredPerson._meta.get_field("phone").max_length
 
 
@@ -53,6 +57,10 @@ def _details_refusal(details: PersonDetails) -> tuple[ApplicationError, str] | N
     name = details.name.strip()
     if not name:
         return ApplicationError("name_required", "The person's name is required."), "name"
+    if any(unicodedata.category(character) in _FORBIDDEN_IN_NAMES for character in name):
+        return ApplicationError(
+            "name_invalid_characters", "The name holds control or text-direction characters."
+        ), "name"
     if len(name) > _NAME_LENGTH:
         return ApplicationError(
             "name_too_long", f"The name is longer than {_NAME_LENGTH} characters."

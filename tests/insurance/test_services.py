@@ -23,6 +23,7 @@ from insurance.models import (
     RelationshipStatus,
     Scheme,
 )
+from insurance.periods import period_parse
 from insurance.services.contributions import ContributionMonth
 from insurance.services.persons import PersonDetails, person_register
 from insurance.services.relationships import relationship_suspend
@@ -480,3 +481,19 @@ def test_interest_for_every_province_that_published_its_rate_in_one_call(paying_
         "44": (Decimal("640") * 5 / 12 * Decimal("0.0262")).quantize(Decimal("0.01")),
     }
     assert year_end_interest(year=2024).entries == 0
+
+
+@pytest.mark.parametrize("name", ["a\u202eb", "张\u0007三", "李\u200b四"])
+def test_names_with_control_or_direction_characters_are_refused(name):
+    with pytest.raises(ApplicationError) as refused:
+        register_person(id_number=make_id_number(sequence=40), name=name)
+
+    assert refused.value.code == "name_invalid_characters"
+    assert not InsuredPerson.objects.exists()
+
+
+def test_full_width_periods_fold_to_ascii_and_other_scripts_digits_are_refused():
+    assert period_parse("２０２４０１") == 202401
+    with pytest.raises(ApplicationError) as refused:
+        period_parse("٢٠٢٤٠١")
+    assert refused.value.code == "period_format"

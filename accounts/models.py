@@ -53,6 +53,12 @@ class User(ProtectedIdentityNumber, AbstractUser):
         editable=False,
         help_text="Keyed hash of the citizen's ID number.",
     )
+    holder_died_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The citizen's recorded date of death: the account can no longer sign in.",
+    )
 
     objects = RoleAwareUserManager()
 

@@ -7,8 +7,9 @@ import math
 import secrets
 import time
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -288,6 +289,32 @@ def user_login(*, username: str, password: str) -> IssuedToken:
             _lock(failures_key, locked_key)
         raise ApplicationError("invalid_credentials", "The username or password is wrong.", status_code=401)
     cache.delete(failures_key)
+    if user.holder_died_on is not None:
+        raise ApplicationError(
+            "account_holder_deceased",
+            "The holder of this account has died: it can no longer sign in.",
+            status_code=403,
+        )
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
     return auth_token_issue(user=user)
+
+
+def citizens_close_on_death(*, deaths: Sequence[tuple[str, date]]) -> int:
+    """The citizens' accounts of people whose death is recorded, as (ID number's keyed hash, date of
+    death): their tokens are revoked and they can no longer sign in. Called by the registry's one death
+    service, in its transaction. Returns how many accounts were closed."""
+    if not deaths:
+        return 0
+    hashes, days = (list(column) for column in zip(*deaths, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {User._meta.db_table} u SET holder_died_on = d.day
+                  FROM UNNEST(%s::varchar[], %s::date[]) AS d(digest, day)
+                 WHERE u.id_number_hash = d.digest AND u.holder_died_on IS NULL
+             RETURNING u.id""",  # noqa: S608 - the table name from the model
+            [hashes, days],
+        )
+        closed = [row[0] for row in cursor.fetchall()]
+    AuthToken.objects.filter(user_id__in=closed).delete()
+    return len(closed)

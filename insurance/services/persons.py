@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.scope import Scope
+from accounts.services import citizens_close_on_death
 from core.batch import Refusal, refusal_raise
 from core.crypto import encrypt_text, keyed_hash
 from core.exceptions import ApplicationError, ConflictError, NotFoundError
@@ -230,6 +231,14 @@ def deaths_register(
         reason="Death of the insured person",
         values={"closed_period": [period for _, period in closing]},
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, id_number_hash FROM insurance_insuredperson WHERE id = ANY(%s)",
+            [[death.person_id for death in recorded]],
+        )
+        digests = dict(cursor.fetchall())
+    # The dead cannot sign in: their citizens' accounts close with the death (the accounts app is below).
+    citizens_close_on_death(deaths=[(digests[death.person_id], death.date_of_death) for death in recorded])
     for hook in DEATH_HOOKS:
         hook([DeathRecorded(death.person_id, death.date_of_death) for death in recorded], actor)
     return sorted(deaths.values()), refusals

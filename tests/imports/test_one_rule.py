@@ -23,9 +23,11 @@ from insurance.models import (
 from insurance.services.relationships import relationship_suspend
 from insurance.states import RELATIONSHIP_STATES
 from tests.factories import (
+    DEFAULT_PASSWORD,
     EMPLOYER_CODE,
     AgencyStaffFactory,
     AgencySystemFactory,
+    CitizenFactory,
     authenticated_client,
     make_id_number,
     open_relationship,
@@ -316,3 +318,26 @@ def test_an_imported_death_and_a_concurrent_suspension_each_leave_exactly_one_ev
         assert suspension == ["relationship_not_paying"]
         assert relationship_moves == [("paying", "closed")]
     assert RELATIONSHIP_STATES.sources_of(RelationshipStatus.CLOSED) == {"paying", "suspended"}
+
+
+@pytest.mark.parametrize("through", ["api", "import"])
+def test_a_recorded_death_revokes_the_citizens_tokens_and_refuses_sign_in(beijing, world, through):
+    citizen = CitizenFactory(id_number=world["甲"].id_number)
+    signed_in = authenticated_client(citizen)
+    assert signed_in.get("/api/v1/me/profile").status_code == 200
+
+    if through == "api":
+        client = authenticated_client(AgencyStaffFactory(province="11"))
+        client.post(
+            f"/api/v1/agency/persons/{world['甲'].pk}/death", {"date_of_death": "2024-05-20"}, format="json"
+        )
+    else:
+        _import(
+            beijing, "deaths", "id_number,date_of_death,source", [f"{world['甲'].id_number},2024-05-20,x"]
+        )
+
+    login = signed_in.post(
+        "/api/v1/auth/login", {"username": citizen.username, "password": DEFAULT_PASSWORD}, format="json"
+    )
+    assert signed_in.get("/api/v1/me/profile").status_code == 401
+    assert (login.status_code, login.json()["error"]["code"]) == (403, "account_holder_deceased")

@@ -6,6 +6,7 @@ configuration: it generates its own secrets once under .data/.
 """
 
 import base64
+import math
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 DATA_DIR = Path(env.str("LOCAL_DATA_DIR", default=str(BASE_DIR / ".data")))
 DJANGO_ENV = env.str("DJANGO_ENV", default="local")
+# A misspelt "production" must not run with local defaults (generated keys, DEBUG, every host allowed).
+if DJANGO_ENV not in ("local", "production"):
+    raise ImproperlyConfigured(f"DJANGO_ENV is {DJANGO_ENV!r}: it must be 'local' or 'production'.")
 PRODUCTION = DJANGO_ENV == "production"
+
+
+def _low_entropy(key: str) -> bool:
+    """A key whose characters repeat like a pattern (all `a`, a word over and over), judged by the Shannon
+    entropy of its characters: a random key of the required length has far more than 4 bits a character."""
+    counts = [key.count(character) for character in set(key)]
+    return -sum(n / len(key) * math.log2(n / len(key)) for n in counts) < 4.0
 
 
 def _local_secret(name: str, make) -> str:
@@ -51,7 +62,11 @@ def _fernet_key() -> str:
 
 SECRET_KEY = _secret("DJANGO_SECRET_KEY", lambda: secrets.token_urlsafe(50))
 _WEAK_KEY_MARKERS = ("django-insecure", "change", "secret")
-if PRODUCTION and (len(SECRET_KEY) < 50 or any(marker in SECRET_KEY for marker in _WEAK_KEY_MARKERS)):
+if PRODUCTION and (
+    len(SECRET_KEY) < 50
+    or any(marker in SECRET_KEY for marker in _WEAK_KEY_MARKERS)
+    or _low_entropy(SECRET_KEY)
+):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a real random key of at least 50 characters.")
 
 # Identity numbers at rest: Fernet keys (first one encrypts; all decrypt, for rotation) and the HMAC key
@@ -69,7 +84,7 @@ if PRODUCTION:
             "IDENTITY_ENCRYPTION_KEYS must be one or more Fernet keys, comma-separated."
         ) from None
     # The ID space is small: a short or empty key would let a database dump be brute-forced.
-    if len(IDENTITY_HMAC_KEY) < 32:
+    if len(IDENTITY_HMAC_KEY) < 32 or _low_entropy(IDENTITY_HMAC_KEY):
         raise ImproperlyConfigured("IDENTITY_HMAC_KEY must be a random key of at least 32 characters.")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
@@ -285,5 +300,9 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set in production.")
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "DJANGO_ALLOWED_HOSTS must name the service's hosts in production (not *)."
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_DEBUG must be off in production: it shows code and settings.")

@@ -77,7 +77,25 @@ def test_deploy_check_passes_with_production_settings():
             {"IDENTITY_HMAC_KEY": "build-only-unused-key"},
             "IDENTITY_HMAC_KEY must be a random key of at least 32 characters.",
         ),
-        ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS must be set in production."),
+        (
+            {"DJANGO_ALLOWED_HOSTS": None},
+            "DJANGO_ALLOWED_HOSTS must name the service's hosts in production (not *).",
+        ),
+        (
+            {"DJANGO_ALLOWED_HOSTS": "*"},
+            "DJANGO_ALLOWED_HOSTS must name the service's hosts in production (not *).",
+        ),
+        ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG must be off in production: it shows code and settings."),
+        (
+            {"DJANGO_SECRET_KEY": "a" * 58},
+            "DJANGO_SECRET_KEY must be a real random key of at least 50 characters.",
+        ),
+        (
+            {"IDENTITY_HMAC_KEY": "a" * 32},
+            "IDENTITY_HMAC_KEY must be a random key of at least 32 characters.",
+        ),
+        ({"DJANGO_ENV": "Production"}, "DJANGO_ENV is 'Production': it must be 'local' or 'production'."),
+        ({"DJANGO_ENV": "prod"}, "DJANGO_ENV is 'prod': it must be 'local' or 'production'."),
     ],
     ids=[
         "no-secret-key",
@@ -90,6 +108,12 @@ def test_deploy_check_passes_with_production_settings():
         "empty-hmac-key",
         "short-hmac-key",
         "no-hosts",
+        "any-host",
+        "debug-on",
+        "all-a-secret-key",
+        "all-a-hmac-key",
+        "capitalised-env",
+        "abbreviated-env",
     ],
 )
 def test_production_refuses_to_start_without_real_secrets(overrides, message):

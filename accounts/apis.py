@@ -1,10 +1,14 @@
+from typing import cast
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.models import AuthToken
 from accounts.serializers import (
     CurrentUserSerializer,
     ErrorSerializer,
@@ -39,7 +43,7 @@ class LoginApi(APIView):
             ),
         },
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         serializer = LoginInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         issued = user_login(**serializer.validated_data)
@@ -52,8 +56,9 @@ class LogoutApi(APIView):
         request=None,
         responses={204: None, 401: _UNAUTHENTICATED},
     )
-    def post(self, request):
-        auth_token_revoke(auth_token=request.auth)
+    def post(self, request: Request) -> Response:
+        # Requests authenticate only by token (accounts.authentication), so `auth` is the token used.
+        auth_token_revoke(auth_token=cast(AuthToken, request.auth))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -62,5 +67,5 @@ class MeApi(APIView):
         summary="The signed-in user",
         responses={200: CurrentUserSerializer, 401: _UNAUTHENTICATED},
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(CurrentUserSerializer(request.user).data)

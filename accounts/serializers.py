@@ -1,12 +1,14 @@
 from rest_framework import serializers
 
-from accounts.models import Role
+from accounts.models import Role, User
 
 
 class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable snake_case code that clients can switch on.")
     message = serializers.CharField()
-    fields = serializers.DictField(help_text="Messages per invalid input field.")
+    # DRF's metaclass takes declared fields out of the class, so this one does not hide
+    # Serializer.fields; the stubs cannot see that.
+    fields = serializers.DictField(help_text="Messages per invalid input field.")  # type: ignore[assignment]
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -31,7 +33,7 @@ class UserSummarySerializer(serializers.Serializer):
 class CurrentUserSerializer(UserSummarySerializer):
     id_number_masked = serializers.SerializerMethodField(help_text="Citizens only: the masked ID number.")
 
-    def get_id_number_masked(self, user) -> str | None:
+    def get_id_number_masked(self, user: User) -> str | None:
         return user.id_number_masked or None
 
 

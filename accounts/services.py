@@ -15,7 +15,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import PROVINCIAL_ROLES, AuthToken, Role, User
@@ -23,7 +23,7 @@ from core.crypto import keyed_hash
 from core.exceptions import ApplicationError, ConflictError
 from core.identity import IdentityNumber
 from core.models import Region
-from core.sql import ModelColumns, instances
+from core.sql import ModelColumns, instances, prepared_cursor
 
 # ---------------------------------------------------------------------------------------------------------
 # Users
@@ -198,11 +198,13 @@ _TOKEN_WITH_USER = f"""
 
 def auth_token_verify(*, token: str) -> AuthToken:
     """The stored token for a raw token, if it is known, unexpired and its user may still sign in."""
-    with connection.prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_TOKEN_WITH_USER, [token_digest(token)])
         row = cursor.fetchone()
     if row is None:
         raise ApplicationError("authentication_failed", "The token is not valid.", status_code=401)
+    auth_token: AuthToken
+    user: User
     auth_token, user = instances(row, _TOKEN_COLUMNS, _USER_COLUMNS)
     auth_token.user = user
     if auth_token.expires_at <= timezone.now():

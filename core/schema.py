@@ -12,6 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
 
 ERROR_STATUSES = {
     "400": "`invalid` (see `fields`), `malformed_request`, or a refusal of the request's content.",
@@ -51,7 +54,9 @@ ERROR_SCHEMA: dict[str, Any] = {
 _METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
 
 
-def add_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+def add_error_responses(
+    result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
+) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: declare the error envelope for every error status on every
     operation. A response an operation documents itself (with its own description) is left as it is."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
@@ -80,5 +85,5 @@ class AutoSchema(openapi.AutoSchema):
     """DRF paginates only list GETs (`ListModelMixin.list`). A write on the same view that answers with
     several records returns a plain array, so only GET operations are documented as paginated."""
 
-    def _get_paginator(self):
+    def _get_paginator(self) -> BasePagination | None:
         return super()._get_paginator() if self.method == "GET" else None

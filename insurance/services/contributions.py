@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
@@ -95,7 +95,7 @@ class LookupMemo(Generic[K, V]):
         if unseen:
             self._remember(self._lookup(unseen))
 
-    def _remember(self, answers: dict[K, V | None]) -> None:
+    def _remember(self, answers: Mapping[K, V | None]) -> None:
         with self._lock:
             if len(self._known) + len(answers) > CACHE_LIMIT:
                 self._known.clear()
@@ -280,7 +280,7 @@ class ContributionRecorder:
         ) in enumerate(lines):
             person = people[person_id]
             temporary = person.open_schemes.get(scheme) if person is not None else None
-            if temporary is None:
+            if person is None or temporary is None:
                 refused = (
                     ApplicationError(
                         "relationship_not_open",
@@ -307,7 +307,7 @@ class ContributionRecorder:
                     ApplicationError("employer_not_found", f"Unknown employer {employer_code}."),
                     "employer_code",
                 )
-            elif type(amounts := amounts_text(scheme, period, base, bool(employer_code))) is not str:
+            elif not isinstance(amounts := amounts_text(scheme, period, base, bool(employer_code)), str):
                 refused = amounts, "base"
             elif elsewhere and scheme == Scheme.EMPLOYEE_PENSION and (person_id, period, scheme) in elsewhere:
                 paid_in = elsewhere[person_id, period, scheme]

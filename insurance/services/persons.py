@@ -15,6 +15,7 @@ from core.batch import Refusal, refusal_raise
 from core.crypto import encrypt_text, keyed_hash
 from core.exceptions import ApplicationError, ConflictError, NotFoundError
 from core.identity import IdentityNumber
+from core.models import max_length_of
 from core.regions import PROVINCE_NAMES
 from core.states import Actor
 from insurance.hooks import DEATH_HOOKS, DeathRecorded
@@ -27,8 +28,8 @@ from insurance.models import (
 from insurance.periods import period_of
 from insurance.states import PERSON_STATES, RELATIONSHIP_STATES
 
-_NAME_LENGTH = InsuredPerson._meta.get_field("name").max_length
-_PHONE_LENGTH = InsuredPerson._meta.get_field("phone").max_length
+_NAME_LENGTH = max_length_of(InsuredPerson, "name")
+_PHONE_LENGTH = max_length_of(InsuredPerson, "phone")
 
 
 @dataclass(frozen=True, slots=True)

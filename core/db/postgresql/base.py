@@ -15,7 +15,10 @@ from __future__ import annotations
 import select
 
 from django.db.backends.postgresql import base
-from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+# django-stubs leave out the psycopg 3 parts of the backend (this module, and the names from `base` below).
+from django.db.backends.postgresql.psycopg_any import register_tzloader  # type: ignore[import-untyped]
+from django.db.backends.utils import CursorWrapper
 from psycopg import pq
 
 
@@ -30,7 +33,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return True
         return super().is_usable()
 
-    def prepared_cursor(self):
+    def prepared_cursor(self) -> CursorWrapper:
         """A cursor whose statements PostgreSQL parses and plans once per connection, then only runs: for
         the hand-written reads on (nearly) every request. For the token read, parsing and planning took
         PostgreSQL twice as long as running it. Its parameters are bound by the server (`%s` placeholders
@@ -40,12 +43,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            cursor = base.ServerBindingCursor(self.connection)
+            cursor = base.ServerBindingCursor(self.connection)  # type: ignore[attr-defined]
             # As Django's create_cursor does for its own cursors.
-            loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
+            timestamptz = base.TIMESTAMPTZ_OID  # type: ignore[attr-defined]
+            loader = self.connection.adapters.get_loader(timestamptz, pq.Format.TEXT)
             if self.timezone != loader.timezone:
                 register_tzloader(self.timezone, cursor)
-            return self._prepare_cursor(cursor)
+            wrapped: CursorWrapper = self._prepare_cursor(cursor)  # type: ignore[attr-defined]
+            return wrapped
 
 
 def _has_input(socket: int) -> bool:

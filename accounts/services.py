@@ -187,7 +187,7 @@ def auth_token_issue(*, user: User) -> IssuedToken:
 _TOKEN_COLUMNS = ModelColumns(AuthToken, "auth_token")
 _USER_COLUMNS = ModelColumns(User, "account")
 # AuthToken.objects.select_related("user").get(digest=...), written out: this runs on every API request,
-# and the ORM took four times as long as the query itself (core.sql).
+# and the ORM took longer than the query itself (core.sql).
 _TOKEN_WITH_USER = f"""
     SELECT {_TOKEN_COLUMNS.sql}, {_USER_COLUMNS.sql}
     FROM {AuthToken._meta.db_table} auth_token

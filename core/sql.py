@@ -1,7 +1,7 @@
 """Model instances from hand-written SQL, for the few reads that run on (nearly) every API request.
 
-There the ORM costs several times what PostgreSQL takes to answer: building and compiling a primary-key
-read takes it about 0.4 ms here, the round trip about 0.1 ms. A hand-written query names its columns
+There the ORM costs more than PostgreSQL takes to answer: building and compiling even a primary-key read
+takes it longer than the round trip (README.md, "Benchmarks"). A hand-written query names its columns
 through `ModelColumns`, so that they follow the model:
 
     user_columns = ModelColumns(User, "u")

@@ -2,8 +2,8 @@
 prepares its statements (`prepared_cursor`).
 
 With CONN_HEALTH_CHECKS, Django checks a reused connection at the start of each request by sending
-`SELECT 1` and waiting for the answer: a round trip before every request's first query, which on the API's
-short reads was about a seventh of the machine's work per request. A connection that the server has given
+`SELECT 1` and waiting for the answer: a round trip before every request's first query, a sizeable share
+of the work of the API's short reads. A connection that the server has given
 up on (restart, idle timeout, `pg_terminate_backend`) tells so itself: the server sends an error and closes
 the socket, and nothing else arrives on an idle connection. So the check first looks, without waiting,
 whether libpq already knows the connection is broken or the idle socket has something to read, and only
@@ -35,11 +35,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def prepared_cursor(self) -> CursorWrapper:
         """A cursor whose statements PostgreSQL parses and plans once per connection, then only runs: for
-        the hand-written reads on (nearly) every request. For the token read, parsing and planning took
-        PostgreSQL twice as long as running it. Its parameters are bound by the server (`%s` placeholders
-        only, where PostgreSQL can infer a type). Django's own cursors bind on the client, and psycopg
-        never prepares those; OPTIONS["prepare_threshold"] (settings) says when these are prepared, and
-        None turns preparing off, as a transaction-pooling PgBouncer before 1.21 needs."""
+        the hand-written reads on (nearly) every request. For a read as short as the token's, parsing and
+        planning take PostgreSQL longer than running it. Its parameters are bound by the server (`%s`
+        placeholders only, where PostgreSQL can infer a type). Django's own cursors bind on the client, and
+        psycopg never prepares those; OPTIONS["prepare_threshold"] (settings) says when these are prepared,
+        and None turns preparing off, as a transaction-pooling PgBouncer before 1.21 needs."""
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:

@@ -1,6 +1,6 @@
 from typing import cast
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -9,17 +9,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import AuthToken
-from accounts.serializers import (
-    CurrentUserSerializer,
-    ErrorSerializer,
-    LoginInputSerializer,
-    LoginOutputSerializer,
-)
+from accounts.serializers import CurrentUserSerializer, LoginInputSerializer, LoginOutputSerializer
 from accounts.services import auth_token_revoke, user_login
-
-_UNAUTHENTICATED = OpenApiResponse(
-    ErrorSerializer, description="`not_authenticated`, `authentication_failed`, `token_expired`."
-)
+from core.schema import error_codes
 
 
 class LoginApi(APIView):
@@ -33,15 +25,8 @@ class LoginApi(APIView):
         summary="Sign in and receive an API token",
         auth=[],
         request=LoginInputSerializer,
-        responses={
-            200: LoginOutputSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="`invalid`: a field is missing."),
-            401: OpenApiResponse(ErrorSerializer, description="`invalid_credentials`."),
-            429: OpenApiResponse(
-                ErrorSerializer,
-                description="`login_locked` after repeated failures, or `throttled` for too many requests.",
-            ),
-        },
+        responses=LoginOutputSerializer,
+        extensions=error_codes("invalid_credentials", "login_locked"),
     )
     def post(self, request: Request) -> Response:
         serializer = LoginInputSerializer(data=request.data)
@@ -54,7 +39,7 @@ class LogoutApi(APIView):
     @extend_schema(
         summary="Revoke the token used for this request",
         request=None,
-        responses={204: None, 401: _UNAUTHENTICATED},
+        responses={204: None},
     )
     def post(self, request: Request) -> Response:
         # Requests authenticate only by token (accounts.authentication), so `auth` is the token used.
@@ -65,7 +50,7 @@ class LogoutApi(APIView):
 class MeApi(APIView):
     @extend_schema(
         summary="The signed-in user",
-        responses={200: CurrentUserSerializer, 401: _UNAUTHENTICATED},
+        responses=CurrentUserSerializer,
     )
     def get(self, request: Request) -> Response:
         return Response(CurrentUserSerializer(request.user).data)

@@ -3,20 +3,6 @@ from rest_framework import serializers
 from accounts.models import Role, User
 
 
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable snake_case code that clients can switch on.")
-    message = serializers.CharField()
-    # DRF's metaclass takes declared fields out of the class, so this one does not hide
-    # Serializer.fields; the stubs cannot see that.
-    fields = serializers.DictField(help_text="Messages per invalid input field.")  # type: ignore[assignment]
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The error envelope every refusal uses, for the API documentation."""
-
-    error = ErrorBodySerializer()
-
-
 class LoginInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})

@@ -1,5 +1,5 @@
-# The two commands: `make run` (API, Celery worker and beat, with demo data) and `make test` (lint and
-# the whole suite). Both need only Python 3.11+; PostgreSQL and Redis are found or embedded by
+# The two commands: `make run` (API, Celery worker and beat, with demo data) and `make test` (lint, type
+# check and the whole suite). Both need only Python 3.11+; PostgreSQL and Redis are found or embedded by
 # platform/localenv.py (see README.md, "Set-up").
 
 SHELL := /bin/bash
@@ -41,6 +41,8 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	ruff check .
 	ruff format --check .
+	@# Reads the settings to learn the models, and connects to nothing: no database needed yet.
+	mypy
 	$(LOCALENV) bash -c 'python manage.py makemigrations --check --dry-run && python -m pytest'
 
 # Benchmarks print their figures; they are not tests (see README.md, "Benchmarks"). The API benchmark

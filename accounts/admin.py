@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import AuthToken, Role, User
@@ -20,14 +23,16 @@ class UserCreationForm(AdminUserCreationForm):
         label="ID number", required=False, max_length=18, help_text="Citizens only: the 18-character ID."
     )
 
-    class Meta(AdminUserCreationForm.Meta):
+    # The stubs leave out the Meta that Django's user creation forms declare.
+    class Meta(AdminUserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = ("username", "role", "province")
 
     binding: UserBinding | None = None
 
-    def clean(self):
-        cleaned_data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned_data = self.cleaned_data
         if "role" not in cleaned_data:
             return cleaned_data
         province = cleaned_data.get("province")
@@ -38,12 +43,15 @@ class UserCreationForm(AdminUserCreationForm):
                 id_number=cleaned_data.get("id_number") or None,
             )
         except ApplicationError as error:
-            for field, messages in (error.fields or {None: [error.message]}).items():
+            if not error.fields:
+                self.add_error(None, [error.message])
+            for field, messages in error.fields.items():
                 self.add_error(field if field in self.fields else None, messages)
         return cleaned_data
 
     def save(self, commit: bool = True) -> User:
-        user = super().save(commit=False)
+        user: User = super().save(commit=False)  # refuses a form that did not validate
+        assert self.binding is not None, "a valid form has its binding"
         user.id_number = self.binding.id_number
         user.is_staff = user.is_superuser = user.role == Role.ADMINISTRATOR
         if commit:
@@ -89,8 +97,8 @@ class UserAdmin(IdentityNumberSearchMixin, DjangoUserAdmin):
     ordering = ("username",)
     filter_horizontal = ()
 
-    def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj else ()
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        return tuple(self.readonly_fields) if obj else ()
 
     @admin.display(description="ID number")
     def masked_id_number(self, user: User) -> str:
@@ -113,8 +121,8 @@ class AuthTokenAdmin(admin.ModelAdmin):
     def is_expired(self, token: AuthToken) -> bool:
         return token.expires_at <= timezone.now()
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuthToken | None = None) -> bool:
         return False

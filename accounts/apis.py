@@ -1,21 +1,17 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from typing import cast
+
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.serializers import (
-    CurrentUserSerializer,
-    ErrorSerializer,
-    LoginInputSerializer,
-    LoginOutputSerializer,
-)
+from accounts.models import AuthToken
+from accounts.serializers import CurrentUserSerializer, LoginInputSerializer, LoginOutputSerializer
 from accounts.services import auth_token_revoke, user_login
-
-_UNAUTHENTICATED = OpenApiResponse(
-    ErrorSerializer, description="`not_authenticated`, `authentication_failed`, `token_expired`."
-)
+from core.schema import error_codes
 
 
 class LoginApi(APIView):
@@ -29,17 +25,10 @@ class LoginApi(APIView):
         summary="Sign in and receive an API token",
         auth=[],
         request=LoginInputSerializer,
-        responses={
-            200: LoginOutputSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="`invalid`: a field is missing."),
-            401: OpenApiResponse(ErrorSerializer, description="`invalid_credentials`."),
-            429: OpenApiResponse(
-                ErrorSerializer,
-                description="`login_locked` after repeated failures, or `throttled` for too many requests.",
-            ),
-        },
+        responses=LoginOutputSerializer,
+        extensions=error_codes("invalid_credentials", "login_locked", "account_holder_deceased"),
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         serializer = LoginInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         issued = user_login(**serializer.validated_data)
@@ -50,17 +39,18 @@ class LogoutApi(APIView):
     @extend_schema(
         summary="Revoke the token used for this request",
         request=None,
-        responses={204: None, 401: _UNAUTHENTICATED},
+        responses={204: None},
     )
-    def post(self, request):
-        auth_token_revoke(auth_token=request.auth)
+    def post(self, request: Request) -> Response:
+        # Requests authenticate only by token (accounts.authentication), so `auth` is the token used.
+        auth_token_revoke(auth_token=cast(AuthToken, request.auth))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):
     @extend_schema(
         summary="The signed-in user",
-        responses={200: CurrentUserSerializer, 401: _UNAUTHENTICATED},
+        responses=CurrentUserSerializer,
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(CurrentUserSerializer(request.user).data)

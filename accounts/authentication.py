@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 
 from core.exceptions import ApplicationError
+
+if TYPE_CHECKING:
+    from accounts.models import AuthToken, User
 
 KEYWORDS = (b"bearer", b"token")
 
 
 class ExpiringTokenAuthentication(BaseAuthentication):
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[User, AuthToken] | None:
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() not in KEYWORDS:
             return None  # not ours: the request stays anonymous
@@ -34,5 +40,5 @@ class ExpiringTokenAuthentication(BaseAuthentication):
             raise AuthenticationFailed(error.message, code=error.code) from None
         return auth_token.user, auth_token
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'

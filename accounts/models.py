@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -18,14 +20,16 @@ class Role(models.TextChoices):
 PROVINCIAL_ROLES = (Role.AGENCY_STAFF, Role.AGENCY_SYSTEM)
 
 
-class RoleAwareUserManager(UserManager):
+class RoleAwareUserManager(UserManager["User"]):
     """Keeps Django's own entry points (`createsuperuser`, pytest-django's `admin_user`) inside the
     role constraints: a superuser is always an administrator. Everything else goes through
     accounts.services, which validates each role's binding."""
 
     use_in_migrations = True
 
-    def create_superuser(self, username, email=None, password=None, **extra_fields):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
         extra_fields.setdefault("role", Role.ADMINISTRATOR)
         if extra_fields["role"] != Role.ADMINISTRATOR:
             raise ValueError("A superuser must have the administrator role.")
@@ -60,7 +64,7 @@ class User(ProtectedIdentityNumber, AbstractUser):
         help_text="The citizen's recorded date of death: the account can no longer sign in.",
     )
 
-    objects = RoleAwareUserManager()
+    objects: ClassVar[RoleAwareUserManager] = RoleAwareUserManager()
 
     class Meta:
         constraints = [

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from accounts.models import PROVINCIAL_ROLES, Role
 
@@ -12,7 +14,7 @@ class _HasRole(BasePermission):
     roles: tuple[Role, ...] = ()
     message = "Your role may not do this."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.role in self.roles)
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from accounts.models import PROVINCIAL_ROLES, Role
+from accounts.models import PROVINCIAL_ROLES, Role, User
 from core.exceptions import ForbiddenError
 
 # Matches no row, without a query of its own.
@@ -31,8 +33,8 @@ class Scope:
     id_number_hash: str | None = None
 
     @classmethod
-    def of(cls, user) -> Scope:
-        if not user.is_authenticated or not user.is_active:
+    def of(cls, user: AbstractBaseUser | AnonymousUser) -> Scope:
+        if not isinstance(user, User) or not user.is_active:  # anonymous, or not signed in as a user
             return cls(role=None)
         return cls(role=Role(user.role), province_code=user.province_id, id_number_hash=user.id_number_hash)
 

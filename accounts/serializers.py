@@ -1,18 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import Role
-
-
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable snake_case code that clients can switch on.")
-    message = serializers.CharField()
-    fields = serializers.DictField(help_text="Messages per invalid input field.")
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The error envelope every refusal uses, for the API documentation."""
-
-    error = ErrorBodySerializer()
+from accounts.models import Role, User
 
 
 class LoginInputSerializer(serializers.Serializer):
@@ -31,7 +19,7 @@ class UserSummarySerializer(serializers.Serializer):
 class CurrentUserSerializer(UserSummarySerializer):
     id_number_masked = serializers.SerializerMethodField(help_text="Citizens only: the masked ID number.")
 
-    def get_id_number_masked(self, user) -> str | None:
+    def get_id_number_masked(self, user: User) -> str | None:
         return user.id_number_masked or None
 
 

@@ -24,7 +24,7 @@ from core.crypto import keyed_hash
 from core.exceptions import ApplicationError, ConflictError
 from core.identity import IdentityNumber
 from core.models import Region
-from core.sql import ModelColumns, instances
+from core.sql import ModelColumns, instances, prepared_cursor
 
 # ---------------------------------------------------------------------------------------------------------
 # Users
@@ -188,7 +188,7 @@ def auth_token_issue(*, user: User) -> IssuedToken:
 _TOKEN_COLUMNS = ModelColumns(AuthToken, "auth_token")
 _USER_COLUMNS = ModelColumns(User, "account")
 # AuthToken.objects.select_related("user").get(digest=...), written out: this runs on every API request,
-# and the ORM took four times as long as the query itself (core.sql).
+# and the ORM took longer than the query itself (core.sql).
 _TOKEN_WITH_USER = f"""
     SELECT {_TOKEN_COLUMNS.sql}, {_USER_COLUMNS.sql}
     FROM {AuthToken._meta.db_table} auth_token
@@ -199,11 +199,13 @@ _TOKEN_WITH_USER = f"""
 
 def auth_token_verify(*, token: str) -> AuthToken:
     """The stored token for a raw token, if it is known, unexpired and its user may still sign in."""
-    with connection.prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_TOKEN_WITH_USER, [token_digest(token)])
         row = cursor.fetchone()
     if row is None:
         raise ApplicationError("authentication_failed", "The token is not valid.", status_code=401)
+    auth_token: AuthToken
+    user: User
     auth_token, user = instances(row, _TOKEN_COLUMNS, _USER_COLUMNS)
     auth_token.user = user
     if auth_token.expires_at <= timezone.now():

@@ -35,4 +35,4 @@ def life_evidence_record(*, province_id: str, items: list[LifeEvidenceItem]) -> 
                ON CONFLICT (person_id, evidence_date, kind, source) DO NOTHING""",
             [province_id, *map(list, zip(*items, strict=True))],
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)

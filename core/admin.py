@@ -1,16 +1,27 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Model, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 
 from core.crypto import keyed_hash
 from core.exceptions import ApplicationError
 from core.identity import IdentityNumber, InvalidIdentityNumber
 from core.models import CalendarDay, CalendarYear, Region
 from core.services import calendar_year_enter
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _DayCounts(TypedDict):
+        holiday_count: int
+        working_weekend_count: int
 
 
 @admin.register(Region)
@@ -20,13 +31,13 @@ class RegionAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "name_zh")
     search_fields = ("code", "name", "name_zh")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -52,7 +63,7 @@ class CalendarYearForm(forms.ModelForm):
         fields = ("year", "source")
 
     def clean_source(self) -> str:
-        source = self.cleaned_data["source"].strip()
+        source: str = self.cleaned_data["source"].strip()
         if self.instance.entered and not source:
             raise ValidationError("A schedule in force must say where it comes from.")
         return source
@@ -79,40 +90,37 @@ class CalendarYearAdmin(admin.ModelAdmin):
     inlines = [CalendarDayInline]
     actions = ["enter_schedule"]
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                holiday_count=Count("days", filter=Q(days__is_working_day=False)),
-                working_weekend_count=Count("days", filter=Q(days__is_working_day=True)),
-            )
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CalendarYear]:
+        years: QuerySet[CalendarYear] = super().get_queryset(request)
+        return years.annotate(
+            holiday_count=Count("days", filter=Q(days__is_working_day=False)),
+            working_weekend_count=Count("days", filter=Q(days__is_working_day=True)),
         )
 
     @admin.display(description="Weekday holidays", ordering="holiday_count")
-    def holidays(self, obj: CalendarYear) -> int:
+    def holidays(self, obj: WithAnnotations[CalendarYear, _DayCounts]) -> int:
         return obj.holiday_count
 
     @admin.display(description="Working weekend days", ordering="working_weekend_count")
-    def working_weekend_days(self, obj: CalendarYear) -> int:
+    def working_weekend_days(self, obj: WithAnnotations[CalendarYear, _DayCounts]) -> int:
         return obj.working_weekend_count
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: CalendarYear | None = None) -> tuple[str, ...]:
         # Changing the primary key in the admin would copy the year, not rename it.
-        return (*self.readonly_fields, "year") if obj else self.readonly_fields
+        return (*self.readonly_fields, "year") if obj else tuple(self.readonly_fields)
 
-    def get_actions(self, request):
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Bulk delete would bypass the per-year rule below.
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: CalendarYear | None = None) -> bool:
         # Deadlines were counted with an entered year: deleting it would silently change them.
         return super().has_delete_permission(request, obj) and not (obj and obj.entered)
 
     @admin.action(description="Enter the official schedule (puts the listed days in force)")
-    def enter_schedule(self, request, queryset) -> None:
+    def enter_schedule(self, request: HttpRequest, queryset: QuerySet[CalendarYear]) -> None:
         for calendar_year in queryset:
             try:
                 calendar_year_enter(year=calendar_year.year, source=calendar_year.source)
@@ -121,7 +129,9 @@ class CalendarYearAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{calendar_year.year}: the official schedule is in force.")
 
-    def save_related(self, request, form, formsets, change) -> None:
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: Sequence[BaseInlineFormSet], change: bool
+    ) -> None:
         super().save_related(request, form, formsets, change)
         edited = form.has_changed() or any(formset.has_changed() for formset in formsets)
         if form.instance.entered and edited:
@@ -130,14 +140,16 @@ class CalendarYearAdmin(admin.ModelAdmin):
             calendar_year_enter(year=form.instance.year, source=form.instance.source)
 
 
-class IdentityNumberSearchMixin:
+class IdentityNumberSearchMixin(admin.ModelAdmin):
     """The search box finds a full ID number (any case) exactly, through its keyed hash; any other term is
     searched in `search_fields`. The ID number is stored encrypted, so there is nothing else to match."""
 
     id_number_hash_lookup = "id_number_hash"
     search_help_text = "A full 18-character ID number (exact), or the beginning of a name."
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
         try:
             number = IdentityNumber.parse(search_term)
         except InvalidIdentityNumber:

@@ -6,6 +6,7 @@ from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -52,7 +53,7 @@ class HealthApi(APIView):
         summary="Service health: database and broker",
         responses={200: _HEALTH, 503: _HEALTH},
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         checks = {"database": _database_status(), "broker": _broker_status()}
         healthy = all(value == "ok" for value in checks.values())
         return Response({"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503)

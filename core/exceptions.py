@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 class ApplicationError(Exception):
     """A refusal the caller can understand and act on."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(
         self,
@@ -107,10 +107,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         )
     if isinstance(exc, exceptions.APIException):
         set_rollback()
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        # Set by DRF on the exceptions that have them (a 401's challenge, a 429's wait).
+        auth_header, wait = getattr(exc, "auth_header", None), getattr(exc, "wait", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        if wait:
+            headers["Retry-After"] = str(int(wait))
         code = _explicit_code(exc) or next(
             (c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error"
         )
@@ -132,11 +134,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     )
 
 
-def json_not_found(request, exception=None) -> JsonResponse:
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body("not_found", "No such address."), status=404)
 
 
-def json_server_error(request) -> JsonResponse:
+def json_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         error_body("server_error", "Something went wrong on our side. It has been logged."), status=500
     )

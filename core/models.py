@@ -7,6 +7,14 @@ from core.crypto import decrypt_text, encrypt_text, keyed_hash
 from core.identity import IdentityNumber, mask_id_number
 
 
+def max_length_of(model: type[models.Model], name: str) -> int:
+    """The `max_length` of a text column of `model`: input is held to it before it reaches the database."""
+    length = getattr(model._meta.get_field(name), "max_length", None)
+    if length is None:
+        raise TypeError(f"{model._meta.label}.{name} has no max_length.")
+    return int(length)
+
+
 class Region(models.Model):
     """A province-level division: the unit of agency jurisdiction and of insurance relationships."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from core.identity import IdentityNumber, InvalidIdentityNumber, mask_id_number
@@ -15,7 +17,8 @@ class IdentityNumberField(serializers.CharField):
     (`110105********002X`): the full number is sensitive and is never echoed back.
     """
 
-    def to_internal_value(self, data) -> IdentityNumber:
+    # The stubs fix a CharField's parsed value to str; this field parses further, as DRF allows.
+    def to_internal_value(self, data: Any) -> IdentityNumber:  # type: ignore[override]
         value = super().to_internal_value(data)
         try:
             return IdentityNumber.parse(value)

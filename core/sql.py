@@ -1,7 +1,7 @@
 """Model instances from hand-written SQL, for the few reads that run on (nearly) every API request.
 
-There the ORM costs several times what PostgreSQL takes to answer: building and compiling a primary-key
-read takes it about 0.4 ms here, the round trip about 0.1 ms. A hand-written query names its columns
+There the ORM costs more than PostgreSQL takes to answer: building and compiling even a primary-key read
+takes it longer than the round trip (README.md, "Benchmarks"). A hand-written query names its columns
 through `ModelColumns`, so that they follow the model:
 
     user_columns = ModelColumns(User, "u")
@@ -12,23 +12,39 @@ through `ModelColumns`, so that they follow the model:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 
+from core.db.postgresql.base import DatabaseWrapper
 
-class ModelColumns:
+M = TypeVar("M", bound=Model)
+
+
+def prepared_cursor(*, using: str = DEFAULT_DB_ALIAS) -> CursorWrapper:
+    """A cursor of `using` that prepares its statements (core.db.postgresql), for the hot reads."""
+    connection = connections[using]
+    if not isinstance(connection, DatabaseWrapper):
+        raise ImproperlyConfigured(f"Database {using!r} does not use the core.db.postgresql engine.")
+    return connection.prepared_cursor()
+
+
+class ModelColumns(Generic[M]):
     """Every concrete column of `model`, qualified by a table alias, in the order Model.from_db takes
     them: `sql` selects them, `instance` builds the model back from them, as the ORM would."""
 
-    def __init__(self, model: type[Model], alias: str, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    def __init__(self, model: type[M], alias: str, *, using: str = DEFAULT_DB_ALIAS) -> None:
         fields = model._meta.concrete_fields
         connection = connections[using]
         for field in fields:
             # Values go into the model exactly as the driver returns them: a field whose values the ORM
             # converts (JSON, for one) would come out different, so it is refused here, not mis-read.
-            if field.get_db_converters(connection) or connection.ops.get_db_converters(field.get_col(alias)):
+            # django-stubs do not declare Field.get_db_converters, which Django's fields all have.
+            converters = field.get_db_converters(connection)  # type: ignore[attr-defined]
+            if converters or connection.ops.get_db_converters(field.get_col(alias)):
                 raise ImproperlyConfigured(
                     f"{model.__name__}.{field.name} is converted on loading; read it through the ORM."
                 )
@@ -40,13 +56,14 @@ class ModelColumns:
     def __len__(self) -> int:
         return len(self._attnames)
 
-    def instance(self, values: Sequence) -> Model:
+    def instance(self, values: Sequence[Any]) -> M:
         return self.model.from_db(self.using, self._attnames, values)
 
 
-def instances(row: Sequence, *columns: ModelColumns) -> list[Model]:
+def instances(row: Sequence[Any], *columns: ModelColumns[Any]) -> list[Any]:
     """One instance per `ModelColumns`, from consecutive slices of a row that selected them in turn."""
-    built, start = [], 0
+    built: list[Any] = []
+    start = 0
     for model_columns in columns:
         built.append(model_columns.instance(row[start : start + len(model_columns)]))
         start += len(model_columns)

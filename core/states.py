@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.options import Options
 from django.utils import timezone
 
 from core.exceptions import ConflictError
@@ -125,7 +126,7 @@ class StateMachine:
         )
         if not moved:
             current = self.model._base_manager.filter(pk=pk).values_list(self.field, flat=True).first()
-            raise StateMoveNotAllowed(self.model._meta.verbose_name, current, to)
+            raise StateMoveNotAllowed(str(self.model._meta.verbose_name), current, to)
         return moved[0]
 
     def move_many(
@@ -145,7 +146,7 @@ class StateMachine:
         if sources is not None:
             allowed &= frozenset(map(str, sources))
         if not allowed:
-            raise StateMoveNotAllowed(self.model._meta.verbose_name, None, to)
+            raise StateMoveNotAllowed(str(self.model._meta.verbose_name), None, to)
         if not pks:
             return []
         sql, params = self._statement(list(pks), to, actor, reason, sorted(allowed), values or {})
@@ -185,10 +186,10 @@ class StateMachine:
         meta = self.model._meta
         quote = connection.ops.quote_name
         table, pk_column = quote(meta.db_table), quote(meta.pk.column)
-        state_column = quote(meta.get_field(self.field).column)
+        state_column = quote(_concrete_field(meta, self.field).column)
         person = f"row.{quote(self.person_field)}" if self.person_field else "NULL::bigint"
         # The new values, one array per column and one element per pk, unnested beside the pks.
-        columns = [meta.get_field(name) for name in values]
+        columns = [_concrete_field(meta, name) for name in values]
         new_values = ", ".join(
             f"%s::{field.db_type(connection)}[]" for field in (meta.pk, *columns)
         )  # e.g. %s::bigint[], %s::date[]
@@ -224,6 +225,14 @@ class StateMachine:
         params: list[Any] = [pks, *(list(values[field.name]) for field in columns), allowed, to, *auto_now]
         params += [self.entity, to, actor.user_id, actor.channel, actor.reference, reason, now]
         return sql, params
+
+
+def _concrete_field(meta: Options[Any], name: str) -> models.Field[Any, Any]:
+    """The model's column `name`: a move sets columns, never relations seen from their other side."""
+    field = meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{meta.label}.{name} is not a column.")
+    return field
 
 
 def events_of(*, entity: type[models.Model], object_id: int) -> models.QuerySet[StateEvent]:

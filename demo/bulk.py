@@ -77,7 +77,7 @@ def contribution_lines(plan: PersonPlan, person_id: int, stint: Stint) -> Iterat
             if period_year(period) != year:
                 year = period_year(period)
                 base = declared_base(plan, stint.province, year, career_start_year)
-            yield (person_id, scheme, period, base, PaymentType.NORMAL, stint.employer, None)
+            yield (None, person_id, scheme, period, base, PaymentType.NORMAL, stint.employer, None)
 
 
 class PeopleWriter:

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAgencyUser
 from accounts.scope import Scope
 from core.exceptions import NotFoundError
+from core.schema import error_codes
 from core.states import Actor
 from imports.errors import RowError, row_errors_csv_lines
 from imports.kinds import KINDS, kind_columns_doc, kind_example_bytes
@@ -83,6 +84,15 @@ class ImportUploadApi(APIView):
         summary="Upload a batch file for my province: 202 with a new job, 200 with the same file's job",
         request={"multipart/form-data": ImportUploadSerializer},
         responses={202: ImportJobSerializer, 200: ImportJobSerializer},
+        extensions=error_codes(
+            "province_out_of_scope",
+            "file_too_large",
+            "file_not_csv_or_xlsx",
+            "file_encoding",
+            "file_empty",
+            "file_header",
+            "file_row_count_mismatch",
+        ),
     )
     def post(self, request):
         body = ImportUploadSerializer(data=request.data)
@@ -113,7 +123,10 @@ class ImportCancelApi(APIView):
     permission_classes = [IsAgencyUser]
 
     @extend_schema(
-        summary="Cancel a queued or running import job", request=None, responses=ImportJobSerializer
+        summary="Cancel a queued or running import job",
+        request=None,
+        responses=ImportJobSerializer,
+        extensions=error_codes("import_already_finished"),
     )
     def post(self, request, job_id: int):
         job = import_cancel(

@@ -12,7 +12,45 @@ import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from core.errors import ErrorCode
 from core.exceptions import ApplicationError
+
+ERRORS = (
+    # A file refused whole, at upload (nothing is written) or when its job opens it again.
+    ErrorCode("file_too_large", 413, "The file is larger than the upload limit: split it."),
+    ErrorCode("file_not_csv_or_xlsx", 400, "The file is neither CSV nor XLSX, or cannot be read as CSV."),
+    ErrorCode("file_encoding", 400, "The CSV is neither UTF-8 nor GB18030 text."),
+    ErrorCode("file_empty", 400, "The file has no data rows."),
+    ErrorCode("file_header", 400, "The first row does not name the kind's columns."),
+    ErrorCode(
+        "file_row_count_mismatch", 400, "The file holds another number of rows than declared: truncated?"
+    ),
+    ErrorCode("import_already_finished", 409, "The job has already finished: there is nothing to cancel."),
+    ErrorCode("import_internal_error", None, "The job failed on the platform's side; the failure is logged."),
+    # A row refused, in the job's error report (the domain's refusals of a row keep their own codes).
+    ErrorCode("row_too_many_cells", None, "The row has more cells than the header."),
+    ErrorCode("duplicate_in_file", None, "An earlier row of the file has the same key."),
+    ErrorCode("required", None, "The column is required, and the cell is empty."),
+    ErrorCode("text_too_long", None, "The text is longer than the column holds."),
+    ErrorCode("boolean_format", None, "The cell is not true or false (1/0, yes/no, 是/否)."),
+    ErrorCode("date_format", None, "The cell is not a date written YYYY-MM-DD."),
+    ErrorCode("date_invalid", None, "The date does not exist in the calendar."),
+    ErrorCode("date_in_future", None, "The date is in the future."),
+    ErrorCode("date_too_early", None, "The date is before 1900."),
+    ErrorCode("date_before_birth", None, "The date is before the person's birth."),
+    ErrorCode("money_format", None, "The cell is not an amount such as 5000 or 5000.50."),
+    ErrorCode("money_precision", None, "The amount has more than two decimal places."),
+    ErrorCode("money_not_positive", None, "The amount must be more than zero."),
+    ErrorCode("money_too_large", None, "The amount is above the largest the platform records."),
+    ErrorCode("phone_format", None, "The cell is not a mainland mobile or landline number."),
+    ErrorCode("payment_type_unknown", None, "The cell is not a payment type."),
+    ErrorCode("evidence_kind_unknown", None, "The cell is not a kind of life evidence."),
+    ErrorCode(
+        "enrolment_incomplete",
+        None,
+        "A row that enrols gives both the scheme and the start month, and an employer only with them.",
+    ),
+)
 
 
 class ImportFileError(ApplicationError):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+
 from accounts.scope import Scope
 from core.exceptions import NotFoundError
 from imports.models import ImportJob
 
 
-def import_job_get(*, user, job_id: int) -> ImportJob:
+def import_job_get(*, user: AbstractBaseUser | AnonymousUser, job_id: int) -> ImportJob:
     """A job of a province in the caller's scope; any other answers as missing."""
     scope = Scope.of(user)
     job = ImportJob.objects.filter(pk=job_id).first()

@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.scope import Scope
 from core.exceptions import ApplicationError, ConflictError
 from core.states import Actor
@@ -44,7 +45,7 @@ logger = logging.getLogger(__name__)
 STALLED_AFTER = timedelta(minutes=2)
 
 
-def _store_upload(uploaded) -> tuple[Path, str]:
+def _store_upload(uploaded: File) -> tuple[Path, str]:
     """Copy the upload to a temporary file, hashing it on the way."""
     digest = hashlib.sha256()
     with tempfile.NamedTemporaryFile(delete=False, suffix=".upload") as out:
@@ -56,10 +57,10 @@ def _store_upload(uploaded) -> tuple[Path, str]:
 
 def import_upload(
     *,
-    user,
+    user: User,
     kind: str,
     province_id: str,
-    uploaded,
+    uploaded: File,
     dry_run: bool = False,
     expected_rows: int | None = None,
     enqueue: bool = True,
@@ -86,7 +87,7 @@ def import_upload(
             file_sha256=sha256,
             dry_run=dry_run,
             expected_rows=expected_rows,
-            rows_total=prepared.row_count,
+            rows_total=prepared.row_count or 0,  # counted: file_prepare counts the rows
         )
         with path.open("rb") as stored:
             job.file.save(f"{sha256}.{prepared.source.format}", File(stored), save=False)
@@ -162,7 +163,7 @@ def _try_lock(job_id: int) -> bool:
     connection dies with its worker."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [0x1A907, job_id])
-        return cursor.fetchone()[0]
+        return bool(cursor.fetchone()[0])
 
 
 def _unlock(job_id: int) -> None:

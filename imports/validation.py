@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import gc
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -105,7 +105,7 @@ def row_count_check(*, declared: int | None, counted: int) -> None:
         )
 
 
-def file_prepare(*, path: Path, kind: ImportKind, expected_rows: int | None = None) -> PreparedFile:
+def file_prepare(*, path: Path, kind: str, expected_rows: int | None = None) -> PreparedFile:
     """Every file-level check: size, format, encoding, emptiness, header, declared row count."""
     spec = KINDS[ImportKind(kind)]
     source = file_inspect(path=path)
@@ -114,7 +114,7 @@ def file_prepare(*, path: Path, kind: ImportKind, expected_rows: int | None = No
     return PreparedFile(source, spec, positions)
 
 
-def file_reopen(*, path: Path, kind: ImportKind) -> PreparedFile:
+def file_reopen(*, path: Path, kind: str) -> PreparedFile:
     """A file that passed `file_prepare` at upload, opened again to be imported: format, encoding and
     header are settled again (the same bytes give the same answers), but the rows are not counted."""
     spec = KINDS[ImportKind(kind)]
@@ -127,7 +127,7 @@ def file_validate(
     prepared: PreparedFile,
     today: datetime.date | None = None,
     chunk_size: int = CHUNK_SIZE,
-) -> Iterator[Chunk]:
+) -> Generator[Chunk]:
     """Stream the file as chunks of clean rows and row errors. A bad row never stops the others. Checks
     that need the database are the writers' (imports.writers)."""
     validator = _Validator(prepared, today or timezone.localdate())
@@ -151,7 +151,7 @@ def file_validate(
 def _collector_paused() -> Iterator[None]:
     """Reading and checking cells makes only acyclic objects (lists of text, tuples, Decimals), which
     reference counting frees, so the cyclic collector has nothing to find there; yet its full passes over
-    the growing set of seen keys took more than half of the time on a million rows."""
+    the growing set of seen keys came to dominate the time on large files."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

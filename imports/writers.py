@@ -75,24 +75,19 @@ class _Writer(ABC):
 
 
 class ContributionsWriter(_Writer):
-    """Rows: (row, id_number, scheme, period, base, payment_type, employer_code, temporary_account), recorded
-    by the province's ContributionRecorder (insurance.services.contributions), which keeps its look-ups
-    for the whole job. A row's line is the row with its person's id for its ID number (None if not found),
-    in the same position, so that a refusal's index is its row's."""
+    """Rows: (row, id_number, scheme, period, base, payment_type, employer_code, temporary_account): the
+    lines, as they are, of the province's ContributionRecorder (insurance.services.contributions), which
+    finds the rows' people among those the province sees and keeps its look-ups for the whole job."""
 
     def __init__(self, job: ImportJob) -> None:
         super().__init__(job)
-        self.recorder = ContributionRecorder(job.province_id)
+        self.recorder = ContributionRecorder(job.province_id, scope=self.scope)
 
     def prefetch(self, rows: list[tuple]) -> None:
-        super().prefetch(rows)
-        found = self._people.known({row[1] for row in rows})
-        self.recorder.prefetch([(found[row[1]], *row[2:]) for row in rows if row[1] in found])
+        self.recorder.prefetch(rows)
 
     def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
-        found = self._people.get({row[1] for row in rows})
-        lines = [(found[row[1]], *row[2:]) for row in rows]
-        accepted, refusals = self.recorder.record(lines, dry_run=dry_run)
+        accepted, refusals = self.recorder.record(rows, dry_run=dry_run)
         return accepted, row_errors(rows, refusals, range(len(rows)))
 
 

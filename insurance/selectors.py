@@ -8,17 +8,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.scope import Scope
 from core.crypto import keyed_hash
 from core.exceptions import NotFoundError
 from core.identity import IdentityNumber
-from core.sql import ModelColumns
+from core.sql import ModelColumns, prepared_cursor
 from insurance.calculators.contribution_years import ContributionYears
 from insurance.models import (
     ContributionRecord,
@@ -47,7 +48,7 @@ def _visible_person(*, scope: Scope, condition: str = "TRUE", params: Sequence =
     if visible is None:
         return None
     visible_condition, visible_params = visible
-    with connection.prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             # Names from the model, conditions written here and in accounts.scope; values are parameters.
             f"SELECT {_PERSON_COLUMNS.sql} FROM {InsuredPerson._meta.db_table} person"  # noqa: S608
@@ -108,13 +109,13 @@ _IDENTITY_READ_INSERT = f"""
 """  # noqa: S608 - the table name from the model; values are parameters
 
 
-def person_id_number_reveal(*, reader, person: InsuredPerson, endpoint: str) -> str:
+def person_id_number_reveal(*, reader: User, person: InsuredPerson, endpoint: str) -> str:
     """`person`'s full ID number, to be shown to `reader` through `endpoint`; the read is logged in
     IdentityReadLog as it is returned (PIPL Art. 28). The one way to show a full ID number: everything
     else shows `id_number_masked`, and only this writes the log."""
     number = person.id_number or ""  # every insured person has one (person_register requires it)
     endpoint_field = IdentityReadLog._meta.get_field("endpoint")
-    with connection.prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _IDENTITY_READ_INSERT,
             [reader.pk, person.pk, endpoint[: endpoint_field.max_length], timezone.now()],
@@ -221,9 +222,10 @@ def contribution_page_query(
     after: ContributionPosition | None = None,
     older: bool = True,
     limit: int,
-) -> tuple[str, list]:
+) -> tuple[str, list[Any]]:
     """The SQL and parameters of `contribution_page`."""
-    sql, params = [_CONTRIBUTIONS_SHOWN], [person.pk]
+    sql: list[str] = [_CONTRIBUTIONS_SHOWN]
+    params: list[Any] = [person.pk]
     if scheme:
         sql.append("AND c.scheme = %s")
         params.append(scheme)
@@ -242,7 +244,7 @@ def contribution_page_query(
     return "\n".join(sql), params
 
 
-def contribution_page(**query) -> list[tuple[ContributionPosition, dict]]:
+def contribution_page(**query: Any) -> list[tuple[ContributionPosition, dict]]:
     """Up to `limit` of a person's contribution records, filtered by scheme, province and year, each with
     its position and its fields as shown: the records older than `after`, newest first, or (`older`
     false) the records newer than `after`, oldest first. The lists that citizens and agencies page
@@ -263,7 +265,7 @@ def contributions_of_periods(
 
 
 def _contributions_shown(sql: str, params: list) -> list[tuple[ContributionPosition, dict]]:
-    with connection.prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [

@@ -46,8 +46,8 @@ class PersonSerializer(serializers.Serializer):
     """A person as shown to a citizen or in lists: the ID number masked.
 
     The fields are declared for the schema; rendering builds the same dictionary directly, because DRF's
-    per-field rendering (a copy of every field per serializer, then each field's attribute look-up) costs
-    about 0.25 ms a person here, a fifth of a whole profile request. tests/insurance/test_serializers.py
+    per-field rendering (a copy of every field per serializer, then each field's attribute look-up) is a
+    large share of a whole profile request (README.md, "Benchmarks"). tests/insurance/test_serializers.py
     holds the two to the same output."""
 
     id = serializers.IntegerField(read_only=True)

@@ -5,14 +5,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# One synchronous worker per CPU. A request here is mostly Python (about three quarters of its time; the
-# rest is short round trips to a PostgreSQL on the same host), so more processes than CPUs only add
-# context switches and wake-ups on accept: under load on two CPUs, the whole machine spent about 2.6 ms
-# per request with 2 workers, 3.2 with 3 and 4.0 with 5 (the former 2 x CPUs + 1). Threaded workers, which
-# keep client connections alive, served no more requests and were slower at the tail: a connection stays
-# with the worker that accepted it (16 connections over 3 workers: 8, 6 and 2), so some workers queue
-# several times the requests of others, and the 99th percentile was about 1.5 times as long. Give more
-# workers (WEB_CONCURRENCY) when the database is remote and requests wait longer on it. A synchronous
+# One synchronous worker per CPU. A request here is mostly Python (the rest is short round trips to a
+# PostgreSQL on the same host), so more processes than CPUs only add context switches and wake-ups on
+# accept: each worker beyond the CPUs (as the former 2 x CPUs + 1) made every request cost the machine more
+# (README.md, "Benchmarks"). Threaded workers, which keep client connections alive, served no more requests
+# and were slower at the tail: a connection stays with the worker that accepted it, so the connections
+# spread unevenly and some workers queue far more requests than others. Give more workers
+# (WEB_CONCURRENCY) when the database is remote and requests wait longer on it. A synchronous
 # worker reads a slow client's request itself: on an open network, a buffering proxy belongs in front.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -52,6 +51,6 @@ def when_ready(server) -> None:
 
 def pre_fork(server, worker) -> None:
     """Leave everything the master has loaded out of the workers' garbage collections: a full collection
-    would otherwise walk all of Django (over a hundred milliseconds here, a stall every request waiting
-    on that worker would see), and by touching each object unshare the memory the fork shares."""
+    would otherwise walk all of Django (a stall that every request waiting on that worker would see), and
+    by touching each object unshare the memory the fork shares."""
     gc.freeze()

@@ -92,7 +92,7 @@ class ContributionRecord(models.Model):
     `LedgerEntry`, so rewriting a record would rewrite the ledger."""
 
     # The biggest table, written by the hundred thousand rows by imports: every index and foreign-key check
-    # costs every row, and the checks on person and employer were more than half of an import's database
+    # costs every row, and the checks on person and employer were the largest part of an import's database
     # time. So the references are guarded from the other side: persons and employers are never deleted
     # (PROTECT here, and a database trigger refuses deleting one that has contributions, see migration
     # 0008), and every writer looks the person and employer up before inserting. person_id is led by the
@@ -106,7 +106,7 @@ class ContributionRecord(models.Model):
     )
     scheme = models.CharField(max_length=2, choices=Scheme.choices)
     # No database foreign key: the regions are the 34 fixed by law, loaded by a migration and not deletable
-    # in admin, so the per-row check (a third of an import's commit time) could never fail.
+    # in admin, so the per-row check (a large part of an import's commit time) could never fail.
     province = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )

@@ -5,6 +5,7 @@ year-end run and a transfer both call; a correction is proposed by one person an
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -52,7 +53,8 @@ def interest_rates(*, year: int, province_id: str | None = None) -> dict[str, De
     if province_id is not None:
         configs = configs.filter(province_id=province_id)
     latest = configs.order_by("province_id", "-year").distinct("province_id")
-    return dict(latest.values_list("province_id", "account_interest_rate"))
+    # Never None: the configs without a rate are left out above.
+    return cast("dict[str, Decimal]", dict(latest.values_list("province_id", "account_interest_rate")))
 
 
 # The interest of the year of %(up_to)s, from January up to that month, of every account of the scheme

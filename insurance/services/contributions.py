@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
@@ -29,16 +29,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.errors import UniqueViolation
 
+from accounts.scope import Scope
 from core.batch import Refusal
+from core.crypto import keyed_hash
 from core.exceptions import ApplicationError, ConflictError
 from insurance.models import CONTRIBUTION_COLUMNS, OPEN_RELATIONSHIP_STATUSES, PaymentType, Scheme
 from insurance.periods import period_of, period_refusal
 from insurance.services.tariffs import Tariff, tariff_get
 
-# One month to record: (person id, scheme, period, declared base, payment type, employer code or None,
-# declared temporary account or None). A plain tuple: an import makes one per row of its file, with None
-# for the person of a row whose ID number it did not find (refused as `person_not_found`).
-ContributionLine = tuple[int | None, str, int, Decimal, str, str | None, bool | None]
+# One month to record: (the caller's reference, person key, scheme, period, declared base, payment type,
+# employer code or None, declared temporary account or None). The person key is the person's id, or, for
+# a recorder made with a scope, their ID number, found among the people that scope sees. A plain tuple
+# that the recorder only reads: an import's clean rows (row number first) are its lines as they are.
+ContributionLine = tuple[object, int | str, str, int, Decimal, str, str | None, bool | None]
 
 # Bounds of the memos, cleared when full and refilled from the next chunks: a million-row file of distinct
 # people would otherwise keep them all. Amounts are mostly reused within a person's run of months, so
@@ -59,6 +62,21 @@ _COLUMNS_SQL = ", ".join(CONTRIBUTION_COLUMNS)
 
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+# A person with every relationship of theirs, by person id or by ID number (the digest first).
+_PEOPLE_BY_ID = """
+    SELECT p.id, p.id, p.date_of_death, r.scheme, r.province_id, r.status, r.is_temporary_account
+      FROM insurance_insuredperson p
+      LEFT JOIN insurance_insurancerelationship r ON r.person_id = p.id
+     WHERE p.id = ANY(%s)"""
+_PEOPLE_BY_ID_NUMBER = """
+    SELECT h.digest, person.id, person.date_of_death,
+           r.scheme, r.province_id, r.status, r.is_temporary_account
+      FROM UNNEST(string_to_array(%s, ',')) AS h(digest)
+     CROSS JOIN LATERAL (SELECT person.id, person.date_of_death FROM insurance_insuredperson person
+                          WHERE person.id_number_hash = h.digest AND {visible} LIMIT 1) AS person
+      LEFT JOIN insurance_insurancerelationship r ON r.person_id = person.id"""
 
 
 class LookupMemo(Generic[K, V]):
@@ -96,7 +114,7 @@ class LookupMemo(Generic[K, V]):
         if unseen:
             self._remember(self._lookup(unseen))
 
-    def _remember(self, answers: dict[K, V | None]) -> None:
+    def _remember(self, answers: Mapping[K, V | None]) -> None:
         with self._lock:
             if len(self._known) + len(answers) > CACHE_LIMIT:
                 self._known.clear()
@@ -107,18 +125,24 @@ class LookupMemo(Generic[K, V]):
 class _PersonHere:
     """What recording a person's months in the province needs to know of them."""
 
+    person_id: int
     open_schemes: dict[str, bool] = field(default_factory=dict)  # open here: scheme -> temporary account
     death_period: int | None = None
     pension_elsewhere: bool = False  # an employee-pension relationship in another province
 
 
 class ContributionRecorder:
-    """Records contribution months in `province_id` (see the module's docstring)."""
+    """Records contribution months in `province_id` (see the module's docstring). With a `scope`, the
+    lines name people by ID number, found among those the scope sees in the same look-up that reads their
+    relationships (an import's rows); without, by person id (the API, which found the person already)."""
 
-    def __init__(self, province_id: str, *, today: datetime.date | None = None) -> None:
+    def __init__(
+        self, province_id: str, *, scope: Scope | None = None, today: datetime.date | None = None
+    ) -> None:
         self.province = province_id
+        self.scope = scope
         self.current_period = period_of(today or timezone.localdate())
-        self._people = LookupMemo(self._people_lookup)
+        self._people: LookupMemo[int | str, _PersonHere] = LookupMemo(self._people_lookup)
         self._employers = LookupMemo(self._employers_lookup)
         self._tariffs: dict[tuple[str, int], Tariff | ApplicationError] = {}
         # (scheme, year, declared base, has employer) -> the amounts' COPY text, or the refusal. A person's
@@ -131,30 +155,35 @@ class ContributionRecorder:
 
     def prefetch(self, lines: Sequence[ContributionLine]) -> None:
         """The look-ups `record` would make for these lines, made ahead (from another thread)."""
-        self._people.prefetch({line[0] for line in lines if line[0] is not None})
-        self._employers.prefetch({line[5] for line in lines if line[5]})
+        self._people.prefetch({line[1] for line in lines})
+        self._employers.prefetch({line[6] for line in lines if line[6]})
 
-    def _people_lookup(self, person_ids: set[int]) -> dict[int, _PersonHere]:
-        found: dict[int, _PersonHere] = {}
+    def _people_lookup(self, keys: set[int | str]) -> dict[int | str, _PersonHere]:
+        """The people of these keys, with their relationships: one statement for a chunk's new people."""
         with connection.cursor() as cursor:
-            cursor.execute(
-                """SELECT p.id, p.date_of_death, r.scheme, r.province_id, r.status, r.is_temporary_account
-                     FROM insurance_insuredperson p
-                     LEFT JOIN insurance_insurancerelationship r ON r.person_id = p.id
-                    WHERE p.id = ANY(%s)""",
-                [list(person_ids)],
-            )
-            for person_id, died, scheme, province, status, temporary in cursor.fetchall():
-                person = found.get(person_id)
-                if person is None:
-                    person = found[person_id] = _PersonHere(death_period=period_of(died) if died else None)
-                if scheme is None:
-                    continue
-                if province == self.province:
-                    if status in OPEN_RELATIONSHIP_STATUSES:
-                        person.open_schemes[scheme] = temporary
-                elif scheme == Scheme.EMPLOYEE_PENSION:
-                    person.pension_elsewhere = True
+            if self.scope is None:
+                cursor.execute(_PEOPLE_BY_ID, [list(keys)])
+            else:
+                visible, params = self.scope.persons_sql("person") or ("FALSE", [])
+                by_hash = {keyed_hash(str(number)): number for number in keys}
+                # One index probe per ID number: the LIMIT keeps the planner from hashing the whole
+                # person table instead. The digests go as one text: hexadecimal, so the comma cannot occur
+                # in them, and far cheaper to send than an array of thousands of strings.
+                cursor.execute(_PEOPLE_BY_ID_NUMBER.format(visible=visible), [",".join(by_hash), *params])
+            rows = cursor.fetchall()
+        found: dict[int | str, _PersonHere] = {}
+        for key, person_id, died, scheme, province, status, temporary in rows:
+            key = by_hash[key] if self.scope is not None else key
+            person = found.get(key)
+            if person is None:
+                person = found[key] = _PersonHere(person_id, death_period=period_of(died) if died else None)
+            if scheme is None:
+                continue
+            if province == self.province:
+                if status in OPEN_RELATIONSHIP_STATUSES:
+                    person.open_schemes[scheme] = temporary
+            elif scheme == Scheme.EMPLOYEE_PENSION:
+                person.pension_elsewhere = True
         return found
 
     def _employers_lookup(self, codes: set[str]) -> dict[str, int]:
@@ -164,7 +193,7 @@ class ContributionRecorder:
 
     def _tariffs_load(self, lines: Sequence[ContributionLine]) -> None:
         """Load the tariffs (or their refusals) of the lines' schemes and years not met before."""
-        months = set(map(itemgetter(1, 2), lines))  # (scheme, period): a few distinct pairs per chunk
+        months = set(map(itemgetter(2, 3), lines))  # (scheme, period): a few distinct pairs per chunk
         for scheme, year in {(scheme, period // 100) for scheme, period in months}.difference(self._tariffs):
             try:
                 self._tariffs[scheme, year] = tariff_get(province_id=self.province, scheme=scheme, year=year)
@@ -200,21 +229,17 @@ class ContributionRecorder:
         return found
 
     def _months_met(
-        self, lines: Sequence[ContributionLine], people: dict[int, _PersonHere | None], *, here: bool
+        self, lines: Sequence[ContributionLine], people: Mapping[int | str, _PersonHere | None], *, here: bool
     ) -> dict[tuple[int, int, str], str]:
         """(person, period, scheme) -> province of the lines' months recorded already: in this province
         (`here`), or for the employee pension in another province (duplicate participation, 重复缴费), for
         the people who have a pension relationship elsewhere."""
-        if here:
-            person_ids = list(people)
-        else:
-            # Few people have a pension relationship elsewhere: most chunks ask nothing.
-            person_ids = [
-                pk for pk, person in people.items() if person is not None and person.pension_elsewhere
-            ]
+        found = [person for person in people.values() if person is not None]
+        # Few people have a pension relationship elsewhere: most chunks ask nothing.
+        person_ids = [p.person_id for p in found if here or p.pension_elsewhere]
         if not person_ids:
             return {}
-        periods = [line[2] for line in lines]
+        periods = [line[3] for line in lines]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""SELECT person_id, period, scheme, province_id FROM insurance_contributionrecord
@@ -234,8 +259,8 @@ class ContributionRecorder:
     ) -> tuple[int, list[Refusal]]:
         """Check each line, and record (unless a dry run) those that pass. Returns how many were recorded
         (or would be) and the refusals, each naming its line's index."""
-        people = self._people.get({line[0] for line in lines if line[0] is not None})
-        employers = self._employers.get({line[5] for line in lines if line[5]})
+        people = self._people.get({line[1] for line in lines})
+        employers = self._employers.get({line[6] for line in lines if line[6]})
         self._tariffs_load(lines)
         elsewhere = self._months_met(lines, people, here=False)
         recorded = self._months_met(lines, people, here=True) if self._meets_recorded or dry_run else {}
@@ -252,8 +277,8 @@ class ContributionRecorder:
     def _lines(
         self,
         lines: Sequence[ContributionLine],
-        people: dict[int, _PersonHere | None],
-        employers: dict[str, int | None],
+        people: Mapping[int | str, _PersonHere | None],
+        employers: Mapping[str, int | None],
         elsewhere: dict[tuple[int, int, str], str],
         recorded: dict[tuple[int, int, str], str],
         refusals: list[Refusal],
@@ -266,7 +291,8 @@ class ContributionRecorder:
         earliest = settings.EARLIEST_CONTRIBUTION_PERIOD
         tail = f"\t{timezone.now().isoformat()}\n"
         for index, (
-            person_id,
+            _,
+            key,
             scheme,
             period,
             base,
@@ -274,11 +300,13 @@ class ContributionRecorder:
             employer_code,
             declared_temporary,
         ) in enumerate(lines):
-            person = people.get(person_id)
-            temporary = person.open_schemes.get(scheme) if person is not None else None
-            if person_id is None:
-                refused = _person_not_found(), "id_number"
-            elif temporary is None:
+            person = people[key]
+            if person is None:
+                refusals.append(Refusal(index, _person_not_found(), "id_number"))
+                continue
+            person_id = person.person_id
+            temporary = person.open_schemes.get(scheme)
+            if temporary is None:
                 refused = (
                     ApplicationError(
                         "relationship_not_open",
@@ -305,7 +333,7 @@ class ContributionRecorder:
                     ApplicationError("employer_not_found", f"Unknown employer {employer_code}."),
                     "employer_code",
                 )
-            elif type(amounts := amounts_text(scheme, period, base, bool(employer_code))) is not str:
+            elif not isinstance(amounts := amounts_text(scheme, period, base, bool(employer_code)), str):
                 refused = amounts, "base"
             elif elsewhere and scheme == Scheme.EMPLOYEE_PENSION and (person_id, period, scheme) in elsewhere:
                 paid_in = elsewhere[person_id, period, scheme]
@@ -360,13 +388,14 @@ class ContributionRecorder:
             inserted = set(cursor.fetchall())
             cursor.execute("TRUNCATE contribution_staging")
         refused = {refusal.index for refusal in refusals}  # every line is made or refused by now
-        for index in (index for index in range(len(lines)) if index not in refused):
-            person_id, scheme, period = lines[index][:3]
-            key = (person_id, period, scheme)
+        made_from = (index for index in range(len(lines)) if index not in refused)
+        for index, text in zip(made_from, texts, strict=True):
+            person_id, scheme, _, period = text.split("\t", 4)[:4]
+            key = (int(person_id), int(period), scheme)
             if key in inserted:
                 inserted.discard(key)  # a second line of the same month is refused below
             else:
-                refusals.append(Refusal(index, _already_recorded(period), "period"))
+                refusals.append(Refusal(index, _already_recorded(int(period)), "period"))
 
 
 def _person_not_found() -> ApplicationError:
@@ -425,14 +454,14 @@ def contributions_record(
         raise _naming_periods(
             ApplicationError("duplicate_period", "A period appears more than once in the request."), repeated
         )
-    lines = [
-        (person_id, scheme, m.period, m.declared_base, m.payment_type, m.employer_code, None)
+    lines: list[ContributionLine] = [
+        (None, person_id, scheme, m.period, m.declared_base, m.payment_type, m.employer_code, None)
         for m in sorted(months, key=lambda m: m.period)
     ]
     _, refusals = ContributionRecorder(province_id).record(lines)
     if refusals:
         first = refusals[0].error
-        raise _naming_periods(first, [lines[r.index][2] for r in refusals if r.code == first.code])
+        raise _naming_periods(first, [lines[r.index][3] for r in refusals if r.code == first.code])
     return sorted(periods)
 
 

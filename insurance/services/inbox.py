@@ -13,11 +13,12 @@ from django.db.models import Model
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
+from core.models import max_length_of
 from insurance.models import INBOX_KIND_PATTERN, InboxMessage, InsuredPerson
 
 _KIND = re.compile(INBOX_KIND_PATTERN)
-_KIND_LENGTH = InboxMessage._meta.get_field("kind").max_length
-_TITLE_LENGTH = InboxMessage._meta.get_field("title").max_length
+_KIND_LENGTH = max_length_of(InboxMessage, "kind")
+_TITLE_LENGTH = max_length_of(InboxMessage, "title")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from core.batch import Refusal, refusal_raise
 from core.crypto import encrypt_text, keyed_hash
 from core.exceptions import ApplicationError, ConflictError, NotFoundError
 from core.identity import IdentityNumber
+from core.models import max_length_of
 from core.regions import PROVINCE_NAMES
 from core.states import Actor
 from insurance.hooks import DEATH_HOOKS, DeathRecorded
@@ -29,11 +30,11 @@ from insurance.models import (
 from insurance.periods import period_of
 from insurance.states import PERSON_STATES, RELATIONSHIP_STATES
 
-_NAME_LENGTH = InsuredPerson._meta.get_field("name").max_length
+_NAME_LENGTH = max_length_of(InsuredPerson, "name")
 # Control characters (Cc) and formatting ones (Cf: the bidirectional overrides among them) have no place in
 # a name that is printed on certificates and cards.
 _FORBIDDEN_IN_NAMES = frozenset({"Cc", "Cf"})
-_PHONE_LENGTH = InsuredPerson._meta.get_field("phone").max_length
+_PHONE_LENGTH = max_length_of(InsuredPerson, "phone")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,8 @@
 prepares its statements (`prepared_cursor`).
 
 With CONN_HEALTH_CHECKS, Django checks a reused connection at the start of each request by sending
-`SELECT 1` and waiting for the answer: a round trip before every request's first query, which on the API's
-short reads was about a seventh of the machine's work per request. A connection that the server has given
+`SELECT 1` and waiting for the answer: a round trip before every request's first query, a sizeable share
+of the work of the API's short reads. A connection that the server has given
 up on (restart, idle timeout, `pg_terminate_backend`) tells so itself: the server sends an error and closes
 the socket, and nothing else arrives on an idle connection. So the check first looks, without waiting,
 whether libpq already knows the connection is broken or the idle socket has something to read, and only
@@ -15,7 +15,10 @@ from __future__ import annotations
 import select
 
 from django.db.backends.postgresql import base
-from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+# django-stubs leave out the psycopg 3 parts of the backend (this module, and the names from `base` below).
+from django.db.backends.postgresql.psycopg_any import register_tzloader  # type: ignore[import-untyped]
+from django.db.backends.utils import CursorWrapper
 from psycopg import pq
 
 
@@ -30,22 +33,24 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return True
         return super().is_usable()
 
-    def prepared_cursor(self):
+    def prepared_cursor(self) -> CursorWrapper:
         """A cursor whose statements PostgreSQL parses and plans once per connection, then only runs: for
-        the hand-written reads on (nearly) every request. For the token read, parsing and planning took
-        PostgreSQL twice as long as running it. Its parameters are bound by the server (`%s` placeholders
-        only, where PostgreSQL can infer a type). Django's own cursors bind on the client, and psycopg
-        never prepares those; OPTIONS["prepare_threshold"] (settings) says when these are prepared, and
-        None turns preparing off, as a transaction-pooling PgBouncer before 1.21 needs."""
+        the hand-written reads on (nearly) every request. For a read as short as the token's, parsing and
+        planning take PostgreSQL longer than running it. Its parameters are bound by the server (`%s`
+        placeholders only, where PostgreSQL can infer a type). Django's own cursors bind on the client, and
+        psycopg never prepares those; OPTIONS["prepare_threshold"] (settings) says when these are prepared,
+        and None turns preparing off, as a transaction-pooling PgBouncer before 1.21 needs."""
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            cursor = base.ServerBindingCursor(self.connection)
+            cursor = base.ServerBindingCursor(self.connection)  # type: ignore[attr-defined]
             # As Django's create_cursor does for its own cursors.
-            loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
+            timestamptz = base.TIMESTAMPTZ_OID  # type: ignore[attr-defined]
+            loader = self.connection.adapters.get_loader(timestamptz, pq.Format.TEXT)
             if self.timezone != loader.timezone:
                 register_tzloader(self.timezone, cursor)
-            return self._prepare_cursor(cursor)
+            wrapped: CursorWrapper = self._prepare_cursor(cursor)  # type: ignore[attr-defined]
+            return wrapped
 
 
 def _has_input(socket: int) -> bool:

@@ -449,7 +449,13 @@ class AgencyRegistrationApi(AgencyView):
         summary="Register a person (once nationwide), and optionally enrol them in my province",
         request=RegistrationRequestSerializer,
         responses={201: RegistrationSerializer, 200: RegistrationSerializer},
-        extensions=error_codes("province_unknown", "employer_not_found", *_ENROLMENT_CODES),
+        extensions=error_codes(
+            "name_required",
+            "name_invalid_characters",
+            "province_unknown",
+            "employer_not_found",
+            *_ENROLMENT_CODES,
+        ),
     )
     def post(self, request):
         body = RegistrationRequestSerializer(data=request.data)

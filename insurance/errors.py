@@ -11,6 +11,7 @@ ERRORS = (
     ErrorCode("person_repeated", 400, "The same person appears twice in one batch."),
     ErrorCode("name_required", 400, "A person is registered with a name."),
     ErrorCode("name_too_long", 400, "The name is longer than the register holds."),
+    ErrorCode("name_invalid_characters", 400, "The name holds control or text-direction characters."),
     ErrorCode("phone_too_long", 400, "The phone number is longer than the register holds."),
     ErrorCode("person_already_deceased", 409, "The person's death is already recorded."),
     ErrorCode("death_repeated", 409, "The same death appears twice in one batch."),

@@ -26,7 +26,7 @@ from insurance.models import (
     Scheme,
 )
 from insurance.services.accounts import account_correction_approve, account_correction_propose
-from tests.factories import EMPLOYER_CODE, AdministratorFactory, register_person
+from tests.factories import EMPLOYER_CODE, AdministratorFactory, open_relationship, register_person
 from tests.insurance.interest import year_end_interest
 
 pytestmark = pytest.mark.django_db
@@ -573,3 +573,28 @@ def test_admin_action_credits_the_years_interest_once(client, paying_person):
     assert any(
         "has not published an account interest rate for 2023 or before" in message for message in messages
     )
+
+
+def test_relationship_actions_suspend_and_resume_through_the_services_with_events(
+    admin_site, administrator, person
+):
+    relationship = open_relationship(
+        person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202001
+    )
+
+    def act(action: str) -> tuple[int, str]:
+        selected = {"action": action, "_selected_action": [relationship.pk]}
+        response = admin_site.post(f"{ADMIN}/insurancerelationship/", selected)
+        return response.status_code, admin_site.get(f"{ADMIN}/insurancerelationship/").content.decode()
+
+    suspended, again, resumed = act("suspend_this_month"), act("suspend_this_month"), act("resume_this_month")
+
+    assert suspended[0] == again[0] == resumed[0] == 302
+    assert "Only a paying relationship can be suspended." in again[1]
+    relationship.refresh_from_db()
+    assert (relationship.status, relationship.closed_period) == (RelationshipStatus.PAYING, None)
+    moves = events_of(entity=InsuranceRelationship, object_id=relationship.pk).exclude(from_state="")
+    assert [(e.from_state, e.to_state, e.channel, e.actor_id) for e in moves] == [
+        ("paying", "suspended", Channel.ADMIN, administrator.pk),
+        ("suspended", "paying", Channel.ADMIN, administrator.pk),
+    ]

@@ -506,6 +506,18 @@ class _RelationshipMoveApi(AgencyView):
             scope=Scope.of(self.request.user), person=self.person(person_id), relationship_id=relationship_id
         )
 
+    def moved(self, person_id: int, relationship_id: int, move) -> Response:
+        """Parse the month (and reason), apply `move` through its service, and show the relationship."""
+        body = RelationshipMoveSerializer(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        relationship = move(
+            relationship=self.relationship(person_id, relationship_id),
+            period=int(body.validated_data["period"]),
+            reason=body.validated_data["reason"],
+            actor=Actor.api(self.request.user),
+        )
+        return Response(RelationshipSerializer(relationship).data)
+
 
 class AgencyRelationshipSuspendApi(_RelationshipMoveApi):
     @extend_schema(
@@ -522,15 +534,7 @@ class AgencyRelationshipSuspendApi(_RelationshipMoveApi):
         ),
     )
     def post(self, request, person_id: int, relationship_id: int):
-        body = RelationshipMoveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        relationship = relationship_suspend(
-            relationship=self.relationship(person_id, relationship_id),
-            period=int(body.validated_data["period"]),
-            reason=body.validated_data["reason"],
-            actor=Actor.api(request.user),
-        )
-        return Response(RelationshipSerializer(relationship).data)
+        return self.moved(person_id, relationship_id, relationship_suspend)
 
 
 class AgencyRelationshipResumeApi(_RelationshipMoveApi):
@@ -549,14 +553,7 @@ class AgencyRelationshipResumeApi(_RelationshipMoveApi):
         ),
     )
     def post(self, request, person_id: int, relationship_id: int):
-        body = RelationshipMoveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        relationship = relationship_resume(
-            relationship=self.relationship(person_id, relationship_id),
-            period=int(body.validated_data["period"]),
-            actor=Actor.api(request.user),
-        )
-        return Response(RelationshipSerializer(relationship).data)
+        return self.moved(person_id, relationship_id, relationship_resume)
 
 
 _RETIREMENT_CODES = ("retirement_female_category_required", "retirement_female_category_not_applicable")

@@ -97,7 +97,7 @@ def needs_temporary_account(
 
 @transaction.atomic
 def relationships_open(
-    *, items: Sequence[Enrolment], actor: Actor, dry_run: bool = False
+    *, items: Sequence[Enrolment], actor: Actor, dry_run: bool = False, reason: str = ""
 ) -> tuple[dict[int, int], list[Refusal]]:
     """Enrol: open each item's relationship, or resume the person's suspended one in that province. A
     person pays into one scheme in one province at a time: paying elsewhere is refused, naming the
@@ -151,7 +151,7 @@ def relationships_open(
             list(resumed.values()),
             to=RelationshipStatus.PAYING,
             actor=actor,
-            reason="Enrolled again: payment resumes",
+            reason=reason or "Enrolled again: payment resumes",
             sources=[RelationshipStatus.SUSPENDED],
             values={"closed_period": [None] * len(resumed)},
         )
@@ -178,7 +178,7 @@ def relationships_open(
         RELATIONSHIP_STATES.record_created(
             [(row.pk, RelationshipStatus.PAYING, row.person_id) for row in rows],
             actor=actor,
-            reason="Enrolled",
+            reason=reason or "Enrolled",
         )
         result.update(zip(opened, (row.pk for row in rows), strict=True))
     return result, refusals
@@ -253,9 +253,9 @@ def _enrolment_refusal(
     return None, ""
 
 
-def relationship_open(*, enrolment: Enrolment, actor: Actor) -> InsuranceRelationship:
+def relationship_open(*, enrolment: Enrolment, actor: Actor, reason: str = "") -> InsuranceRelationship:
     """Enrol once (see `relationships_open`)."""
-    opened, refusals = relationships_open(items=[enrolment], actor=actor)
+    opened, refusals = relationships_open(items=[enrolment], actor=actor, reason=reason)
     refusal_raise(refusals)
     return InsuranceRelationship.objects.get(pk=opened[0])
 
@@ -301,9 +301,9 @@ def relationship_suspend(
 
 
 def relationship_resume(
-    *, relationship: InsuranceRelationship, period: int, actor: Actor
+    *, relationship: InsuranceRelationship, period: int, actor: Actor, reason: str = ""
 ) -> InsuranceRelationship:
-    """Resume a suspended relationship from `period`: enrolling there again."""
+    """Resume a suspended relationship from `period`: enrolling there again, for `reason`."""
     if relationship.status != RelationshipStatus.SUSPENDED:
         raise ConflictError("relationship_not_suspended", "Only a suspended relationship can be resumed.")
     return relationship_open(
@@ -315,6 +315,7 @@ def relationship_resume(
             employer_id=relationship.employer_id,
         ),
         actor=actor,
+        reason=reason,
     )
 
 

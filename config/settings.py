@@ -6,6 +6,7 @@ configuration: it generates its own secrets once under .data/.
 """
 
 import base64
+import hashlib
 import math
 import secrets
 from datetime import timedelta
@@ -161,6 +162,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
     0 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
 )
+# The test database is named after the checkout too: two checkouts testing against one PostgreSQL at once
+# would otherwise create, flush and drop the same database under each other. pytest-django drops it at
+# the end of the run.
+_CHECKOUT = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_CHECKOUT}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Tests with serialized_rollback reload the migration-seeded rows (regions, calendar) after a flush;
 # content types and permissions are recreated by post_migrate, so reloading them too would clash.

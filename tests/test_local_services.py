@@ -2,6 +2,7 @@
 nothing but Python: PostgreSQL and Redis from wheels, then migrations, the API under gunicorn and a job
 through a real Celery worker."""
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -14,6 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -148,3 +150,13 @@ def test_a_job_queued_before_the_worker_starts_is_run_by_the_worker(embedded_env
 
     assert not_yet.strip() == "None"
     assert answer.strip() == "pong"
+
+
+@pytest.mark.django_db
+def test_the_test_database_is_named_after_the_checkout(settings):
+    """Two checkouts testing against one PostgreSQL at the same time must not share a test database."""
+    checkout = hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:8]
+    database = settings.DATABASES["default"]
+
+    assert database["TEST"]["NAME"].endswith(f"_{checkout}")
+    assert connection.settings_dict["NAME"] == database["TEST"]["NAME"]

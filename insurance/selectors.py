@@ -59,27 +59,31 @@ def _visible_person(*, scope: Scope, condition: str = "TRUE", params: Sequence =
     return None if row is None else _PERSON_COLUMNS.instance(row)
 
 
+def visible_people_by_id_number(*, scope: Scope, id_numbers: set[str]) -> tuple[str, list, dict[str, str]]:
+    """The FROM clause, its parameters and the digests' numbers of a look-up of people by ID number among
+    those the scope lets the caller see: each digest `h.digest` with its `person` (id, date of death), and
+    no row for anyone else, exactly as for numbers nobody has. For the look-ups of a chunk's people."""
+    visible_condition, visible_params = scope.persons_sql("person") or ("FALSE", [])
+    by_hash = {keyed_hash(number): number for number in id_numbers}
+    # One index probe per ID number: the LIMIT keeps the planner from hashing the whole person table
+    # instead, which it prefers while the table is small. The digests go as one text: hexadecimal, so the
+    # comma cannot occur in them, and far cheaper to send than an array of thousands of strings.
+    table = InsuredPerson._meta.db_table
+    sql = f"""FROM UNNEST(string_to_array(%s, ',')) AS h(digest)
+              CROSS JOIN LATERAL (SELECT person.id, person.date_of_death FROM {table} person
+                                   WHERE person.id_number_hash = h.digest AND {visible_condition}
+                                   LIMIT 1) AS person"""  # noqa: S608 - names from the model and scope
+    return sql, [",".join(by_hash), *visible_params], by_hash
+
+
 def person_ids_by_id_number(*, scope: Scope, id_numbers: set[str]) -> dict[str, int]:
     """The ids of the people with these (normalised) ID numbers whose records the scope lets the caller
-    see: an import's look-up of its rows' people, a chunk at a time. Numbers of anyone else are left out,
-    exactly as numbers nobody has."""
-    visible = scope.persons_sql("person")
-    if visible is None or not id_numbers:
+    see (see `visible_people_by_id_number`)."""
+    if not id_numbers:
         return {}
-    visible_condition, visible_params = visible
-    by_hash = {keyed_hash(number): number for number in id_numbers}
+    people, params, by_hash = visible_people_by_id_number(scope=scope, id_numbers=id_numbers)
     with connection.cursor() as cursor:
-        cursor.execute(
-            # One index probe per ID number: the LIMIT keeps the planner from hashing the whole person
-            # table instead, which it prefers while the table is small. The digests go as one text:
-            # hexadecimal, so the comma cannot occur in them, and far cheaper to send than an array of
-            # thousands of strings.
-            f"""SELECT h.digest, person.id FROM UNNEST(string_to_array(%s, ',')) AS h(digest)
-                 CROSS JOIN LATERAL (SELECT person.id FROM {InsuredPerson._meta.db_table} person
-                                      WHERE person.id_number_hash = h.digest AND {visible_condition}
-                                      LIMIT 1) AS person""",  # noqa: S608 - names from the model and scope
-            [",".join(by_hash), *visible_params],
-        )
+        cursor.execute(f"SELECT h.digest, person.id {people}", params)
         return {by_hash[digest]: person_id for digest, person_id in cursor.fetchall()}
 
 

@@ -31,10 +31,10 @@ from psycopg.errors import UniqueViolation
 
 from accounts.scope import Scope
 from core.batch import Refusal
-from core.crypto import keyed_hash
 from core.exceptions import ApplicationError, ConflictError
 from insurance.models import CONTRIBUTION_COLUMNS, OPEN_RELATIONSHIP_STATUSES, PaymentType, Scheme
 from insurance.periods import period_of, period_refusal
+from insurance.selectors import visible_people_by_id_number
 from insurance.services.tariffs import Tariff, tariff_get
 
 # One month to record: (the caller's reference, person key, scheme, period, declared base, payment type,
@@ -73,9 +73,7 @@ _PEOPLE_BY_ID = """
 _PEOPLE_BY_ID_NUMBER = """
     SELECT h.digest, person.id, person.date_of_death,
            r.scheme, r.province_id, r.status, r.is_temporary_account
-      FROM UNNEST(string_to_array(%s, ',')) AS h(digest)
-     CROSS JOIN LATERAL (SELECT person.id, person.date_of_death FROM insurance_insuredperson person
-                          WHERE person.id_number_hash = h.digest AND {visible} LIMIT 1) AS person
+      {people}
       LEFT JOIN insurance_insurancerelationship r ON r.person_id = person.id"""
 
 
@@ -164,12 +162,10 @@ class ContributionRecorder:
             if self.scope is None:
                 cursor.execute(_PEOPLE_BY_ID, [list(keys)])
             else:
-                visible, params = self.scope.persons_sql("person") or ("FALSE", [])
-                by_hash = {keyed_hash(str(number)): number for number in keys}
-                # One index probe per ID number: the LIMIT keeps the planner from hashing the whole
-                # person table instead. The digests go as one text: hexadecimal, so the comma cannot occur
-                # in them, and far cheaper to send than an array of thousands of strings.
-                cursor.execute(_PEOPLE_BY_ID_NUMBER.format(visible=visible), [",".join(by_hash), *params])
+                people, params, by_hash = visible_people_by_id_number(
+                    scope=self.scope, id_numbers={str(number) for number in keys}
+                )
+                cursor.execute(_PEOPLE_BY_ID_NUMBER.format(people=people), params)
             rows = cursor.fetchall()
         found: dict[int | str, _PersonHere] = {}
         for key, person_id, died, scheme, province, status, temporary in rows:

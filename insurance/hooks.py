@@ -21,10 +21,6 @@ class DeathRecorded:
 
 DeathHook = Callable[[Sequence[DeathRecorded], Actor], None]
 
-# Run in order of registration by `deaths_register`, after the people and their relationships moved.
+# Appended to by the apps above from their AppConfig.ready(); run in that order by `deaths_register`, after
+# the people and their relationships moved.
 DEATH_HOOKS: list[DeathHook] = []
-
-
-def death_hook_register(hook: DeathHook) -> None:
-    if hook not in DEATH_HOOKS:
-        DEATH_HOOKS.append(hook)

@@ -99,11 +99,6 @@ class LookupMemo(Generic[K, V]):
             found.update(answers)
         return found
 
-    def known(self, keys: set[K]) -> dict[K, V]:
-        """The values already found of these keys, without asking the database."""
-        with self._lock:
-            return {key: value for key in keys if (value := self._known.get(key)) is not None}
-
     def prefetch(self, keys: set[K]) -> None:
         """Look up ahead, keeping only what was found: what this connection does not see may still be
         visible to the writer's (rows of its own open transaction), which `get` then asks about."""

@@ -43,16 +43,21 @@ def registrations_submit(
 ) -> tuple[dict[int, tuple[Registered, int | None]], list[Refusal]]:
     """Register each item's person (`persons_register`) and enrol those with a scheme
     (`enrolments_submit`). An item is accepted whole or refused whole: when an enrolment is refused, the
-    chunk is written again without the items refused, so that no person is left registered by an item
-    that was refused. Returns, per accepted item's index, the registration and the relationship opened."""
-    try:
-        with transaction.atomic():
-            return _submit(items, range(len(items)), scope, province_id, actor, dry_run)
-    except _EnrolmentsRefused as first:
-        refused = {refusal.index for refusal in first.refusals}
-        kept = [index for index in range(len(items)) if index not in refused]
-        done, refusals = _submit(items, kept, scope, province_id, actor, dry_run, retried=True)
-        return done, sorted([*first.refusals, *refusals], key=lambda refusal: refusal.index)
+    pass rolls back and the chunk is written again without the items refused, so that no person is left
+    registered by an item that was refused. Returns, per accepted item's index, the registration and the
+    relationship opened."""
+    kept = list(range(len(items)))
+    enrolments_refused: list[Refusal] = []
+    while True:  # each pass that meets a refused enrolment drops at least one item
+        try:
+            with transaction.atomic():
+                done, refusals = _submit(items, kept, scope, province_id, actor, dry_run)
+        except _EnrolmentsRefused as refused:
+            enrolments_refused += refused.refusals
+            dropped = {refusal.index for refusal in refused.refusals}
+            kept = [index for index in kept if index not in dropped]
+        else:
+            return done, sorted([*enrolments_refused, *refusals], key=lambda refusal: refusal.index)
 
 
 def _submit(
@@ -62,8 +67,6 @@ def _submit(
     province_id: str,
     actor: Actor,
     dry_run: bool,
-    *,
-    retried: bool = False,
 ) -> tuple[dict[int, tuple[Registered, int | None]], list[Refusal]]:
     registered, refusals = persons_register(
         items=[items[index].details for index in indexes], scope=scope, actor=actor, dry_run=dry_run
@@ -81,19 +84,13 @@ def _submit(
         )
         for index in enrolling
     ]
-    # A dry run registers nobody, so it checks enrolments of people registered already only.
+    # A dry run registers nobody, so it cannot check the enrolments, which need the people registered.
     opened, enrolment_refusals = (
         ({}, []) if dry_run else enrolments_submit(requests=requests, province_id=province_id, actor=actor)
     )
     enrolment_refusals = [Refusal(enrolling[r.index], r.error, r.column) for r in enrolment_refusals]
-    if enrolment_refusals and not retried:
-        raise _EnrolmentsRefused(enrolment_refusals)
-    refusals += enrolment_refusals
-    refused = {refusal.index for refusal in enrolment_refusals}
+    if enrolment_refusals:
+        raise _EnrolmentsRefused(enrolment_refusals)  # the pass rolls back: nobody stays half-registered
     relationships = {enrolling[position]: pk for position, pk in opened.items()}
-    done = {
-        index: (found, relationships.get(index))
-        for index, found in registered.items()
-        if index not in refused
-    }
-    return done, sorted(refusals, key=lambda refusal: refusal.index)
+    done = {index: (found, relationships.get(index)) for index, found in registered.items()}
+    return done, refusals

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from core.models import StateEvent
 from core.states import Actor
 from imports.services import import_job_run, import_upload
+from insurance import hooks
 from insurance.models import (
     ContributionRecord,
     InsuranceRelationship,
@@ -20,6 +21,7 @@ from insurance.models import (
     RelationshipStatus,
     Scheme,
 )
+from insurance.services import persons as persons_services
 from insurance.services.relationships import relationship_suspend
 from insurance.states import RELATIONSHIP_STATES
 from tests.factories import (
@@ -320,24 +322,45 @@ def test_an_imported_death_and_a_concurrent_suspension_each_leave_exactly_one_ev
     assert RELATIONSHIP_STATES.sources_of(RelationshipStatus.CLOSED) == {"paying", "suspended"}
 
 
+def _record_death(system, person, day: str, *, through: str) -> None:
+    """Record a death through the agency API, or through a deaths import of `system`'s province."""
+    if through == "api":
+        client = authenticated_client(AgencyStaffFactory(province="11"))
+        client.post(f"/api/v1/agency/persons/{person.pk}/death", {"date_of_death": day}, format="json")
+    else:
+        _import(system, "deaths", "id_number,date_of_death,source", [f"{person.id_number},{day},x"])
+
+
 @pytest.mark.parametrize("through", ["api", "import"])
 def test_a_recorded_death_revokes_the_citizens_tokens_and_refuses_sign_in(beijing, world, through):
     citizen = CitizenFactory(id_number=world["甲"].id_number)
     signed_in = authenticated_client(citizen)
     assert signed_in.get("/api/v1/me/profile").status_code == 200
 
-    if through == "api":
-        client = authenticated_client(AgencyStaffFactory(province="11"))
-        client.post(
-            f"/api/v1/agency/persons/{world['甲'].pk}/death", {"date_of_death": "2024-05-20"}, format="json"
-        )
-    else:
-        _import(
-            beijing, "deaths", "id_number,date_of_death,source", [f"{world['甲'].id_number},2024-05-20,x"]
-        )
+    _record_death(beijing, world["甲"], "2024-05-20", through=through)
 
     login = signed_in.post(
         "/api/v1/auth/login", {"username": citizen.username, "password": DEFAULT_PASSWORD}, format="json"
     )
     assert signed_in.get("/api/v1/me/profile").status_code == 401
     assert (login.status_code, login.json()["error"]["code"]) == (403, "account_holder_deceased")
+
+
+@pytest.mark.parametrize("through", ["api", "import"])
+def test_the_apps_above_hear_of_a_death_once_through_the_one_hook_whatever_the_path(
+    beijing, world, through, monkeypatch
+):
+    heard: list[tuple] = []
+    monkeypatch.setattr(
+        hooks, "DEATH_HOOKS", [lambda deaths, actor: heard.append((list(deaths), actor.channel))]
+    )
+    monkeypatch.setattr(persons_services, "DEATH_HOOKS", hooks.DEATH_HOOKS)
+
+    _record_death(beijing, world["甲"], "2024-05-20", through=through)
+
+    assert heard == [
+        (
+            [hooks.DeathRecorded(world["甲"].pk, datetime.date(2024, 5, 20))],
+            "api" if through == "api" else "import",
+        )
+    ]

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import PROVINCIAL_ROLES, AuthToken, Role, User
 from core.crypto import keyed_hash
@@ -246,13 +247,19 @@ def _refuse_if_locked(locked_key: str) -> None:
     locked_until = cache.get(locked_key)
     if locked_until is None:
         return
-    wait_minutes = max(1, math.ceil((locked_until - time.time()) / 60))
+    wait_seconds = max(1, math.ceil(locked_until - time.time()))
+    wait_minutes = math.ceil(wait_seconds / 60)
     retry_at = datetime.fromtimestamp(locked_until, tz=timezone.get_current_timezone())
     raise ApplicationError(
         "login_locked",
-        f"Too many failed sign-in attempts. Try again in {wait_minutes} minute(s), "
-        f"after {retry_at:%Y-%m-%d %H:%M:%S %Z}.",
+        ngettext(
+            "Too many failed sign-in attempts. Try again in %(minutes)d minute, after %(time)s.",
+            "Too many failed sign-in attempts. Try again in %(minutes)d minutes, after %(time)s.",
+            wait_minutes,
+        )
+        % {"minutes": wait_minutes, "time": f"{retry_at:%Y-%m-%d %H:%M:%S %Z}"},
         status_code=429,
+        retry_after=wait_seconds,
     )
 
 

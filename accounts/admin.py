@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import AuthToken, Role, User
 from accounts.services import UserBinding, user_binding_resolve
@@ -20,7 +21,10 @@ class UserCreationForm(AdminUserCreationForm):
     citizen's ID number goes in through the encrypting `id_number` setter, never as raw text."""
 
     id_number = forms.CharField(
-        label="ID number", required=False, max_length=18, help_text="Citizens only: the 18-character ID."
+        label=gettext_lazy("ID number"),
+        required=False,
+        max_length=18,
+        help_text=gettext_lazy("Citizens only: the 18-character ID."),
     )
 
     # The stubs leave out the Meta that Django's user creation forms declare.
@@ -84,23 +88,23 @@ class UserAdmin(IdentityNumberSearchMixin, DjangoUserAdmin):
     # is_staff and is_superuser follow from the role (and a constraint enforces it).
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("Role and scope", {"fields": ("role", "province", "masked_id_number", "is_active")}),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        (gettext_lazy("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (gettext_lazy("Role and scope"), {"fields": ("role", "province", "masked_id_number", "is_active")}),
+        (gettext_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("role", "province", "masked_id_number", "last_login", "date_joined")
     list_display = ("username", "role", "province", "masked_id_number", "is_active", "last_login")
     list_filter = ("role", "province", "is_active")
     list_select_related = ("province",)
     search_fields = ("username",)
-    search_help_text = "Username (partial), or a citizen's full 18-character ID number (exact)."
+    search_help_text = gettext_lazy("Username (partial), or a citizen's full 18-character ID number (exact).")
     ordering = ("username",)
     filter_horizontal = ()
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
         return tuple(self.readonly_fields) if obj else ()
 
-    @admin.display(description="ID number")
+    @admin.display(description=gettext_lazy("ID number"))
     def masked_id_number(self, user: User) -> str:
         return user.id_number_masked or "-"
 
@@ -117,7 +121,7 @@ class AuthTokenAdmin(admin.ModelAdmin):
     readonly_fields = fields
     ordering = ("-created_at",)
 
-    @admin.display(boolean=True, description="Expired")
+    @admin.display(boolean=True, description=gettext_lazy("Expired"))
     def is_expired(self, token: AuthToken) -> bool:
         return token.expires_at <= timezone.now()
 

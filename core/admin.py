@@ -153,7 +153,7 @@ class IdentityNumberSearchMixin(admin.ModelAdmin):
     searched in `search_fields`. The ID number is stored encrypted, so there is nothing else to match."""
 
     id_number_hash_lookup = "id_number_hash"
-    search_help_text = "A full 18-character ID number (exact), or the beginning of a name."
+    search_help_text = gettext_lazy("A full 18-character ID number (exact), or the beginning of a name.")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str

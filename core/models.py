@@ -21,7 +21,7 @@ class Region(models.Model):
 
     code = models.CharField(primary_key=True, max_length=2)
     name = models.CharField(max_length=64)
-    name_zh = models.CharField("Chinese name", max_length=32)
+    name_zh = models.CharField(_("Chinese name"), max_length=32)
 
     class Meta:
         ordering = ["code"]

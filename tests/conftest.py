@@ -33,6 +33,13 @@ def compiled_translations() -> None:
 
 
 @pytest.fixture
+def english(settings) -> None:
+    """For a test that reads English texts: English becomes what a request without Accept-Language, and
+    code outside a request, speak (the platform's default is Chinese)."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

@@ -6,7 +6,8 @@ from accounts.services import auth_token_issue
 from core.crypto import keyed_hash
 from tests.factories import AdministratorFactory, AgencyStaffFactory, CitizenFactory
 
-pytestmark = pytest.mark.django_db
+# These tests read the admin's English texts.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 ID = "11010519491231002X"
 PASSWORD = "a-long-test-passphrase-42"

@@ -19,6 +19,9 @@ class Role(models.TextChoices):
 
 
 PROVINCIAL_ROLES = (Role.AGENCY_STAFF, Role.AGENCY_SYSTEM)
+# The roles that sign in to the admin (the back office); what each may do there comes from its groups
+# (accounts.roles), and accounts.admin_scope keeps agency staff to their province.
+BACK_OFFICE_ROLES = (Role.ADMINISTRATOR, Role.AGENCY_STAFF)
 
 
 class RoleAwareUserManager(UserManager["User"]):
@@ -85,10 +88,15 @@ class User(ProtectedIdentityNumber, AbstractUser):
                 name="only_provincial_roles_have_a_province",
                 condition=Q(role__in=PROVINCIAL_ROLES) | Q(province__isnull=True),
             ),
-            # The Django admin site bypasses every regional scope, so only administrators may enter it.
+            # Every admin page applies the regional scope (accounts.admin_scope), so agency staff may enter
+            # the admin too; a superuser passes every permission check, so only an administrator can be one.
             models.CheckConstraint(
-                name="only_administrators_are_staff",
-                condition=Q(role=Role.ADMINISTRATOR) | Q(is_staff=False, is_superuser=False),
+                name="only_back_office_roles_are_staff",
+                condition=Q(role__in=BACK_OFFICE_ROLES) | Q(is_staff=False),
+            ),
+            models.CheckConstraint(
+                name="only_administrators_are_superusers",
+                condition=Q(role=Role.ADMINISTRATOR) | Q(is_superuser=False),
             ),
         ]
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -21,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import PROVINCIAL_ROLES, AuthToken, Role, User
+from accounts.models import BACK_OFFICE_ROLES, PROVINCIAL_ROLES, AuthToken, Role, User
+from accounts.roles import ROLE_DEFAULT_GROUP
 from core.crypto import keyed_hash
 from core.exceptions import ApplicationError, ConflictError
 from core.identity import IdentityNumber
@@ -107,14 +109,13 @@ def user_create(
     if User.objects.filter(username__iexact=username).exists():
         raise _field_error("username_taken", "username", _("This username is taken."), conflict=True)
 
-    administrator = binding.role == Role.ADMINISTRATOR
+    # Not a superuser: an administrator's permissions are their group's (accounts.roles).
     user = User(
         username=username,
         email=User.objects.normalize_email(email),
         role=binding.role,
         province=binding.province,
-        is_staff=administrator,
-        is_superuser=administrator,
+        is_staff=binding.role in BACK_OFFICE_ROLES,
     )
     user.id_number = binding.id_number
     try:
@@ -139,7 +140,15 @@ def user_create(
         raise _field_error(
             "username_taken", "username", _("This username is taken."), conflict=True
         ) from None
+    user_role_group_join(user=user)
     return user
+
+
+def user_role_group_join(*, user: User) -> None:
+    """Put a new back-office account in its role's default group (the permissions the role needs)."""
+    group_name = ROLE_DEFAULT_GROUP.get(Role(user.role))
+    if group_name is not None:
+        user.groups.add(Group.objects.get_or_create(name=group_name)[0])
 
 
 def citizen_create(*, username: str, password: str, id_number: str, email: str = "") -> User:

@@ -10,6 +10,9 @@ from core.exceptions import json_not_found
 handler404 = "core.exceptions.json_not_found"
 handler500 = "core.exceptions.json_server_error"
 
+# The admin's "View site" link: the API's own documentation, the service this back office runs.
+admin.site.site_url = "/api/docs/"
+
 api_v1 = [
     path("auth/", include("accounts.urls")),
     path("", include("insurance.urls")),

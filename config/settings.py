@@ -262,7 +262,7 @@ IMPORT_FILE_RETENTION = timedelta(days=env.float("IMPORT_FILE_RETENTION_DAYS", d
 # Address space of a process that runs import jobs (worker pool processes, `import_file`), in bytes: an
 # input that would take more fails its job with import_memory_limit instead of taking the machine.
 # 0: no limit.
-IMPORT_WORKER_MEMORY_LIMIT_BYTES = env.int("IMPORT_WORKER_MEMORY_LIMIT_BYTES", default=3 * 1024**3)
+IMPORT_WORKER_MEMORY_LIMIT_BYTES = env.int("IMPORT_WORKER_MEMORY_LIMIT_BYTES", default=2 * 1024**3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ExpiringTokenAuthentication"],

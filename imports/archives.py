@@ -60,7 +60,8 @@ def _directory_check(file: BinaryIO, limits: ArchiveLimits) -> None:
     at = tail.rfind(_END_SIGNATURE)
     if at < 0 or len(tail) - at < _END_RECORD.size:
         raise zipfile.BadZipFile("no end of central directory")
-    _, _, _, _, members, directory_bytes, _, _ = _END_RECORD.unpack_from(tail, at)
+    fields = _END_RECORD.unpack_from(tail, at)
+    members, directory_bytes = fields[4], fields[5]  # entries in total, size of the directory
     if members > limits.members or directory_bytes > limits.directory_bytes:
         # A ZIP64 archive says 0xFFFF and 0xFFFFFFFF here: a workbook under the upload limit never is one.
         raise _refused(

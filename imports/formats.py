@@ -255,6 +255,12 @@ class _WorkbookReader(ExcelReader):
         self.rich_text = False
         self.shared_strings = []
 
+    def read_workbook(self) -> None:
+        super().read_workbook()
+        # The worksheets alone are streamed: they may be as large as any member. Known before any is
+        # opened (a read-only worksheet opens its part at once, to read its dimensions).
+        self.archive.streamed.update(rel.target for sheet, rel in self.parser.find_sheets())
+
 
 def _xlsx_rows(sheet: ReadOnlyWorksheet) -> Iterator[list[str]]:
     try:
@@ -275,8 +281,6 @@ def _xlsx_open(opener: Opener) -> Iterator[Iterator[list[str]]]:
             sheet = workbook.worksheets[0]
         except _XLSX_UNREADABLE as error:
             raise _unreadable(error) from None
-        # The worksheet alone is streamed: it may be as large as any member.
-        archive.streamed.add(sheet._worksheet_path)
         try:
             # Producers often write a wrong <dimension>, which read-only mode would trust and cut rows by.
             sheet.reset_dimensions()

@@ -21,16 +21,20 @@ def interpreter_tune(**_signal: object) -> None:
     sys.setswitchinterval(READ_AHEAD_SWITCH_INTERVAL)
 
 
-def memory_limit_apply(**_signal: object) -> None:
-    """Cap this process's address space at IMPORT_WORKER_MEMORY_LIMIT_BYTES (0: no cap), so that an input
-    needing more fails its job with import_memory_limit (a MemoryError, imports.services) instead of
-    taking the machine's memory from the other processes. The hard limit is left as it is, so a process
-    can never raise its own cap beyond what it was started with. Takes (and ignores) the keyword arguments
-    of the Celery signal it is connected to."""
-    limit = settings.IMPORT_WORKER_MEMORY_LIMIT_BYTES
+def address_space_limit(limit: int) -> None:
+    """Cap this process's address space at `limit` bytes (0: no cap). The hard limit is left as it is,
+    so a process can never raise its own cap beyond what it was started with."""
     if not limit:
         return
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(
         resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard)
     )
+
+
+def memory_limit_apply(**_signal: object) -> None:
+    """Cap this process at IMPORT_WORKER_MEMORY_LIMIT_BYTES, so that an input needing more fails its job
+    with import_memory_limit (a MemoryError, imports.services) instead of taking the machine's memory
+    from the other processes. Takes (and ignores) the keyword arguments of the Celery signal it is
+    connected to."""
+    address_space_limit(settings.IMPORT_WORKER_MEMORY_LIMIT_BYTES)

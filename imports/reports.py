@@ -1,27 +1,36 @@
-"""A job's error report: each row error with the row's cells as the file held them.
+"""What leaves the platform of a job's files: its error report, and its stored upload.
+
+The error report gives each row error with the row's cells as the file held them.
 
 The cells are kept with the ID number masked (`110105********002X`), and the full number encrypted
 beside them (core.crypto). The CSV report opens in Excel as it is: UTF-8 with a BOM, every text cell
 escaped against formulas. Its full-ID form shows the numbers the sender wrote, and logs each of them
 that names a registered person as a read of a full ID number (insurance.selectors), batch by batch
-before the batch leaves.
+before the batch leaves. The stored upload is downloaded whole (administrators, while the retention
+rule keeps it): every ID number in it is logged as read before its first byte leaves.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from rest_framework import status
 
 from accounts.models import User
 from core.crypto import decrypt_text, encrypt_text
+from core.exceptions import ApplicationError
 from imports.errors import RowError, csv_cell_escape
+from imports.formats import FileFormat, file_rows
 from imports.models import ImportJob, ImportRowError
-from imports.validation import Chunk, PreparedFile
+from imports.storage import CHUNK, StoredUpload
+from imports.validation import Chunk, PreparedFile, file_count, file_prepare
 from insurance.selectors import id_numbers_reveal_log
 
 REPORT_COLUMNS = ("row", "column", "code", "message")
@@ -94,7 +103,9 @@ def _report_lines(job: ImportJob, errors: QuerySet[ImportRowError], id_numbers: 
         "row", "column", "code", "message", "values", "id_number_ciphertext"
     )
     for batch in _batches(rows.iterator(chunk_size=_BATCH)):
-        for (row, column, code, message, values, _), number in zip(batch, id_numbers(batch), strict=True):
+        for (row, column, code, message, values, _sealed), number in zip(
+            batch, id_numbers(batch), strict=True
+        ):
             cells = list(values)
             if number is not None and id_position is not None and id_position < len(cells):
                 cells[id_position] = number
@@ -114,7 +125,7 @@ def error_report_full_id_lines(
     """The report as CSV lines with the full ID numbers, each batch's reads logged before it is sent."""
 
     def revealed(batch: list[tuple]) -> list[str | None]:
-        numbers = [decrypt_text(sealed) if sealed else None for *_, sealed in batch]
+        numbers = [decrypt_text(row[-1]) if row[-1] else None for row in batch]
         id_numbers_reveal_log(
             reader=reader,
             id_numbers={unicodedata.normalize("NFKC", n).upper() for n in numbers if n},
@@ -123,3 +134,58 @@ def error_report_full_id_lines(
         return numbers
 
     return _report_lines(job, errors, revealed)
+
+
+# An ID number's shape in a CSV's bytes, wherever it stands (a column named otherwise, a line in the wrong
+# encoding): digits are ASCII in both encodings, and a number never spans a line break.
+_ID_NUMBER_BYTES = re.compile(rb"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+_SCAN_BYTES = 1 << 20
+
+
+def _csv_id_numbers(stored: StoredUpload) -> Iterator[set[str]]:
+    with stored.open() as file:
+        carried = b""
+        while block := file.read(_SCAN_BYTES):
+            data = carried + block
+            # The last line may be cut off by the block: it is searched with the next one (unless it is
+            # no line of a CSV at all, over a block long).
+            end = data.rfind(b"\n") + 1 or (len(data) if len(data) > _SCAN_BYTES else 0)
+            carried = data[end:]
+            yield {number.decode().upper() for number in _ID_NUMBER_BYTES.findall(data, 0, end)}
+        yield {number.decode().upper() for number in _ID_NUMBER_BYTES.findall(carried)}
+
+
+def _xlsx_id_numbers(job: ImportJob, stored: StoredUpload) -> Iterator[set[str]]:
+    prepared = file_count(prepared=file_prepare(source=stored.open, kind=job.kind))
+    id_position = prepared.positions[0]
+    with file_rows(prepared.source) as rows:
+        for batch in _batches(rows):
+            yield {
+                unicodedata.normalize("NFKC", row[id_position]).strip().upper()
+                for row in batch
+                if id_position < len(row) and row[id_position].strip()
+            }
+
+
+def _plain_blocks(stored: StoredUpload) -> Iterator[bytes]:
+    with stored.open() as file:
+        while block := file.read(CHUNK):
+            yield block
+
+
+def stored_file_download(*, job: ImportJob, reader: User, endpoint: str) -> tuple[Iterator[bytes], str]:
+    """The job's stored upload, decrypted, and its format's file name suffix. Every ID number it holds is
+    logged as read by `reader` first (the whole file is read for them, before the download starts)."""
+    if not job.file:
+        raise ApplicationError(
+            "import_file_deleted",
+            _("The job's file was deleted by the retention rule."),
+            status_code=status.HTTP_410_GONE,
+        )
+    stored = StoredUpload(job.file.name)
+    with stored.open() as file:
+        file_format = FileFormat.XLSX if file.read(4) == b"PK\x03\x04" else FileFormat.CSV
+    numbers = _xlsx_id_numbers(job, stored) if file_format == FileFormat.XLSX else _csv_id_numbers(stored)
+    for batch in numbers:
+        id_numbers_reveal_log(reader=reader, id_numbers=batch, endpoint=endpoint)
+    return _plain_blocks(stored), file_format.value

@@ -47,7 +47,7 @@ ERRORS = (
         410,
         "The job's stored file was deleted by the retention rule: upload the file again.",
     ),
-    ErrorCode("import_file_unreadable", None, "The job's stored file does not decrypt: upload it again."),
+    ErrorCode("import_file_unreadable", 400, "The job's stored file does not decrypt: upload it again."),
     ErrorCode("import_not_finished", 409, "The file's latest job is still queued or running."),
     # A row refused, in the job's error report (the domain's refusals of a row keep their own codes).
     ErrorCode("row_too_many_cells", None, "The row has more cells than the header."),

@@ -262,8 +262,7 @@ def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> Im
             message="The import failed; it was logged.",
         )
         raise
-    state, failure = _end_of_rows(job_id)
-    return _finish(job_id, state, **failure)
+    return _finish_rows_read(job_id)
 
 
 def _first_pass(job: ImportJob) -> PreparedFile:
@@ -290,17 +289,19 @@ def _first_pass(job: ImportJob) -> PreparedFile:
     return prepared
 
 
-def _end_of_rows(job_id: int) -> tuple[str, dict[str, str]]:
-    """The final state of a job that read all its rows: whether, and how many, rows were rejected."""
+def _finish_rows_read(job_id: int) -> ImportJob:
+    """End a job that read all its rows, in a state that says whether, and how many, were rejected."""
     job = ImportJob.objects.only("rows_accepted", "rows_rejected").get(pk=job_id)
     if not job.rows_rejected:
-        return ImportState.SUCCEEDED, {}
+        return _finish(job_id, ImportState.SUCCEEDED)
     if not job.rows_accepted:
-        return ImportState.FAILED, {
-            "code": "import_all_rows_rejected",
-            "message": _("Every row of the file was rejected: see the job's errors."),
-        }
-    return ImportState.COMPLETED_WITH_ERRORS, {}
+        return _finish(
+            job_id,
+            ImportState.FAILED,
+            code="import_all_rows_rejected",
+            message=_("Every row of the file was rejected: see the job's errors."),
+        )
+    return _finish(job_id, ImportState.COMPLETED_WITH_ERRORS)
 
 
 def _read_ahead(

@@ -339,3 +339,19 @@ def test_a_damaged_deflate_stream_is_refused_not_crashed_on():
     error, _ = refused(bytes(data))
 
     assert error.code == "file_not_csv_or_xlsx"
+
+
+def test_a_workbook_with_shared_strings_as_excel_writes_it_is_read_whole_through_the_guarded_archive():
+    from imports.formats import FileFormat
+    from imports.validation import file_count, file_prepare, file_validate
+    from tests.factories import make_id_number
+
+    rows = [[make_id_number(province="11", sequence=n), f"姓名{n}", "11", "", ""] for n in range(300)]
+    opener, _ = counted_opener(workbook_bytes([HEADER, *rows]))
+
+    prepared = file_count(prepared=file_prepare(source=opener, kind="persons"))
+    chunks = list(file_validate(prepared=prepared))
+
+    assert (prepared.source.format, prepared.row_count) == (FileFormat.XLSX, 300)
+    assert [error for chunk in chunks for error in chunk.errors] == []
+    assert [row[2] for chunk in chunks for row in chunk.rows] == [f"姓名{n}" for n in range(300)]

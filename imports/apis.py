@@ -116,26 +116,30 @@ class NewestJobsFirst(CursorPagination):
     max_page_size = 1000
 
 
-class ImportJobsApi(APIView):
+class ImportJobsApi(ListAPIView):
     """The jobs of my province: their list (GET) and a new upload (POST)."""
 
     permission_classes = [IsAgencyUser]
     parser_classes = [MultiPartParser]
+    serializer_class = ImportJobSerializer
+    pagination_class = NewestJobsFirst
+    filter_backends: list = []
 
     @extend_schema(
         summary="The import jobs of my province, newest first, by state and kind",
         parameters=[ImportJobFilterSerializer],
-        responses=ImportJobSerializer(many=True),
     )
-    def get(self, request):
-        query = ImportJobFilterSerializer(data=request.query_params)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = ImportJobFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        jobs = import_jobs_visible(
-            user=request.user, state=query.validated_data.get("state"), kind=query.validated_data.get("kind")
+        return import_jobs_visible(
+            user=self.request.user,
+            state=query.validated_data.get("state"),
+            kind=query.validated_data.get("kind"),
         )
-        paginator = NewestJobsFirst()
-        page = paginator.paginate_queryset(jobs, request, view=self)
-        return paginator.get_paginated_response(ImportJobSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Upload a batch file for my province: 202 with a new job, 200 with the same file's job",

@@ -38,7 +38,7 @@ from imports.models import (
 )
 from imports.reports import row_error_records
 from imports.states import IMPORT_JOB_STATES
-from imports.storage import StoredFileError, StoredUpload, upload_store
+from imports.storage import StoredFileError, StoredUpload, stored_uploads_older_than, upload_store
 from imports.validation import Chunk, PreparedFile, file_count, file_prepare, file_validate
 from imports.writers import WRITERS
 
@@ -438,8 +438,9 @@ def import_rerun(*, job: ImportJob, actor: Actor) -> ImportJob:
 
 def import_files_purge(*, now: datetime | None = None) -> int:
     """The retention rule: delete the stored files of the jobs that ended more than IMPORT_FILE_RETENTION
-    ago. Returns how many were deleted. Each job is cleared by a compare-and-set, so that a job resumed
-    in the meantime (queued again, its end cleared) keeps its file."""
+    ago, and those of no job stored as long ago. Returns how many were deleted. Each job is cleared by a
+    compare-and-set, so that a job resumed in the meantime (queued again, its end cleared) keeps its
+    file."""
     now = now or timezone.now()
     cutoff = now - settings.IMPORT_FILE_RETENTION
     expired = (
@@ -453,5 +454,10 @@ def import_files_purge(*, now: datetime | None = None) -> int:
             file="", file_deleted_at=now
         ):
             StoredUpload(name).delete()
+            deleted += 1
+    # A process killed between storing an upload and saving its job leaves a file no job names.
+    for stored in stored_uploads_older_than(cutoff):
+        if not ImportJob.objects.filter(file=stored.name).exists():
+            stored.delete()
             deleted += 1
     return deleted

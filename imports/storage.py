@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -81,6 +82,16 @@ class StoredUpload:
         with self.path.open("rb") as source, _create(copy) as out:
             shutil.copyfileobj(source, out)
         return copy
+
+
+def stored_uploads_older_than(cutoff: datetime) -> Iterator[StoredUpload]:
+    """The stored uploads last written before `cutoff`."""
+    directory = Path(settings.MEDIA_ROOT) / DIRECTORY
+    if not directory.is_dir():
+        return
+    for path in directory.glob("*.enc"):
+        if datetime.fromtimestamp(path.stat().st_mtime, tz=UTC) < cutoff:
+            yield StoredUpload(f"{DIRECTORY}/{path.name}")
 
 
 def _new_upload() -> StoredUpload:

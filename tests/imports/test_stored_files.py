@@ -206,3 +206,21 @@ def test_stored_files_from_before_encryption_are_encrypted_by_the_migration(
     with StoredUpload(job.file.name).open() as file:
         assert file.read() == plain
     assert paying_person.id_number.encode() not in StoredUpload(job.file.name).path.read_bytes()
+
+
+def test_the_retention_rule_deletes_a_stored_file_no_job_names_once_it_is_old_enough(
+    system, paying_person, media_root
+):
+    import os
+
+    job, _ = upload(system, contributions(paying_person, [202404]))
+    orphan, _ = upload_store([b"left by a process killed before its job was saved"])
+    fresh_orphan, _ = upload_store([b"an upload whose job is being saved right now"])
+    long_ago = (timezone.now() - datetime.timedelta(days=8)).timestamp()
+    os.utime(orphan.path, (long_ago, long_ago))
+    os.utime(StoredUpload(job.file.name).path, (long_ago, long_ago))  # queued: its job keeps it
+
+    assert import_files_purge() == 1
+
+    assert not orphan.path.exists()
+    assert fresh_orphan.path.exists() and StoredUpload(job.file.name).path.exists()

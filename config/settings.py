@@ -88,6 +88,21 @@ if PRODUCTION:
     if len(IDENTITY_HMAC_KEY) < 32 or _low_entropy(IDENTITY_HMAC_KEY):
         raise ImproperlyConfigured("IDENTITY_HMAC_KEY must be a random key of at least 32 characters.")
 
+# Stored import uploads at rest (imports.storage): AES-256-GCM keys, 32 bytes each in URL-safe base64,
+# comma-separated; the first encrypts, all decrypt (prepend a new key to rotate).
+IMPORT_FILE_ENCRYPTION_KEYS = [
+    key.strip() for key in _secret("IMPORT_FILE_ENCRYPTION_KEYS", _fernet_key).split(",") if key.strip()
+]
+try:
+    if not IMPORT_FILE_ENCRYPTION_KEYS or any(
+        len(base64.urlsafe_b64decode(key)) != 32 for key in IMPORT_FILE_ENCRYPTION_KEYS
+    ):
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(
+        "IMPORT_FILE_ENCRYPTION_KEYS must be one or more 32-byte keys in URL-safe base64, comma-separated."
+    ) from None
+
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -237,6 +252,26 @@ EARLIEST_CONTRIBUTION_PERIOD = env.int("EARLIEST_CONTRIBUTION_PERIOD", default=1
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=200 * 1024 * 1024)
 # Rows written per transaction (and per progress report) by an import job.
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=20_000)
+# What an upload request reads of a CSV to settle its encoding and header; the rest is read by the job.
+IMPORT_UPLOAD_HEAD_BYTES = env.int("IMPORT_UPLOAD_HEAD_BYTES", default=64 * 1024)
+# Limits on an XLSX's archive (imports.archives), checked from its central directory before any member
+# is inflated, and again on the bytes actually inflated: any member (the worksheet is streamed) ...
+IMPORT_XLSX_MAX_MEMBER_BYTES = env.int("IMPORT_XLSX_MAX_MEMBER_BYTES", default=512 * 1024 * 1024)
+# ... the shared strings and every other part that is read whole into memory ...
+IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = env.int(
+    "IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", default=64 * 1024 * 1024
+)
+# ... the compression ratio of a member over 1 MiB, and the directory itself.
+IMPORT_XLSX_MAX_RATIO = env.int("IMPORT_XLSX_MAX_RATIO", default=100)
+IMPORT_XLSX_MAX_MEMBERS = env.int("IMPORT_XLSX_MAX_MEMBERS", default=1000)
+IMPORT_XLSX_MAX_DIRECTORY_BYTES = env.int("IMPORT_XLSX_MAX_DIRECTORY_BYTES", default=1024 * 1024)
+# A job's stored file (encrypted) is deleted this long after the job ended; until then a failed or
+# cancelled job can be resumed, and an administrator can download the file.
+IMPORT_FILE_RETENTION = timedelta(days=env.float("IMPORT_FILE_RETENTION_DAYS", default=7))
+# Address space of a process that runs import jobs (worker pool processes, `import_file`), in bytes: an
+# input that would take more fails its job with import_memory_limit instead of taking the machine.
+# 0: no limit.
+IMPORT_WORKER_MEMORY_LIMIT_BYTES = env.int("IMPORT_WORKER_MEMORY_LIMIT_BYTES", default=2 * 1024**3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ExpiringTokenAuthentication"],

@@ -17,25 +17,32 @@ from accounts.scope import Scope
 from core.exceptions import NotFoundError
 from core.schema import error_codes
 from core.states import Actor
-from imports.errors import RowError, row_errors_csv_lines
 from imports.kinds import KINDS, kind_columns_doc, kind_example_bytes
-from imports.models import ImportJob, ImportKind, ImportRowError
-from imports.selectors import import_job_get
-from imports.services import import_cancel, import_upload
+from imports.models import ImportJob, ImportKind, ImportRowError, ImportState
+from imports.reports import error_report_full_id_lines, error_report_lines
+from imports.selectors import import_error_counts, import_errors, import_job_get, import_jobs_visible
+from imports.services import import_cancel, import_rerun, import_upload
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
     province = serializers.CharField(source="province_id", read_only=True)
     progress_percent = serializers.SerializerMethodField()
+    file_kept = serializers.SerializerMethodField(
+        help_text="The stored file is still kept (encrypted): the job can be resumed or run again."
+    )
 
     class Meta:
         model = ImportJob
         fields = [
-            "id", "kind", "province", "file_name", "file_sha256", "dry_run", "expected_rows", "state",
-            "rows_total", "rows_processed", "rows_accepted", "rows_rejected", "progress_percent",
+            "id", "kind", "province", "file_name", "file_sha256", "dry_run", "attempt", "expected_rows",
+            "state", "rows_total", "rows_processed", "rows_accepted", "rows_rejected", "progress_percent",
             "cancel_requested", "failure_code", "failure_message", "created_at", "started_at", "finished_at",
+            "file_kept", "file_deleted_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_file_kept(self, job: ImportJob) -> bool:
+        return bool(job.file)
 
     def get_progress_percent(self, job: ImportJob) -> float:
         if job.rows_total == 0:
@@ -57,11 +64,37 @@ class ImportUploadSerializer(serializers.Serializer):
     )
 
 
+class ImportJobFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(ImportState.choices, required=False, help_text="Only jobs in this state.")
+    kind = serializers.ChoiceField(ImportKind.choices, required=False, help_text="Only jobs of this kind.")
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=1000, help_text="Jobs per page (default 50, at most 1000)."
+    )
+
+
 class RowErrorSerializer(serializers.ModelSerializer):
+    values = serializers.ListField(
+        child=serializers.CharField(allow_blank=True),
+        read_only=True,
+        help_text="The row's cells as the file held them, in the order of its header; the ID number masked.",
+    )
+
     class Meta:
         model = ImportRowError
-        fields = ["row", "column", "code", "message"]
+        fields = ["row", "column", "code", "message", "values"]
         read_only_fields = fields
+
+
+class RowErrorFilterSerializer(serializers.Serializer):
+    code = serializers.CharField(required=False, max_length=64, help_text="Only the errors with this code.")
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=1000, help_text="Errors per page (default 100, at most 1000)."
+    )
+
+
+class ErrorCountSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="An error code of the job's rows.")
+    count = serializers.IntegerField(help_text="How many row errors have this code.")
 
 
 class ColumnSerializer(serializers.Serializer):
@@ -76,9 +109,37 @@ class KindSerializer(serializers.Serializer):
     columns = ColumnSerializer(many=True)
 
 
-class ImportUploadApi(APIView):
+class NewestJobsFirst(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class ImportJobsApi(ListAPIView):
+    """The jobs of my province: their list (GET) and a new upload (POST)."""
+
     permission_classes = [IsAgencyUser]
     parser_classes = [MultiPartParser]
+    serializer_class = ImportJobSerializer
+    pagination_class = NewestJobsFirst
+    filter_backends: list = []
+
+    @extend_schema(
+        summary="The import jobs of my province, newest first, by state and kind",
+        parameters=[ImportJobFilterSerializer],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = ImportJobFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return import_jobs_visible(
+            user=self.request.user,
+            state=query.validated_data.get("state"),
+            kind=query.validated_data.get("kind"),
+        )
 
     @extend_schema(
         summary="Upload a batch file for my province: 202 with a new job, 200 with the same file's job",
@@ -91,7 +152,7 @@ class ImportUploadApi(APIView):
             "file_encoding",
             "file_empty",
             "file_header",
-            "file_row_count_mismatch",
+            "file_archive_limit",
         ),
     )
     def post(self, request):
@@ -119,6 +180,22 @@ class ImportJobApi(APIView):
         return Response(ImportJobSerializer(import_job_get(user=request.user, job_id=job_id)).data)
 
 
+class ImportRerunApi(APIView):
+    permission_classes = [IsAgencyUser]
+
+    @extend_schema(
+        summary="Run a finished file again on purpose, as a new job (an identical upload does not)",
+        request=None,
+        responses={202: ImportJobSerializer},
+        extensions=error_codes("import_not_finished", "import_file_deleted"),
+    )
+    def post(self, request, job_id: int):
+        job = import_rerun(
+            job=import_job_get(user=request.user, job_id=job_id), actor=Actor.api(request.user)
+        )
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
 class ImportCancelApi(APIView):
     permission_classes = [IsAgencyUser]
 
@@ -138,6 +215,8 @@ class ImportCancelApi(APIView):
 class ByRow(CursorPagination):
     ordering = ("row", "id")
     page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
 
 
 class ImportErrorsApi(ListAPIView):
@@ -146,32 +225,67 @@ class ImportErrorsApi(ListAPIView):
     pagination_class = ByRow
     filter_backends: list = []
 
-    @extend_schema(summary="An import job's row errors")
+    @extend_schema(summary="An import job's row errors, by code", parameters=[RowErrorFilterSerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return import_job_get(user=self.request.user, job_id=self.kwargs["job_id"]).row_errors.all()
+        query = RowErrorFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        job = import_job_get(user=self.request.user, job_id=self.kwargs["job_id"])
+        return import_errors(job=job, code=query.validated_data.get("code"))
+
+
+class ImportErrorCountsApi(APIView):
+    permission_classes = [IsAgencyUser]
+
+    @extend_schema(
+        summary="How many row errors of each code an import job has",
+        responses=ErrorCountSerializer(many=True),
+    )
+    def get(self, request, job_id: int):
+        job = import_job_get(user=request.user, job_id=job_id)
+        return Response(ErrorCountSerializer(import_error_counts(job=job), many=True).data)
+
+
+def _csv_download(lines, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 class ImportErrorsCsvApi(APIView):
     permission_classes = [IsAgencyUser]
 
     @extend_schema(
-        summary="An import job's row errors as CSV (cells that a spreadsheet would run are escaped)",
+        summary="An import job's row errors as CSV, with each row's cells, its ID number masked (UTF-8 with "
+        "BOM; cells that a spreadsheet would run are escaped)",
+        parameters=[RowErrorFilterSerializer],
         responses={(200, "text/csv"): OpenApiTypes.BINARY},
     )
     def get(self, request, job_id: int):
+        query = RowErrorFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         job = import_job_get(user=request.user, job_id=job_id)
-        errors = (
-            RowError(row, column, code, message)
-            for row, column, code, message in job.row_errors.order_by("row", "id")
-            .values_list("row", "column", "code", "message")
-            .iterator(chunk_size=5000)
-        )
-        response = StreamingHttpResponse(row_errors_csv_lines(errors), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-        return response
+        errors = import_errors(job=job, code=query.validated_data.get("code"))
+        return _csv_download(error_report_lines(job=job, errors=errors), f"import-{job.pk}-errors.csv")
+
+
+class ImportErrorsFullIdCsvApi(APIView):
+    permission_classes = [IsAgencyUser]
+
+    @extend_schema(
+        summary="An import job's row errors as CSV with the full ID numbers: each one read is logged",
+        parameters=[RowErrorFilterSerializer],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, job_id: int):
+        query = RowErrorFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        job = import_job_get(user=request.user, job_id=job_id)
+        errors = import_errors(job=job, code=query.validated_data.get("code"))
+        lines = error_report_full_id_lines(job=job, errors=errors, reader=request.user, endpoint=request.path)
+        return _csv_download(lines, f"import-{job.pk}-errors-full-id.csv")
 
 
 class ImportKindsApi(APIView):

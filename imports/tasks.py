@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from imports.services import import_job_run, imports_resume_stalled
+from imports.services import import_files_purge, import_job_run, imports_resume_stalled
 
 logger = logging.getLogger(__name__)
 
@@ -23,3 +23,9 @@ def resume_stalled_imports_task() -> int:
     if resumed:
         logger.warning("Queued stalled import jobs again: %s", resumed)
     return len(resumed)
+
+
+# Scheduled in the database by django-celery-beat (migration 0006 of imports): the retention rule.
+@shared_task(name="imports.purge_expired_files")
+def purge_expired_import_files_task() -> int:
+    return import_files_purge()

@@ -127,6 +127,36 @@ def person_id_number_reveal(*, reader: User, person: InsuredPerson, endpoint: st
     return number
 
 
+_IDENTITY_READS_INSERT = f"""
+    INSERT INTO {IdentityReadLog._meta.db_table} (reader_id, person_id, endpoint, read_at)
+    SELECT %s, person.id, %s, %s
+      FROM (SELECT set_config('synchronous_commit', 'off', true)) AS without_flush_wait,
+           {InsuredPerson._meta.db_table} person
+     WHERE person.id_number_hash = ANY(%s)
+"""  # noqa: S608 - the table names from the models; values are parameters
+
+
+def id_numbers_reveal_log(*, reader: User, id_numbers: set[str], endpoint: str) -> int:
+    """Log that `reader` is shown these full (normalised) ID numbers through `endpoint`, as
+    `person_id_number_reveal` logs one: a row in IdentityReadLog for each person registered under one of
+    them, in any province. For the files that hold many numbers (an import's stored upload, its error
+    report); a number nobody is registered under is no one's record to log. Returns the rows written."""
+    if not id_numbers:
+        return 0
+    endpoint_field = IdentityReadLog._meta.get_field("endpoint")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _IDENTITY_READS_INSERT,
+            [
+                reader.pk,
+                endpoint[: endpoint_field.max_length],
+                timezone.now(),
+                [keyed_hash(number) for number in id_numbers],
+            ],
+        )
+        return int(cursor.rowcount)
+
+
 def persons_search(
     *,
     scope: Scope,

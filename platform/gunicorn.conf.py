@@ -54,3 +54,17 @@ def pre_fork(server, worker) -> None:
     would otherwise walk all of Django (a stall that every request waiting on that worker would see), and
     by touching each object unshare the memory the fork shares."""
     gc.freeze()
+
+
+# Address space of each worker, in bytes (0: none). An upload is only inspected in the request (its head,
+# or an XLSX's directory and first row, under the imports app's limits), so no input should come near
+# it; if one ever does, that request fails (a MemoryError, a 500 that is logged) and the other workers and
+# the machine are untouched.
+_WEB_MEMORY_LIMIT = int(os.environ.get("WEB_MEMORY_LIMIT_BYTES", str(1024**3)))
+
+
+def post_fork(server, worker) -> None:
+    """Cap the worker's address space (the master keeps its own, to fork replacements)."""
+    from imports.tuning import address_space_limit
+
+    address_space_limit(_WEB_MEMORY_LIMIT)

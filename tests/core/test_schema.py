@@ -84,12 +84,13 @@ def test_the_codes_of_enrolment_contributions_death_and_upload_are_listed(schema
     )
     assert codes(death, "409") == ["person_already_deceased"]
     assert codes(death, "400")[:2] == ["date_of_death_invalid", "date_of_death_before_relationship"]
+    # The declared row count is checked by the job's first pass, not at upload: its failure, not a 400.
     assert codes(upload, "400")[:5] == [
         "file_not_csv_or_xlsx",
         "file_encoding",
         "file_empty",
         "file_header",
-        "file_row_count_mismatch",
+        "file_archive_limit",
     ]
     assert codes(upload, "413") == ["file_too_large"]
     assert codes(upload, "403") == ["province_out_of_scope", "permission_denied"]

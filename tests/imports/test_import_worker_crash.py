@@ -52,6 +52,7 @@ def worker_env() -> dict[str, str]:
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "IDENTITY_ENCRYPTION_KEYS": ",".join(settings.IDENTITY_ENCRYPTION_KEYS),
         "IDENTITY_HMAC_KEY": settings.IDENTITY_HMAC_KEY,
+        "IMPORT_FILE_ENCRYPTION_KEYS": ",".join(settings.IMPORT_FILE_ENCRYPTION_KEYS),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "IMPORT_CHUNK_ROWS": str(CHUNK_ROWS),
     }

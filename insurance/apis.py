@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -18,14 +19,18 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAgencyUser, IsCitizen
 from accounts.scope import Scope
 from core.batch import batch_refused, refusal_raise
+from core.exceptions import ApplicationError
+from core.pagination import ClientPageSize
 from core.schema import error_codes
 from core.states import Actor
 from insurance import selectors
+from insurance.employer_codes import UnifiedSocialCreditCode
 from insurance.models import Scheme
 from insurance.serializers import (
     AccountEntrySerializer,
     AccountQuerySerializer,
     AccountSerializer,
+    AccountsSerializer,
     CertificateUploadSerializer,
     CertificateVerificationSerializer,
     ContributionFilterSerializer,
@@ -33,6 +38,7 @@ from insurance.serializers import (
     ContributionSerializer,
     ContributionYearsReportSerializer,
     DeathRequestSerializer,
+    EmployerSerializer,
     EnrolmentBatchSerializer,
     EnrolmentRequestSerializer,
     InboxFilterSerializer,
@@ -41,6 +47,7 @@ from insurance.serializers import (
     InboxUnreadCountSerializer,
     PensionEstimateSerializer,
     PersonDetailSerializer,
+    PersonLookupSerializer,
     PersonSearchSerializer,
     PersonSerializer,
     RegistrationRequestSerializer,
@@ -76,12 +83,12 @@ _ENROLMENT_CODES = (
 )
 
 
-class NewestPeriodFirst(CursorPagination):
+class NewestPeriodFirst(ClientPageSize, CursorPagination):
     ordering = ("-period", "-id")
     page_size = 50
 
 
-class NewestContributionsFirst(CursorPagination):
+class NewestContributionsFirst(ClientPageSize, CursorPagination):
     """Pages of `selectors.contribution_page`, with DRF's cursor links and their form. A cursor holds the
     position (period and id) of the record its page continues from: each page is one read of an index
     range, with no offset to skip and no position that a record inserted since could shift."""
@@ -90,6 +97,7 @@ class NewestContributionsFirst(CursorPagination):
 
     def paginate_contributions(self, request, **query) -> list[dict]:
         self.request = request
+        self.page_size = self.get_page_size(request)
         self.base_url = request.build_absolute_uri()
         self.cursor = self.decode_cursor(request)
         after = self._position_decode(self.cursor)
@@ -128,7 +136,7 @@ class NewestContributionsFirst(CursorPagination):
         return self.encode_cursor(cursor)
 
 
-class ByName(CursorPagination):
+class ByName(ClientPageSize, CursorPagination):
     ordering = ("name", "id")
     page_size = 20
 
@@ -184,24 +192,37 @@ def _years(years) -> dict[str, int]:
     return {"total_months": years.total_months, "years": years.years, "months": years.months}
 
 
+def _contribution_years_report(request, person) -> Response:
+    """A person's contribution years of the scheme the query names (employee pension unless it says)."""
+    scheme = ContributionFilterSerializer(data=request.query_params)
+    scheme.is_valid(raise_exception=True)
+    chosen = scheme.validated_data.get("scheme", Scheme.EMPLOYEE_PENSION)
+    months = selectors.contribution_months_of(person=person, scheme=chosen)
+    by_province, total = months.by_province, months.total
+    report = {
+        "scheme": chosen,
+        "by_province": [{"province": code, **_years(years)} for code, years in by_province.items()],
+        "total": total,
+    }
+    return Response(ContributionYearsReportSerializer(report).data)
+
+
+_CONTRIBUTION_YEARS_SCHEME = OpenApiParameter(
+    "scheme",
+    enum=Scheme.values,
+    default=Scheme.EMPLOYEE_PENSION,
+    description="The scheme whose months are counted.",
+)
+
+
 class MyContributionYearsApi(CitizenView):
     @extend_schema(
         summary="My contribution years per province and in total",
-        parameters=[OpenApiParameter("scheme", enum=Scheme.values, default=Scheme.EMPLOYEE_PENSION)],
+        parameters=[_CONTRIBUTION_YEARS_SCHEME],
         responses=ContributionYearsReportSerializer,
     )
     def get(self, request):
-        scheme = ContributionFilterSerializer(data=request.query_params)
-        scheme.is_valid(raise_exception=True)
-        chosen = scheme.validated_data.get("scheme", Scheme.EMPLOYEE_PENSION)
-        months = selectors.contribution_months_of(person=self.person(), scheme=chosen)
-        by_province, total = months.by_province, months.total
-        report = {
-            "scheme": chosen,
-            "by_province": [{"province": code, **_years(years)} for code, years in by_province.items()],
-            "total": total,
-        }
-        return Response(ContributionYearsReportSerializer(report).data)
+        return _contribution_years_report(request, self.person())
 
 
 def _account_scheme(request) -> str:
@@ -238,7 +259,7 @@ class MyAccountEntriesApi(ListAPIView, CitizenView):
         return selectors.account_entries_of(person=self.person(), scheme=scheme)
 
 
-class NewestMessagesFirst(CursorPagination):
+class NewestMessagesFirst(ClientPageSize, CursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 20
 
@@ -298,9 +319,16 @@ class AgencyView(APIView):
         return selectors.person_get(scope=Scope.of(self.request.user), person_id=person_id)
 
 
+PERSON_LOOKUP_PATH = "/api/v1/agency/persons/lookup"
+
+
 @extend_schema(
-    summary="Find people insured in my province, by exact ID number or by name",
+    summary="Find people insured in my province by name: exact, its beginning, or any part of it",
+    description="By ID number: `POST /api/v1/agency/persons/lookup`, with the number in the body. A URL "
+    "carrying an ID number (`?id_number=`) is refused with `id_number_in_url`: URLs are kept in access "
+    "logs, proxies and browser histories.",
     parameters=[PersonSearchSerializer],
+    extensions=error_codes("id_number_in_url"),
 )
 class AgencyPersonSearchApi(ListAPIView, AgencyView):
     serializer_class = PersonSerializer
@@ -308,9 +336,36 @@ class AgencyPersonSearchApi(ListAPIView, AgencyView):
     filter_backends: list = []
 
     def get_queryset(self):
+        if "id_number" in self.request.query_params:
+            where = {"path": PERSON_LOOKUP_PATH}
+            raise ApplicationError(
+                "id_number_in_url",
+                _(
+                    'ID numbers are not taken in URLs, which logs keep: send {"id_number": ...} in the body '
+                    "of POST %(path)s."
+                )
+                % where,
+                fields={"id_number": [_("Send it in the body of POST %(path)s.") % where]},
+            )
         query = PersonSearchSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return selectors.persons_search(scope=Scope.of(self.request.user), **query.validated_data)
+
+
+class AgencyPersonLookupApi(AgencyView):
+    @extend_schema(
+        summary="Find the person insured in my province with an exact ID number (sent in the body)",
+        request=PersonLookupSerializer,
+        responses=PersonSerializer,
+        extensions=error_codes("person_not_found"),
+    )
+    def post(self, request):
+        body = PersonLookupSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        person = selectors.person_by_id_number(
+            scope=Scope.of(request.user), id_number=body.validated_data["id_number"]
+        )
+        return Response(PersonSerializer(person).data)
 
 
 class AgencyPersonDetailApi(AgencyView):
@@ -491,6 +546,37 @@ class AgencyRegistrationApi(AgencyView):
             else None,
         }
         return Response(shown, status=status.HTTP_201_CREATED if registered.created else status.HTTP_200_OK)
+
+
+class AgencyPersonContributionYearsApi(AgencyView):
+    @extend_schema(
+        summary="A person's contribution years per province and in total",
+        parameters=[_CONTRIBUTION_YEARS_SCHEME],
+        responses=ContributionYearsReportSerializer,
+    )
+    def get(self, request, person_id: int):
+        return _contribution_years_report(request, self.person(person_id))
+
+
+class AgencyPersonAccountsApi(AgencyView):
+    @extend_schema(
+        summary="A person's personal accounts: the balance of each, in total and per province",
+        responses=AccountsSerializer,
+    )
+    def get(self, request, person_id: int):
+        accounts = selectors.account_balances_of(person=self.person(person_id))
+        return Response(AccountsSerializer({"accounts": accounts}).data)
+
+
+class AgencyEmployerApi(AgencyView):
+    @extend_schema(
+        summary="An employer, by its unified social credit code",
+        responses=EmployerSerializer,
+        extensions=error_codes("employer_code_format", "employer_code_checksum"),
+    )
+    def get(self, request, code: str):
+        employer = selectors.employer_by_code(code=UnifiedSocialCreditCode.parse(code).value)
+        return Response(EmployerSerializer(employer).data)
 
 
 class AgencyPersonRelationshipsApi(AgencyView):

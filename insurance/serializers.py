@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -22,6 +23,10 @@ from insurance.models import (
     Scheme,
     Sex,
 )
+from insurance.selectors import NAME_PART_MIN_LENGTH, NameMatch
+
+# Periods are taken as six digits: which months may be recorded is the services' rule (insurance.periods).
+_PERIOD_SHAPE = r"^[0-9]{6}$"
 
 
 def _iso_date(value: datetime.date | None) -> str | None:
@@ -141,9 +146,29 @@ class ContributionSerializer(serializers.Serializer):
 
 
 class ContributionFilterSerializer(serializers.Serializer):
-    scheme = serializers.ChoiceField(Scheme.choices, required=False)
-    province = serializers.RegexField(r"^\d{2}$", required=False)
-    year = serializers.IntegerField(min_value=1950, max_value=2099, required=False)
+    scheme = serializers.ChoiceField(Scheme.choices, required=False, help_text="Only this scheme.")
+    province = serializers.RegexField(
+        r"^\d{2}$", required=False, help_text="Only months recorded in this province (2 digits)."
+    )
+    year = serializers.IntegerField(
+        min_value=1950, max_value=2099, required=False, help_text="Only the months of this year."
+    )
+    period_from = serializers.RegexField(
+        _PERIOD_SHAPE, required=False, help_text="Only this month (YYYYMM) and later ones."
+    )
+    period_to = serializers.RegexField(
+        _PERIOD_SHAPE, required=False, help_text="Only this month (YYYYMM) and earlier ones."
+    )
+
+    def validate(self, attrs):
+        for bound in ("period_from", "period_to"):
+            if bound in attrs:
+                attrs[bound] = int(attrs[bound])
+                if not 1 <= attrs[bound] % 100 <= 12:
+                    raise serializers.ValidationError({bound: [_("No such month: write it YYYYMM.")]})
+        if attrs.get("period_from", 0) > attrs.get("period_to", 999999):
+            raise serializers.ValidationError({"period_to": [_("The range ends before it begins.")]})
+        return attrs
 
 
 class ContributionYearsSerializer(serializers.Serializer):
@@ -199,20 +224,47 @@ class AccountSerializer(serializers.Serializer):
     by_province = ProvinceBalanceSerializer(many=True)
 
 
+class AccountsSerializer(serializers.Serializer):
+    accounts = AccountSerializer(many=True, help_text="Each personal account, employee pension first.")
+
+
+class EmployerSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The unified social credit code (统一社会信用代码).")
+    name = serializers.CharField(help_text="The employer's registered name.")
+    province = serializers.CharField(
+        source="province_id", help_text="The province (2 digits) where the employer is registered."
+    )
+
+
 class PersonSearchSerializer(serializers.Serializer):
-    id_number = IdentityNumberField(required=False)
-    name = serializers.CharField(required=False, max_length=64, min_length=1)
-    status = serializers.ChoiceField(PersonStatus.choices, required=False)
-    hukou_province = serializers.RegexField(r"^\d{2}$", required=False)
+    """A search by name. An ID number is never taken here, in a URL: it goes in the body of a look-up."""
+
+    name = serializers.CharField(
+        max_length=64, help_text="The name, its beginning, or a part of it (see `match`)."
+    )
+    match = serializers.ChoiceField(
+        [match.value for match in NameMatch],
+        default=NameMatch.PREFIX,
+        help_text="exact: the whole name; prefix: names that begin with it; contains: names holding it "
+        f"anywhere ({NAME_PART_MIN_LENGTH} characters or more).",
+    )
+    status = serializers.ChoiceField(
+        PersonStatus.choices, required=False, help_text="Only people in this status."
+    )
+    hukou_province = serializers.RegexField(
+        r"^\d{2}$", required=False, help_text="Only people whose hukou is in this province (2 digits)."
+    )
 
     def validate(self, attrs):
-        if not attrs.get("id_number") and not attrs.get("name"):
-            raise serializers.ValidationError({"id_number": ["Give an exact ID number or a name."]})
+        if attrs["match"] == NameMatch.CONTAINS and len(attrs["name"].strip()) < NAME_PART_MIN_LENGTH:
+            raise serializers.ValidationError(
+                {"name": [_("Search by a part of a name takes at least two characters.")]}
+            )
         return attrs
 
 
-# Periods are taken as six digits: which months may be recorded is the services' rule (insurance.periods).
-_PERIOD_SHAPE = r"^[0-9]{6}$"
+class PersonLookupSerializer(serializers.Serializer):
+    id_number = IdentityNumberField(help_text="The person's exact ID number (18 characters).")
 
 
 class EmployerCodeField(serializers.CharField):

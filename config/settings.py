@@ -16,6 +16,9 @@ import environ
 from cryptography.fernet import Fernet, MultiFernet
 from django.core.exceptions import ImproperlyConfigured
 
+from config.openapi import TAGS as OPENAPI_TAG_LIST
+from config.openapi import tag_groups as openapi_tag_groups
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 DATA_DIR = Path(env.str("LOCAL_DATA_DIR", default=str(BASE_DIR / ".data")))
@@ -250,6 +253,9 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
 }
 
+# One tag per role and area (config/openapi.py).
+OPENAPI_TAGS = "config.openapi.TAGS"
+OPENAPI_PATH_PARAMETERS = "config.openapi.PATH_PARAMETERS"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Unified Social Insurance Public Service Platform API",
     "DESCRIPTION": (
@@ -258,6 +264,11 @@ SPECTACULAR_SETTINGS = {
         '{"error": {"code", "message", "fields"}}.'
     ),
     "VERSION": "1.0.0",
+    "LICENSE": {"name": "Proprietary: the platform operator's terms of use"},
+    # Relative: the API is described at the address that serves the description.
+    "SERVERS": [{"url": "/", "description": "This deployment"}],
+    "TAGS": [{"name": tag.name, "description": tag.description} for tag in OPENAPI_TAG_LIST],
+    "EXTENSIONS_ROOT": {"x-tagGroups": openapi_tag_groups()},
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -143,6 +143,7 @@ class ByName(ClientPageSize, CursorPagination):
 
 class CitizenView(APIView):
     permission_classes = [IsCitizen]
+    answers_not_found = True  # a citizen whose ID number has no insurance record yet (core.schema)
 
     def person(self):
         return selectors.person_of_citizen(scope=Scope.of(self.request.user))
@@ -356,6 +357,9 @@ class AgencyPersonLookupApi(AgencyView):
     @extend_schema(
         summary="Find the person insured in my province with an exact ID number (sent in the body)",
         request=PersonLookupSerializer,
+        examples=[
+            OpenApiExample("By ID number", value={"id_number": "110105199003071239"}, request_only=True)
+        ],
         responses=PersonSerializer,
         extensions=error_codes("person_not_found"),
     )
@@ -387,6 +391,19 @@ class AgencyPersonContributionsApi(ContributionListView, AgencyView):
     @extend_schema(
         summary="Record months of contributions in my province (amounts are computed, never taken)",
         request=ContributionRecordRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "Two months for an employee",
+                value={
+                    "scheme": "EP",
+                    "months": [
+                        {"period": "202609", "base": "9000.00", "employer_code": "91110000600037341L"},
+                        {"period": "202610", "base": "9000.00", "employer_code": "91110000600037341L"},
+                    ],
+                },
+                request_only=True,
+            )
+        ],
         responses={201: ContributionSerializer(many=True)},
         extensions=error_codes(
             "period_format",
@@ -432,6 +449,7 @@ class AgencyPersonDeathApi(AgencyView):
     @extend_schema(
         summary="Register a person's death",
         request=DeathRequestSerializer,
+        examples=[OpenApiExample("A death", value={"date_of_death": "2026-11-20"}, request_only=True)],
         responses=PersonSerializer,
         extensions=error_codes(
             "person_already_deceased", "date_of_death_invalid", "date_of_death_before_relationship"
@@ -450,6 +468,13 @@ class AgencyEnrolmentApi(AgencyView):
     @extend_schema(
         summary="Enrol a person in my province (参保登记), or resume their suspended relationship here",
         request=EnrolmentRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "Employee medical insurance from a month",
+                value={"id_number": "110105199003071239", "scheme": "EM", "start_period": "202609"},
+                request_only=True,
+            )
+        ],
         responses={201: RelationshipSerializer},
         extensions=error_codes("person_not_found", "employer_not_found", *_ENROLMENT_CODES),
     )
@@ -470,6 +495,23 @@ class AgencyEnrolmentBatchApi(AgencyView):
     @extend_schema(
         summary="Enrol many people in my province at once: all of them, or none",
         request=EnrolmentBatchSerializer,
+        examples=[
+            OpenApiExample(
+                "Two enrolments at once",
+                value={
+                    "enrolments": [
+                        {"id_number": "110105199003071239", "scheme": "UI", "start_period": "202609"},
+                        {
+                            "id_number": "110105199003071239",
+                            "scheme": "WI",
+                            "start_period": "202609",
+                            "employer_code": "91110000600037341L",
+                        },
+                    ]
+                },
+                request_only=True,
+            )
+        ],
         responses={201: RelationshipSerializer(many=True)},
         # Each refused enrolment is named in `fields` with its own code, as the single enrolment's.
         extensions=error_codes("batch_refused", "relationship_already_paying"),
@@ -503,6 +545,17 @@ class AgencyRegistrationApi(AgencyView):
     @extend_schema(
         summary="Register a person (once nationwide), and optionally enrol them in my province",
         request=RegistrationRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "A flexible worker enrolled in employee pension",
+                value={
+                    "id_number": "110105199003071239",
+                    "name": "王小明",
+                    "enrolment": {"scheme": "EP", "start_period": "202609"},
+                },
+                request_only=True,
+            )
+        ],
         responses={201: RegistrationSerializer, 200: RegistrationSerializer},
         extensions=error_codes(
             "name_required",
@@ -609,6 +662,9 @@ class AgencyRelationshipSuspendApi(_RelationshipMoveApi):
     @extend_schema(
         summary="Suspend payment (停保) of a relationship in my province from a month",
         request=RelationshipMoveSerializer,
+        examples=[
+            OpenApiExample("From a month", value={"period": "202611", "reason": "Left"}, request_only=True)
+        ],
         responses=RelationshipSerializer,
         extensions=error_codes(
             "period_format",
@@ -627,6 +683,7 @@ class AgencyRelationshipResumeApi(_RelationshipMoveApi):
     @extend_schema(
         summary="Resume payment of a suspended relationship in my province from a month",
         request=RelationshipMoveSerializer,
+        examples=[OpenApiExample("From a month", value={"period": "202612"}, request_only=True)],
         responses=RelationshipSerializer,
         extensions=error_codes(
             "relationship_not_suspended",
@@ -711,6 +768,14 @@ class CertificateVerifyApi(APIView):
     @extend_schema(
         summary="Check that a certificate PDF is genuine and unaltered",
         request={"multipart/form-data": CertificateUploadSerializer},
+        examples=[
+            OpenApiExample(
+                "The PDF as issued",
+                value={"file": "certificate.pdf"},
+                request_only=True,
+                media_type="multipart/form-data",
+            )
+        ],
         responses=CertificateVerificationSerializer,
     )
     def post(self, request, code: str):

@@ -163,7 +163,8 @@ class MyRelationshipsApi(CitizenView):
 
 
 class ContributionListView(ListAPIView):
-    """Contribution records of one person, newest first, filtered by scheme, province and year."""
+    """Contribution records of one person, newest first, filtered by scheme, province, year and a range
+    of months."""
 
     serializer_class = ContributionSerializer  # what the rows hold (they come ready to show)
     pagination_class = NewestContributionsFirst
@@ -184,7 +185,17 @@ class ContributionListView(ListAPIView):
         return filters.validated_data
 
 
-@extend_schema(summary="My contribution records, newest first", parameters=[ContributionFilterSerializer])
+_CONTRIBUTIONS_LISTED = (
+    "Newest first, in pages (`page_size` up to 200), filtered by scheme, province, year, and a range of "
+    "months (`period_from` to `period_to`, both included)."
+)
+
+
+@extend_schema(
+    summary="My contribution records, newest first",
+    description=_CONTRIBUTIONS_LISTED,
+    parameters=[ContributionFilterSerializer],
+)
 class MyContributionsApi(ContributionListView, CitizenView):
     pass
 
@@ -384,12 +395,19 @@ class AgencyPersonDetailApi(AgencyView):
 
 
 class AgencyPersonContributionsApi(ContributionListView, AgencyView):
-    @extend_schema(summary="A person's contribution records", parameters=[ContributionFilterSerializer])
+    @extend_schema(
+        summary="A person's contribution records",
+        description=_CONTRIBUTIONS_LISTED,
+        parameters=[ContributionFilterSerializer],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Record months of contributions in my province (amounts are computed, never taken)",
+        description="The amounts are computed from the province's figures for each month's year (the base "
+        "clamped to its bounds, the clamp shown on the record); amounts sent are ignored. The months are "
+        "recorded all together, or none of them: a refusal names the months concerned in `fields`.",
         request=ContributionRecordRequestSerializer,
         examples=[
             OpenApiExample(

@@ -11,7 +11,7 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 LOCALENV := $(PYTHON) platform/localenv.py
 
-.PHONY: install run test bench
+.PHONY: install run test bench openapi-lint
 
 # Each app's translations (<app>/locale/zh_Hans/LC_MESSAGES/django.po), compiled to .mo files that are not
 # kept in git: by Python alone (polib), as GNU gettext's msgfmt, which Django's compilemessages needs, is
@@ -49,12 +49,28 @@ $(COMPILED): $(CATALOGUES) $(INSTALLED)
 run: install
 	$(LOCALENV) platform/run-local
 
-test: install
+test: install openapi-lint
 	ruff check .
 	ruff format --check .
 	@# Reads the settings to learn the models, and connects to nothing: no database needed yet.
 	mypy
 	$(LOCALENV) bash -c 'python manage.py makemigrations --check --dry-run && python -m pytest'
+
+# The OpenAPI description passes Redocly CLI's recommended rules with no error. Its version is pinned in
+# platform/openapi-lint/package.json (and its lock file), installed from the npm registry into that folder
+# once (node and npm are needed), again only when the pin changes.
+OPENAPI_LINT := platform/openapi-lint
+REDOCLY := $(OPENAPI_LINT)/node_modules/.bin/redocly
+$(REDOCLY): $(OPENAPI_LINT)/package.json $(OPENAPI_LINT)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (with node 20+) is required to lint the OpenAPI description." >&2; exit 1; }
+	npm ci --prefix $(OPENAPI_LINT) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+openapi-lint: $(INSTALLED) $(REDOCLY)
+	@mkdir -p .data
+	@# Builds the description from the code: reads the settings, connects to nothing.
+	$(PYTHON) manage.py spectacular --validate --fail-on-warn --file .data/openapi.yaml
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint .data/openapi.yaml --format stylish
 
 # Benchmarks print their figures; they are not tests (see README.md, "Benchmarks"). The API benchmark
 # needs wrk (Debian package `wrk`).

@@ -16,6 +16,9 @@ import environ
 from cryptography.fernet import Fernet, MultiFernet
 from django.core.exceptions import ImproperlyConfigured
 
+from config.openapi import TAGS as OPENAPI_TAG_LIST
+from config.openapi import tag_groups as openapi_tag_groups
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 DATA_DIR = Path(env.str("LOCAL_DATA_DIR", default=str(BASE_DIR / ".data")))
@@ -294,6 +297,9 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
 }
 
+# One tag per role and area (config/openapi.py).
+OPENAPI_TAGS = "config.openapi.TAGS"
+OPENAPI_PATH_PARAMETERS = "config.openapi.PATH_PARAMETERS"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Unified Social Insurance Public Service Platform API",
     "DESCRIPTION": (
@@ -302,6 +308,11 @@ SPECTACULAR_SETTINGS = {
         '{"error": {"code", "message", "fields"}}.'
     ),
     "VERSION": "1.0.0",
+    "LICENSE": {"name": "Proprietary: the platform operator's terms of use"},
+    # Relative: the API is described at the address that serves the description.
+    "SERVERS": [{"url": "/", "description": "This deployment"}],
+    "TAGS": [{"name": tag.name, "description": tag.description} for tag in OPENAPI_TAG_LIST],
+    "EXTENSIONS_ROOT": {"x-tagGroups": openapi_tag_groups()},
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -332,13 +343,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Every record goes through one handler, whose filter masks anything shaped like an ID number
+# (core.log_masking). Django's own handlers (its debug console, the admins' e-mail with the request's
+# parameters, runserver's request lines) give way to it: they would otherwise write what the filter hides.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_id_numbers": {"()": "core.log_masking.IdNumberMaskFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_id_numbers"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 if PRODUCTION:

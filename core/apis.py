@@ -38,9 +38,11 @@ def _broker_status() -> str:
 _HEALTH = inline_serializer(
     "Health",
     {
-        "status": serializers.ChoiceField(["ok", "degraded"]),
-        "database": serializers.ChoiceField(["ok", "unavailable"]),
-        "broker": serializers.ChoiceField(["ok", "unavailable"]),
+        "status": serializers.ChoiceField(
+            ["ok", "degraded"], help_text="ok when every dependency answers; degraded (with 503) otherwise."
+        ),
+        "database": serializers.ChoiceField(["ok", "unavailable"], help_text="Whether PostgreSQL answers."),
+        "broker": serializers.ChoiceField(["ok", "unavailable"], help_text="Whether the job broker answers."),
     },
 )
 

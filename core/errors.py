@@ -25,6 +25,9 @@ class ErrorCode:
     # error, or a job's failure), which no response answers with.
     status: int | None
     description: str
+    # Further statuses of a code whose status follows the refusal it stands for (a refused batch answers
+    # with its first refused item's); documented under each (core.schema).
+    also_statuses: tuple[int, ...] = ()
 
 
 ERRORS = (
@@ -47,6 +50,7 @@ ERRORS = (
         400,
         "Items of a batch sent whole were refused, so nothing was written: `fields` names each refused item "
         "with its code and message. The status is the first refused item's (400, 404 or 409).",
+        also_statuses=(404, 409),
     ),
     ErrorCode("id_number_format", 400, "The ID number is not 17 digits followed by a digit or X."),
     ErrorCode("id_number_province", 400, "The ID number does not start with a province code."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAgencyUser
 from accounts.scope import Scope
 from core.exceptions import NotFoundError
+from core.pagination import ClientPageSize
 from core.schema import error_codes
 from core.states import Actor
 from imports.kinds import KINDS, kind_columns_doc, kind_example_bytes
@@ -25,8 +26,12 @@ from imports.services import import_cancel, import_rerun, import_upload
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
-    province = serializers.CharField(source="province_id", read_only=True)
-    progress_percent = serializers.SerializerMethodField()
+    province = serializers.CharField(
+        source="province_id", read_only=True, help_text="The province (2 digits) it is for."
+    )
+    progress_percent = serializers.SerializerMethodField(
+        help_text="Rows processed, as a percentage of the rows to process."
+    )
     file_kept = serializers.SerializerMethodField(
         help_text="The stored file is still kept (encrypted): the job can be resumed or run again."
     )
@@ -40,6 +45,32 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "file_kept", "file_deleted_at",
         ]  # fmt: skip
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "The job's id."},
+            "kind": {"help_text": "What the file holds."},
+            "file_name": {"help_text": "The uploaded file's name."},
+            "file_sha256": {"help_text": "SHA-256 of the file: the same file is one job."},
+            "dry_run": {"help_text": "Validated only; nothing written."},
+            "expected_rows": {"help_text": "The row count the uploader declared."},
+            "attempt": {"help_text": "How many times the file has run: 1, then one more per re-run."},
+            "state": {
+                "help_text": (
+                    "Where the job is: queued, running, succeeded, completed_with_errors (some rows "
+                    "rejected), failed (every row rejected, or the file refused) or cancelled."
+                )
+            },
+            "rows_total": {"help_text": "Data rows in the file, once counted."},
+            "rows_processed": {"help_text": "Rows read so far."},
+            "rows_accepted": {"help_text": "Rows written (or, in a dry run, that would be)."},
+            "rows_rejected": {"help_text": "Rows refused, each with its errors."},
+            "cancel_requested": {"help_text": "A cancellation was asked for."},
+            "failure_code": {"help_text": "Why the job failed, as a stable code."},
+            "failure_message": {"help_text": "Why the job failed."},
+            "created_at": {"help_text": "When the file was uploaded."},
+            "started_at": {"help_text": "When a worker started the job."},
+            "finished_at": {"help_text": "When the job ended."},
+            "file_deleted_at": {"help_text": "When the retention rule deleted the stored file."},
+        }
 
     def get_file_kept(self, job: ImportJob) -> bool:
         return bool(job.file)
@@ -52,7 +83,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (UTF-8, with or without BOM, or GB18030) or XLSX.")
-    kind = serializers.ChoiceField(ImportKind.choices)
+    kind = serializers.ChoiceField(ImportKind.choices, help_text="What the file holds (see /imports/kinds).")
     province = serializers.RegexField(
         r"^\d{2}$", required=False, help_text="Defaults to the uploader's own province, the only one allowed."
     )
@@ -83,6 +114,12 @@ class RowErrorSerializer(serializers.ModelSerializer):
         model = ImportRowError
         fields = ["row", "column", "code", "message", "values"]
         read_only_fields = fields
+        extra_kwargs = {
+            "row": {"help_text": "The row's number in the file, the header being row 1."},
+            "column": {"help_text": "The column concerned, if one."},
+            "code": {"help_text": "A stable code, the same as the API's for the same refusal."},
+            "message": {"help_text": "What is wrong."},
+        }
 
 
 class RowErrorFilterSerializer(serializers.Serializer):
@@ -98,15 +135,15 @@ class ErrorCountSerializer(serializers.Serializer):
 
 
 class ColumnSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    required = serializers.BooleanField()
-    description = serializers.CharField()
+    name = serializers.CharField(help_text="The column's header.")
+    required = serializers.BooleanField(help_text="Whether every row gives a value.")
+    description = serializers.CharField(help_text="What the column holds, and in which form.")
 
 
 class KindSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    description = serializers.CharField()
-    columns = ColumnSerializer(many=True)
+    kind = serializers.CharField(help_text="The kind's name, as uploaded.")
+    description = serializers.CharField(help_text="What a file of this kind does.")
+    columns = ColumnSerializer(many=True, help_text="The columns of a file of this kind, in order.")
 
 
 class NewestJobsFirst(CursorPagination):
@@ -144,6 +181,14 @@ class ImportJobsApi(ListAPIView):
     @extend_schema(
         summary="Upload a batch file for my province: 202 with a new job, 200 with the same file's job",
         request={"multipart/form-data": ImportUploadSerializer},
+        examples=[
+            OpenApiExample(
+                "A contributions file, validated only",
+                value={"kind": "contributions", "file": "contributions.csv", "dry_run": True},
+                request_only=True,
+                media_type="multipart/form-data",
+            )
+        ],
         responses={202: ImportJobSerializer, 200: ImportJobSerializer},
         extensions=error_codes(
             "province_out_of_scope",
@@ -212,7 +257,7 @@ class ImportCancelApi(APIView):
         return Response(ImportJobSerializer(job).data)
 
 
-class ByRow(CursorPagination):
+class ByRow(ClientPageSize, CursorPagination):
     ordering = ("row", "id")
     page_size = 100
     page_size_query_param = "page_size"

@@ -5,7 +5,8 @@ from imports import apis
 urlpatterns = [
     path("imports", apis.ImportJobsApi.as_view(), name="import-jobs"),
     path("imports/kinds", apis.ImportKindsApi.as_view(), name="import-kinds"),
-    path("imports/examples/<str:kind>", apis.ImportExampleApi.as_view(), name="import-example"),
+    # Beside the kinds: /imports/examples/{kind} was ambiguous with /imports/{job_id}/cancel.
+    path("imports/kinds/<str:kind>/example", apis.ImportExampleApi.as_view(), name="import-example"),
     path("imports/<int:job_id>", apis.ImportJobApi.as_view(), name="import-job"),
     path("imports/<int:job_id>/cancel", apis.ImportCancelApi.as_view(), name="import-cancel"),
     path("imports/<int:job_id>/rerun", apis.ImportRerunApi.as_view(), name="import-rerun"),

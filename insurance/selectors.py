@@ -8,28 +8,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, NamedTuple
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum, TextField, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scope import Scope
 from core.crypto import keyed_hash
-from core.exceptions import NotFoundError
+from core.exceptions import ApplicationError, NotFoundError
 from core.identity import IdentityNumber
 from core.sql import ModelColumns, prepared_cursor
 from insurance.calculators.contribution_years import ContributionYears
 from insurance.models import (
+    ACCOUNT_SCHEMES,
     ContributionRecord,
+    Employer,
     IdentityReadLog,
     InboxMessage,
     InsuranceRelationship,
     InsuredPerson,
     LedgerEntry,
+    NameBigrams,
     ParticipationCertificate,
     Scheme,
+    name_bigrams,
 )
 
 
@@ -157,19 +165,54 @@ def id_numbers_reveal_log(*, reader: User, id_numbers: set[str], endpoint: str) 
         return int(cursor.rowcount)
 
 
+def person_by_id_number(*, scope: Scope, id_number: IdentityNumber) -> InsuredPerson:
+    """The person with this ID number, when the scope lets the caller see them: one probe of the keyed
+    hash's unique index. Anyone else is answered exactly as a number nobody has."""
+    person = _visible_person(
+        scope=scope, condition="person.id_number_hash = %s", params=[keyed_hash(id_number.value)]
+    )
+    if person is None:
+        raise ApplicationError(
+            "person_not_found", _("No insured person with this ID number here."), status_code=404
+        )
+    return person
+
+
+class NameMatch(StrEnum):
+    EXACT = "exact"
+    PREFIX = "prefix"
+    CONTAINS = "contains"
+
+
+# The fewest characters a search by a part of a name takes: one character would match a tenth of a
+# province (王, 李, 张 ...), and the bigram index holds two-character parts.
+NAME_PART_MIN_LENGTH = 2
+
+
 def persons_search(
     *,
     scope: Scope,
-    id_number: IdentityNumber | None = None,
-    name: str | None = None,
+    name: str,
+    match: str = NameMatch.PREFIX,
     status: str | None = None,
     hukou_province: str | None = None,
 ) -> QuerySet[InsuredPerson]:
+    """People the scope lets the caller see, by name: the exact name, its beginning, or any part of two
+    characters or more, each served by an index (InsuredPerson.Meta.indexes); by name, then id. Exact
+    look-up by ID number is `person_by_id_number`, whose number travels in a request body."""
     persons = persons_visible(scope=scope)
-    if id_number is not None:
-        persons = persons.filter(id_number_hash=keyed_hash(id_number.value))
-    if name:
-        persons = persons.filter(name__startswith=name.strip())
+    name = name.strip()
+    if match == NameMatch.EXACT:
+        persons = persons.filter(name=name)
+    elif match == NameMatch.PREFIX:
+        persons = persons.filter(name__startswith=name)
+    else:
+        if len(name) < NAME_PART_MIN_LENGTH:
+            raise ValueError(f"A part of a name is {NAME_PART_MIN_LENGTH} characters or more.")
+        # The index finds the names holding every two-character part of the term; LIKE keeps those that
+        # hold the parts in the term's order, side by side.
+        bigrams = Value(name_bigrams(name), output_field=ArrayField(TextField()))
+        persons = persons.filter(DataContains(NameBigrams("name"), bigrams), name__contains=name)
     if status:
         persons = persons.filter(status=status)
     if hukou_province:
@@ -253,6 +296,8 @@ def contribution_page_query(
     scheme: str | None = None,
     province: str | None = None,
     year: int | None = None,
+    period_from: int | None = None,
+    period_to: int | None = None,
     after: ContributionPosition | None = None,
     older: bool = True,
     limit: int,
@@ -269,6 +314,12 @@ def contribution_page_query(
     if year:
         sql.append("AND c.period BETWEEN %s AND %s")
         params += [year * 100 + 1, year * 100 + 12]
+    if period_from:
+        sql.append("AND c.period >= %s")
+        params.append(period_from)
+    if period_to:
+        sql.append("AND c.period <= %s")
+        params.append(period_to)
     if after is not None:
         sql.append("AND (c.period, c.id) < (%s, %s)" if older else "AND (c.period, c.id) > (%s, %s)")
         params += [after.period, after.id]
@@ -279,10 +330,11 @@ def contribution_page_query(
 
 
 def contribution_page(**query: Any) -> list[tuple[ContributionPosition, dict]]:
-    """Up to `limit` of a person's contribution records, filtered by scheme, province and year, each with
-    its position and its fields as shown: the records older than `after`, newest first, or (`older`
-    false) the records newer than `after`, oldest first. The lists that citizens and agencies page
-    through most, so no model instance is built per row."""
+    """Up to `limit` of a person's contribution records, filtered by scheme, province, year and a range of
+    months (`period_from` to `period_to`, both included), each with its position and its fields as shown:
+    the records older than `after`, newest first, or (`older` false) the records newer than `after`,
+    oldest first. The lists that citizens and agencies page through most, so no model instance is built
+    per row."""
     sql, params = contribution_page_query(**query)
     return _contributions_shown(sql, params)
 
@@ -343,6 +395,25 @@ def account_balance_of(
     by_province = list(entries.values("province_id").annotate(balance=Sum("amount")).order_by("province_id"))
     total = sum((row["balance"] for row in by_province), Decimal("0.00"))
     return total, by_province
+
+
+def account_balances_of(*, person: InsuredPerson) -> list[dict]:
+    """Each of a person's personal accounts (ACCOUNT_SCHEMES, pension first) with its balance, in total
+    and per province (`account_balance_of`)."""
+    balances = []
+    for scheme in ACCOUNT_SCHEMES:
+        balance, by_province = account_balance_of(person=person, scheme=scheme)
+        balances.append({"scheme": scheme, "balance": balance, "by_province": by_province})
+    return balances
+
+
+def employer_by_code(*, code: str) -> Employer:
+    """The employer registered under this (parsed) unified social credit code, in any province: an agency
+    enrols people with employers registered anywhere. Found by the exact code only, never listed."""
+    employer = Employer.objects.filter(code=code).first()
+    if employer is None:
+        raise NotFoundError(_("No employer is registered under this unified social credit code."))
+    return employer
 
 
 def account_entries_of(

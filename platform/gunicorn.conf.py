@@ -29,6 +29,9 @@ max_requests_jitter = max_requests // 10
 # The reverse proxy in front sets X-Forwarded-Proto; only trust it from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
+# Its error and access handlers mask anything shaped like an ID number (the access log writes the raw
+# request line, query string included), as every other log of the service does (core/log_masking.py).
+logger_class = "core.log_masking.GunicornLogger"
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

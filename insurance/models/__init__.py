@@ -29,10 +29,12 @@ from insurance.models.registry import (
     Employer,
     InsuranceRelationship,
     InsuredPerson,
+    NameBigrams,
     PersonStatus,
     RelationshipStatus,
     Scheme,
     Sex,
+    name_bigrams,
 )
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "InsuredPerson",
     "InterestRun",
     "LedgerEntry",
+    "NameBigrams",
     "ParticipationCertificate",
     "PaymentType",
     "PersonStatus",
@@ -63,4 +66,5 @@ __all__ = [
     "RelationshipStatus",
     "Scheme",
     "Sex",
+    "name_bigrams",
 ]

@@ -446,7 +446,7 @@ def test_example_files_can_be_downloaded_and_imported(system, paying_person):
     client = authenticated_client(system)
 
     kinds = client.get("/api/v1/imports/kinds").json()
-    example = client.get("/api/v1/imports/examples/contributions")
+    example = client.get("/api/v1/imports/kinds/contributions/example")
 
     assert {kind["kind"] for kind in kinds} == {
         "persons",

@@ -154,7 +154,7 @@ def certificate_sections(content: CertificateContent, *, language: str) -> tuple
                 )
                 for row in content.rows
             ),
-            widths=(36, 24, 17, 17, 11, 34, 28),
+            widths=(34, 22, 16, 16, 13, 34, 28),
             numeric=(4, 5, 6),
         )
         totals = Grid(

@@ -317,7 +317,7 @@ def _issuer_block(
         styles,
         [
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("RIGHTPADDING", (0, 0), (0, 0), -_SEAL_DIAMETER * 0.75),
+            ("RIGHTPADDING", (0, 0), (0, 0), -_SEAL_DIAMETER * 0.5),
         ],
     )
     return Table(

@@ -4,6 +4,7 @@ footer in the document's language, and the platform's signature."""
 import datetime
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.test import override_settings
@@ -164,3 +165,15 @@ def test_production_signs_with_the_configured_key_and_certificate(tmp_path):
     assert status.intact and status.trusted
     assert status.signing_cert.sha256 == configured.sha256
     assert configured.dump() != signing.signing_certificate().dump()  # not the local run's certificate
+
+
+def test_documents_built_at_once_in_threads_each_print_their_own_text():
+    names = ["赵一", "钱二", "赵一", "孙三"]  # two share a character set, and so a font subset
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pdfs = list(pool.map(lambda name: render(name=name), names))
+
+    for name, pdf in zip(names, pdfs, strict=True):
+        (text,) = page_texts(pdf)
+        assert f"姓名 {name}" in text
+        assert signature_status(pdf).intact
+    assert not [name for name in pdfmetrics.getRegisteredFontNames() if name.startswith("Noto")]

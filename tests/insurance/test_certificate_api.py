@@ -178,6 +178,7 @@ def test_a_browser_gets_the_verification_page_in_chinese(issued, paying_person, 
     assert "张三" in page
     assert paying_person.id_number_masked in page and paying_person.id_number not in page
     assert "<td>企业职工基本养老保险</td>" in page
+    assert '<td class="number">8,640.00</td>' in page
     assert certificate.verification_code in page
     assert "data:font/woff;base64," in page  # the page's Chinese comes with it
 

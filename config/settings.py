@@ -247,6 +247,20 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+# The platform's document-signing key and certificate (PEM), core.documents.signing. A local run makes a
+# self-signed pair under DATA_DIR/document-signing/ when these are not given; production requires them.
+DOCUMENT_SIGNING_KEY_FILE = env.str("DOCUMENT_SIGNING_KEY_FILE", default="")
+DOCUMENT_SIGNING_CERT_FILE = env.str("DOCUMENT_SIGNING_CERT_FILE", default="")
+DOCUMENT_SIGNING_CHAIN_FILE = env.str("DOCUMENT_SIGNING_CHAIN_FILE", default="")
+DOCUMENT_SIGNING_KEY_PASSPHRASE = env.str("DOCUMENT_SIGNING_KEY_PASSPHRASE", default="")
+if PRODUCTION and not (DOCUMENT_SIGNING_KEY_FILE and DOCUMENT_SIGNING_CERT_FILE):
+    raise ImproperlyConfigured(
+        "DOCUMENT_SIGNING_KEY_FILE and DOCUMENT_SIGNING_CERT_FILE must be set in production."
+    )
+if bool(DOCUMENT_SIGNING_KEY_FILE) != bool(DOCUMENT_SIGNING_CERT_FILE):
+    raise ImproperlyConfigured("DOCUMENT_SIGNING_KEY_FILE and DOCUMENT_SIGNING_CERT_FILE go together.")
+# Days after issue during which a participation certificate verifies as valid.
+CERTIFICATE_VALID_DAYS = env.int("CERTIFICATE_VALID_DAYS", default=180)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # The earliest contribution month (YYYYMM) the platform records, on every path (insurance.periods).
@@ -359,6 +373,8 @@ LOGGING = {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        # fontTools reports each table of every font subset a document cuts (core.documents.fonts).
+        "fontTools": {"level": "WARNING"},
     },
 }
 

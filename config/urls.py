@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.apis import HealthApi
+from core.apis import DocumentVerifyApi, HealthApi
 from core.exceptions import json_not_found
 
 handler404 = "core.exceptions.json_not_found"
@@ -15,6 +15,8 @@ admin.site.site_url = "/api/docs/"
 
 api_v1 = [
     path("auth/", include("accounts.urls")),
+    # The address printed on every document and in its QR code (core.documents.VERIFY_PATH).
+    path("certificates/verify/<str:code>", DocumentVerifyApi.as_view(), name="document-verify"),
     path("", include("insurance.urls")),
     path("", include("imports.urls")),
 ]

@@ -28,15 +28,16 @@ if TYPE_CHECKING:
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    """Read-only: the 34 province-level divisions are fixed by law and seeded by a migration."""
+    """The 34 province-level divisions are fixed by law and seeded by a migration: only the name of each
+    province's social insurance agency, printed as the issuer of its documents and round their seal, is
+    entered here."""
 
-    list_display = ("code", "name", "name_zh")
+    list_display = ("code", "name", "name_zh", "agency_name_zh")
     search_fields = ("code", "name", "name_zh")
+    fields = ("code", "name", "name_zh", "agency_name_zh", "agency_name")
+    readonly_fields = ("code", "name", "name_zh")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

@@ -22,6 +22,17 @@ class Region(models.Model):
     code = models.CharField(primary_key=True, max_length=2)
     name = models.CharField(max_length=64)
     name_zh = models.CharField(_("Chinese name"), max_length=32)
+    # The issuer printed on the province's documents, and the name round its electronic seal.
+    agency_name_zh = models.CharField(
+        _("social insurance agency (Chinese)"),
+        max_length=64,
+        help_text=_("E.g. 北京市社会保险事业管理中心: printed as the issuer and round the seal."),
+    )
+    agency_name = models.CharField(
+        _("social insurance agency (English)"),
+        max_length=128,
+        help_text=_("The issuer printed on documents in English."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -155,3 +166,19 @@ class StateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.object_id}: {self.from_state} -> {self.to_state}"
+
+
+class DocumentCode(models.Model):
+    """The look-up of a document's verification code: nation-unique, so it has its own table keyed by
+    the code (STYLE.md, "Built to outgrow one machine"), written in the transaction of the document's row.
+    `kind` names the document kind (core.documents.DOCUMENT_KINDS), `person_id` and `record_id` the
+    person and the kind's row. No foreign keys: the rows it points to live in the apps above, spread by
+    person."""
+
+    code = models.CharField(primary_key=True, max_length=32)
+    kind = models.CharField(max_length=64)
+    person_id = models.BigIntegerField()
+    record_id = models.BigIntegerField(null=True, help_text="Empty only inside the transaction that issues.")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.code}"

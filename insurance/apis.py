@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -11,15 +12,13 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import Cursor, CursorPagination
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAgencyUser, IsCitizen
 from accounts.scope import Scope
 from core.batch import batch_refused, refusal_raise
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFoundError
 from core.pagination import ClientPageSize
 from core.schema import error_codes
 from core.states import Actor
@@ -31,8 +30,8 @@ from insurance.serializers import (
     AccountQuerySerializer,
     AccountSerializer,
     AccountsSerializer,
-    CertificateUploadSerializer,
-    CertificateVerificationSerializer,
+    CertificateRequestSerializer,
+    CertificateSerializer,
     ContributionFilterSerializer,
     ContributionRecordRequestSerializer,
     ContributionSerializer,
@@ -57,7 +56,7 @@ from insurance.serializers import (
     RetirementPlanSerializer,
     RetirementQuerySerializer,
 )
-from insurance.services.certificates import certificate_issue, certificate_matches_pdf
+from insurance.services.certificates import certificate_issue, certificate_pdf
 from insurance.services.contributions import ContributionMonth, contributions_record
 from insurance.services.estimates import pension_estimate_for, retirement_plan_for
 from insurance.services.inbox import inbox_mark_read
@@ -753,65 +752,63 @@ class MyPensionEstimateApi(_RetirementView):
         return Response(PensionEstimateSerializer(result).data)
 
 
-class MyCertificatesApi(CitizenView):
+class NewestCertificatesFirst(CursorPagination):
+    ordering = ("-issued_at", "-id")
+    page_size = 20
+
+
+class MyCertificatesApi(ListAPIView, CitizenView):
+    serializer_class = CertificateSerializer
+    pagination_class = NewestCertificatesFirst
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.certificates_of(person=self.person())
+
+    @extend_schema(summary="The participation certificates I was issued, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(
-        summary="Issue my participation certificate (参保证明) as a PDF",
-        request=None,
+        summary="Issue my participation certificate (参保证明) as a signed PDF",
+        description=(
+            "Signed by the platform (PAdES), with the issuing agency, its seal, and a verification code "
+            "and QR code valid until the date it states. `Location` names the certificate in my list; "
+            "the same PDF downloads again from `pdf_url`."
+        ),
+        request=CertificateRequestSerializer,
         responses={(201, "application/pdf"): OpenApiTypes.BINARY},
     )
     def post(self, request):
+        choice = CertificateRequestSerializer(data=request.data)
+        choice.is_valid(raise_exception=True)
         certificate, pdf = certificate_issue(
-            person=self.person(), verify_base_url=request.build_absolute_uri("/")
+            person=self.person(),
+            verify_base_url=request.build_absolute_uri("/"),
+            actor=Actor.api(request.user),
+            language=choice.validated_data["language"],
         )
-        response = HttpResponse(pdf, content_type="application/pdf", status=status.HTTP_201_CREATED)
-        response["Content-Disposition"] = (
-            f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
-        )
-        return response
+        return _pdf_response(certificate, pdf, status=status.HTTP_201_CREATED)
 
 
-class CertificateVerifyApi(APIView):
-    """Public: anyone holding a certificate's code can check it is genuine and, with the PDF, unaltered."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_scope = "certificate_verify"
-    throttle_classes = [ScopedRateThrottle]
-
-    @extend_schema(summary="Check that a certificate is genuine", responses=CertificateVerificationSerializer)
-    def get(self, request, code: str):
-        certificate = selectors.certificate_by_code(code=code)
-        return Response(CertificateVerificationSerializer(_verification(certificate, unaltered=None)).data)
-
+class MyCertificatePdfApi(CitizenView):
     @extend_schema(
-        summary="Check that a certificate PDF is genuine and unaltered",
-        request={"multipart/form-data": CertificateUploadSerializer},
-        examples=[
-            OpenApiExample(
-                "The PDF as issued",
-                value={"file": "certificate.pdf"},
-                request_only=True,
-                media_type="multipart/form-data",
-            )
-        ],
-        responses=CertificateVerificationSerializer,
+        summary="Download one of my certificates again: the signed PDF as issued, byte for byte",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
     )
-    def post(self, request, code: str):
-        upload = CertificateUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
-        certificate = selectors.certificate_by_code(code=code)
-        unaltered = certificate_matches_pdf(certificate=certificate, pdf=upload.validated_data["file"].read())
-        return Response(
-            CertificateVerificationSerializer(_verification(certificate, unaltered=unaltered)).data
-        )
+    def get(self, request, certificate_id: int):
+        certificate = selectors.certificate_of(person=self.person(), certificate_id=certificate_id)
+        if not certificate.pdf:
+            raise NotFoundError(
+                _("This certificate was issued before certificates were kept; issue a new one.")
+            )
+        return _pdf_response(certificate, certificate_pdf(certificate=certificate), status=status.HTTP_200_OK)
 
 
-def _verification(certificate, *, unaltered: bool | None) -> dict:
-    return {
-        "verification_code": certificate.verification_code,
-        "genuine": True,
-        "issued_at": certificate.issued_at,
-        "content": certificate.content,
-        "content_sha256": certificate.content_sha256,
-        "unaltered": unaltered,
-    }
+def _pdf_response(certificate, pdf: bytes, *, status: int) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf", status=status)
+    response["Content-Disposition"] = (
+        f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
+    )
+    response["Location"] = reverse("my-certificate-pdf", kwargs={"certificate_id": certificate.pk})
+    return response

@@ -422,10 +422,16 @@ def account_entries_of(
     return LedgerEntry.objects.filter(person=person, scheme=scheme)
 
 
-def certificate_by_code(*, code: str) -> ParticipationCertificate:
-    certificate = ParticipationCertificate.objects.filter(verification_code=code.strip().upper()).first()
+def certificates_of(*, person: InsuredPerson) -> QuerySet[ParticipationCertificate]:
+    """The person's certificates, newest first."""
+    return ParticipationCertificate.objects.filter(person=person).order_by("-issued_at", "-id")
+
+
+def certificate_of(*, person: InsuredPerson, certificate_id: int) -> ParticipationCertificate:
+    """One of the person's certificates; another person's is not found."""
+    certificate = certificates_of(person=person).filter(pk=certificate_id).first()
     if certificate is None:
-        raise NotFoundError("No certificate was issued with this verification code.")
+        raise NotFoundError(_("You have no certificate with this number."))
     return certificate
 
 

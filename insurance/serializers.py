@@ -3,10 +3,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.documents import DEFAULT_LANGUAGE, LANGUAGES, document_status, document_verify_url
 from core.identity import mask_id_number
 from core.serializers import IdentityNumberField
 from insurance.calculators.retirement import FemaleCategory
@@ -18,6 +20,7 @@ from insurance.models import (
     InsuranceRelationship,
     InsuredPerson,
     LedgerEntry,
+    ParticipationCertificate,
     PaymentType,
     PersonStatus,
     Scheme,
@@ -554,19 +557,44 @@ class PensionEstimateSerializer(serializers.Serializer):
     )
 
 
-class CertificateVerificationSerializer(serializers.Serializer):
-    verification_code = serializers.CharField(help_text="The code printed on the certificate.")
-    genuine = serializers.BooleanField(help_text="True: the platform issued a certificate with this code.")
-    issued_at = serializers.DateTimeField(help_text="When it was issued.")
-    content = serializers.JSONField(help_text="The facts printed on the certificate, as issued.")
-    content_sha256 = serializers.CharField(help_text="SHA-256 of the facts printed, as hexadecimal.")
-    unaltered = serializers.BooleanField(
-        allow_null=True, help_text="Whether the uploaded PDF is the one issued; null when none was uploaded."
+class CertificateRequestSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help_text="The certificate's language: Simplified Chinese (default) or English.",
     )
 
 
-class CertificateUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The certificate PDF to check.")
+class CertificateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The certificate's number in the holder's list.")
+    verification_code = serializers.CharField(help_text="The code printed on it, for anyone to verify it.")
+    status = serializers.SerializerMethodField(help_text="`valid`, `expired` or `revoked`.")
+    issued_at = serializers.DateTimeField(help_text="When it was issued.")
+    valid_until = serializers.DateField(help_text="The last day it verifies as valid.")
+    revoked_at = serializers.DateTimeField(allow_null=True, help_text="When it was revoked, if it was.")
+    language = serializers.CharField(help_text="The language it is written in.")
+    issuer = serializers.CharField(source="issuer_name", help_text="The issuing agency, as printed.")
+    pdf_url = serializers.SerializerMethodField(
+        allow_null=True,
+        help_text="Where to download the signed PDF again, byte for byte; null for a certificate issued "
+        "before PDFs were kept.",
+    )
+    verify_url = serializers.SerializerMethodField(help_text="Its public verification page.")
+
+    def get_status(self, certificate: ParticipationCertificate) -> str:
+        return document_status(valid_until=certificate.valid_until, revoked_at=certificate.revoked_at)
+
+    def get_pdf_url(self, certificate: ParticipationCertificate) -> str | None:
+        if not certificate.pdf:
+            return None
+        return self.context["request"].build_absolute_uri(
+            reverse("my-certificate-pdf", kwargs={"certificate_id": certificate.pk})
+        )
+
+    def get_verify_url(self, certificate: ParticipationCertificate) -> str:
+        return document_verify_url(
+            base_url=self.context["request"].build_absolute_uri("/"), code=certificate.verification_code
+        )
 
 
 class InboxSubjectSerializer(serializers.Serializer):

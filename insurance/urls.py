@@ -12,6 +12,11 @@ urlpatterns = [
     path("me/retirement", apis.MyRetirementApi.as_view(), name="my-retirement"),
     path("me/pension-estimate", apis.MyPensionEstimateApi.as_view(), name="my-pension-estimate"),
     path("me/certificates", apis.MyCertificatesApi.as_view(), name="my-certificates"),
+    path(
+        "me/certificates/<int:certificate_id>/pdf",
+        apis.MyCertificatePdfApi.as_view(),
+        name="my-certificate-pdf",
+    ),
     path("me/messages", apis.MyMessagesApi.as_view(), name="my-messages"),
     path(
         "me/messages/unread-count", apis.MyMessagesUnreadCountApi.as_view(), name="my-messages-unread-count"
@@ -19,7 +24,6 @@ urlpatterns = [
     path("me/messages/read-all", apis.MyMessagesReadAllApi.as_view(), name="my-messages-read-all"),
     path("me/messages/<int:message_id>", apis.MyMessageApi.as_view(), name="my-message"),
     path("me/messages/<int:message_id>/read", apis.MyMessageReadApi.as_view(), name="my-message-read"),
-    path("certificates/verify/<str:code>", apis.CertificateVerifyApi.as_view(), name="certificate-verify"),
     path("agency/persons", apis.AgencyPersonSearchApi.as_view(), name="agency-person-search"),
     path("agency/persons/lookup", apis.AgencyPersonLookupApi.as_view(), name="agency-person-lookup"),
     path("agency/employers/<str:code>", apis.AgencyEmployerApi.as_view(), name="agency-employer"),

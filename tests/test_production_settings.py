@@ -19,7 +19,7 @@ def _production_env(**overrides: str | None) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "IDENTITY_", "IMPORT_FILE_"))
+        if not key.startswith(("DJANGO_", "IDENTITY_", "IMPORT_FILE_", "DOCUMENT_SIGNING_"))
     }
     env.update(
         DJANGO_ENV="production",
@@ -28,6 +28,8 @@ def _production_env(**overrides: str | None) -> dict[str, str]:
         IDENTITY_HMAC_KEY=secrets.token_urlsafe(32),
         IMPORT_FILE_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         DJANGO_ALLOWED_HOSTS="api.si.example.gov.cn",
+        DOCUMENT_SIGNING_KEY_FILE="/run/secrets/document-signing-key.pem",
+        DOCUMENT_SIGNING_CERT_FILE="/run/secrets/document-signing-cert.pem",
     )
     for key, value in overrides.items():
         if value is None:
@@ -107,6 +109,10 @@ def test_deploy_check_passes_with_production_settings():
         ),
         ({"DJANGO_ENV": "Production"}, "DJANGO_ENV is 'Production': it must be 'local' or 'production'."),
         ({"DJANGO_ENV": "prod"}, "DJANGO_ENV is 'prod': it must be 'local' or 'production'."),
+        (
+            {"DOCUMENT_SIGNING_KEY_FILE": None},
+            "DOCUMENT_SIGNING_KEY_FILE and DOCUMENT_SIGNING_CERT_FILE must be set in production.",
+        ),
     ],
     ids=[
         "no-secret-key",
@@ -127,6 +133,7 @@ def test_deploy_check_passes_with_production_settings():
         "all-a-hmac-key",
         "capitalised-env",
         "abbreviated-env",
+        "no-document-signing-key",
     ],
 )
 def test_production_refuses_to_start_without_real_secrets(overrides, message):

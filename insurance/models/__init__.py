@@ -22,7 +22,7 @@ from insurance.models.contributions import (
     ProvinceYearConfig,
 )
 from insurance.models.inbox import INBOX_KIND_PATTERN, InboxMessage
-from insurance.models.records import IdentityReadLog, ParticipationCertificate
+from insurance.models.records import CertificateStatus, IdentityReadLog, ParticipationCertificate
 from insurance.models.registry import (
     OPEN_RELATIONSHIP_STATUSES,
     WAGE_BASED_SCHEMES,
@@ -48,6 +48,7 @@ __all__ = [
     "AccountEntry",
     "AccountEntryKind",
     "BaseAdjustment",
+    "CertificateStatus",
     "ContributionRate",
     "ContributionRecord",
     "CorrectionStatus",

@@ -192,7 +192,7 @@ def test_stored_files_from_before_encryption_are_encrypted_by_the_migration(
 
     from django.apps import apps
 
-    migration = import_module("imports.migrations.0006_stored_files_encrypted_and_retention_scheduled")
+    migration = import_module("imports.migrations.0007_stored_files_encrypted_and_retention_scheduled")
     job, _ = upload(system, contributions(paying_person, [202404]))
     plain_path = media_root / "imports" / "old-plain.csv"
     plain = contributions(paying_person, [202404])

@@ -31,7 +31,7 @@ def encrypt_stored_files(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("imports", "0005_encrypted_files_attempts_and_row_values"),
+        ("imports", "0006_encrypted_files_attempts_and_row_values"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

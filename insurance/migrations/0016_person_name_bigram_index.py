@@ -20,7 +20,7 @@ $$
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0005_state_events"),
-        ("insurance", "0014_inbox_message"),
+        ("insurance", "0015_back_office_permissions"),
     ]
 
     operations = [

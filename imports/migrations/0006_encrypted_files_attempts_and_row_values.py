@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0005_state_events'),
-        ('imports', '0004_enrolments_kind'),
+        ('imports', '0005_back_office_permissions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init, worker_process_init, worker_ready
 
 from imports.tuning import interpreter_tune
 
@@ -15,3 +15,12 @@ app.autodiscover_tasks()
 # (solo and thread pools) and each process of a prefork pool.
 worker_init.connect(interpreter_tune)
 worker_process_init.connect(interpreter_tune)
+
+
+@worker_ready.connect
+def resume_stalled_imports_on_start(sender: object = None, **_signal: object) -> None:
+    """Crash recovery does not wait for beat: a worker that starts sweeps at once, and so takes over the
+    jobs of a worker that died on this host, and relays the starts that waited for the broker."""
+    from imports.tasks import resume_stalled_imports_task
+
+    resume_stalled_imports_task.delay()

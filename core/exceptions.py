@@ -9,13 +9,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
+
+# The cache (Redis) or the broker cannot be reached: a 503 with its own code, never a 500.
+UNAVAILABLE_SERVICE_ERRORS = (redis.ConnectionError, redis.TimeoutError, BrokerUnavailable)
 
 
 class ApplicationError(Exception):
@@ -30,11 +35,13 @@ class ApplicationError(Exception):
         *,
         fields: dict[str, Any] | None = None,
         status_code: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.fields = fields or {}
+        self.headers = headers or {}  # e.g. Retry-After on a 429
         if status_code is not None:
             self.status_code = status_code
 
@@ -96,7 +103,21 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, ApplicationError):
         set_rollback()
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+        return Response(
+            error_body(exc.code, exc.message, exc.fields), status=exc.status_code, headers=exc.headers
+        )
+    if isinstance(exc, UNAVAILABLE_SERVICE_ERRORS):
+        # The cache or the broker is down: the client may retry later, and nothing was half-written.
+        logger.warning("Service unavailable in %s: %r", type(context.get("view")).__name__, exc)
+        set_rollback()
+        return Response(
+            error_body(
+                "service_unavailable",
+                "A service the platform depends on is unavailable: retry in a minute.",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "60"},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

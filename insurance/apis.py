@@ -12,7 +12,6 @@ from rest_framework.generics import ListAPIView
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAgencyUser, IsCitizen
@@ -20,6 +19,7 @@ from accounts.scope import Scope
 from core.batch import batch_refused, refusal_raise
 from core.schema import error_codes
 from core.states import Actor
+from core.throttling import ResilientScopedRateThrottle
 from insurance import selectors
 from insurance.models import Scheme
 from insurance.serializers import (
@@ -615,7 +615,7 @@ class CertificateVerifyApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_scope = "certificate_verify"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ResilientScopedRateThrottle]
 
     @extend_schema(summary="Check that a certificate is genuine", responses=CertificateVerificationSerializer)
     def get(self, request, code: str):

@@ -9,3 +9,15 @@ def switch_interval_restored():
     interval = sys.getswitchinterval()
     yield
     sys.setswitchinterval(interval)
+
+
+@pytest.fixture
+def broker_messages(monkeypatch):
+    """The job starts handed to the broker, recorded instead of sent (the broker is not the subject)."""
+    from imports.tasks import import_job_run_task
+
+    sent: list[int] = []
+    monkeypatch.setattr(
+        import_job_run_task, "apply_async", lambda args, **options: sent.append(args[0]), raising=False
+    )
+    return sent

@@ -124,3 +124,17 @@ def _group_gone(group: int) -> bool:
     except ProcessLookupError:
         return True
     return False
+
+
+def start_worker(name: str, env: dict[str, str]) -> subprocess.Popen:
+    """A Celery worker (one prefork process) in its own process group: parent and child die together."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "-c", "1",
+         "--pool=prefork", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "-n", f"{name}@%h"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip

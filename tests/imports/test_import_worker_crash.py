@@ -1,15 +1,8 @@
 """A real Celery worker killed with SIGKILL in the middle of an import loses and doubles nothing, and the
 next worker to start takes the job over by itself: no beat, no manual re-queue."""
 
-import contextlib
 import datetime
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import redis
@@ -28,6 +21,7 @@ from insurance.models import (
     Scheme,
 )
 from tests.factories import EMPLOYER_CODE, AgencySystemFactory, make_id_number
+from tests.faults.processes import kill_group, service_env, start_worker, wait_for
 
 # serialized_rollback: an earlier transactional test flushes the tables, regions and calendar included;
 # this one needs them back as the migrations seeded them.
@@ -37,65 +31,9 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
 PERSONS = 2_500
 PERIODS = [year * 100 + month for year in (2023, 2024) for month in range(1, 13)]
 CHUNK_ROWS = 2_000
-
-
-def worker_env() -> dict[str, str]:
-    """The worker must see the test database and decrypt and hash identity numbers exactly as we do."""
-    db = settings.DATABASES["default"]
-    return {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "IDENTITY_ENCRYPTION_KEYS": ",".join(settings.IDENTITY_ENCRYPTION_KEYS),
-        "IDENTITY_HMAC_KEY": settings.IDENTITY_HMAC_KEY,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "IMPORT_CHUNK_ROWS": str(CHUNK_ROWS),
-    }
-
-
-def start_worker(name: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "-c", "1",
-         "--pool=prefork", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "-n", f"{name}@%h"],
-        cwd=ROOT,
-        env=worker_env(),
-        start_new_session=True,  # its own process group: parent and prefork child die together
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def kill_group(worker: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=10)
-    wait_for(lambda: group_gone(worker.pid), timeout=10, what="the worker's pool processes to exit")
-
-
-def group_gone(group: int) -> bool:
-    """Whether every process of the group has exited (the pool's children outlive their parent briefly)."""
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"Timed out waiting for {what}")
 
 
 def register_paying_persons() -> list[str]:
@@ -147,7 +85,8 @@ def test_worker_killed_mid_import_resumes_to_exactly_one_copy_of_every_row(
     id_numbers = register_paying_persons()
     system = AgencySystemFactory(province="11")
     expected = PERSONS * len(PERIODS)
-    workers = [start_worker("crash-first")]
+    env = service_env(IMPORT_CHUNK_ROWS=str(CHUNK_ROWS))
+    workers = [start_worker("crash-first", env)]
     try:
         job, _ = import_upload(
             user=system,
@@ -166,7 +105,7 @@ def test_worker_killed_mid_import_resumes_to_exactly_one_copy_of_every_row(
 
         # The lease is fresh (the dead run renewed it at its last chunk): only the new worker's start-up
         # sweep, seeing the owner's process gone from this host, hands the job on before the lease expires.
-        workers.append(start_worker("crash-second"))
+        workers.append(start_worker("crash-second", env))
         wait_for(
             lambda: ImportJob.objects.get(pk=job.pk).state == ImportState.SUCCEEDED,
             timeout=60,

@@ -117,3 +117,48 @@ class AuthToken(models.Model):
             "user": self.user,
             "expires_at": f"{self.expires_at:%Y-%m-%d %H:%M}",
         }
+
+
+class SignInFailures(models.Model):
+    """Failed sign-ins counted in PostgreSQL (so that sign-in works, and keeps counting, without the cache).
+    One row per account name and client address, which locks that address out of that name for a while,
+    and one per account name from any address, which only slows sign-ins down past a higher ceiling:
+    nobody can lock someone else out. `key` is a hash, so that names and addresses are not kept."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    last_attempt_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["window_started_at"])]
+        verbose_name = _("sign-in failures")
+        verbose_name_plural = _("sign-in failures")
+
+    def __str__(self) -> str:
+        return _("%(failures)d failed sign-in(s) since %(since)s") % {
+            "failures": self.failures,
+            "since": f"{self.window_started_at:%Y-%m-%d %H:%M}",
+        }
+
+
+class ApiKey(models.Model):
+    """An agency system's key, sent as `Authorization: Api-Key <prefix>.<secret>`. Only a digest of the
+    secret is stored; the key is shown once, when it is issued. Issuing a new key (the rotation) gives the
+    system's older keys an end (`expires_at`) after an overlap, so the system can switch without a gap."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    prefix = models.CharField(
+        max_length=16, unique=True, help_text=_("Public part of the key: tells keys apart.")
+    )
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("Set when a newer key replaces it."))
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return _("API key %(prefix)s of %(user)s") % {"prefix": self.prefix, "user": self.user.username}

@@ -1,7 +1,13 @@
 import os
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger, worker_init, worker_process_init
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+)
 
 from core.log_masking import handlers_masked
 from imports.tuning import interpreter_tune, memory_limit_apply
@@ -26,3 +32,12 @@ worker_process_init.connect(memory_limit_apply)
 @after_setup_task_logger.connect
 def _handlers_mask_id_numbers(logger, **kwargs) -> None:
     handlers_masked(logger)
+
+
+@worker_ready.connect
+def resume_stalled_imports_on_start(sender: object = None, **_signal: object) -> None:
+    """Crash recovery does not wait for beat: a worker that starts sweeps at once, and so takes over the
+    jobs of a worker that died on this host, and relays the starts that waited for the broker."""
+    from imports.tasks import resume_stalled_imports_task
+
+    resume_stalled_imports_task.delay()

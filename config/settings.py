@@ -201,6 +201,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="si"),
+        # An unreachable cache answers quickly: callers fall back (core.throttling) or answer 503.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
 
@@ -216,10 +218,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# API tokens expire; repeated failed logins lock the account name for a while.
+# API tokens expire. Failed sign-ins (accounts.services): LOGIN_FAILURE_LIMIT of them from one address
+# lock that address out of the account name for LOGIN_LOCKOUT; past LOGIN_ACCOUNT_FAILURE_CEILING within
+# LOGIN_ACCOUNT_WINDOW from all addresses together, each attempt on the name waits a delay that doubles
+# from LOGIN_SLOWDOWN_BASE up to LOGIN_SLOWDOWN_MAX: slower, never locked.
 AUTH_TOKEN_TTL = timedelta(seconds=env.int("AUTH_TOKEN_TTL_SECONDS", default=8 * 3600))
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT = timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60))
+LOGIN_ACCOUNT_FAILURE_CEILING = env.int("LOGIN_ACCOUNT_FAILURE_CEILING", default=50)
+LOGIN_ACCOUNT_WINDOW = timedelta(seconds=env.int("LOGIN_ACCOUNT_WINDOW_SECONDS", default=3600))
+LOGIN_SLOWDOWN_BASE = timedelta(seconds=env.int("LOGIN_SLOWDOWN_BASE_SECONDS", default=1))
+LOGIN_SLOWDOWN_MAX = timedelta(seconds=env.int("LOGIN_SLOWDOWN_MAX_SECONDS", default=60))
+# An agency system's older API keys stay valid this long after a new one is issued.
+API_KEY_ROTATION_OVERLAP = timedelta(seconds=env.int("API_KEY_ROTATION_OVERLAP_SECONDS", default=7 * 86400))
 
 # Simplified Chinese first; English on request (Accept-Language, or the admin's language switch). Each app
 # keeps its translations in <app>/locale/zh_Hans/LC_MESSAGES/django.po, found by Django as an installed
@@ -289,9 +300,17 @@ IMPORT_FILE_RETENTION = timedelta(days=env.float("IMPORT_FILE_RETENTION_DAYS", d
 # input that would take more fails its job with import_memory_limit instead of taking the machine.
 # 0: no limit.
 IMPORT_WORKER_MEMORY_LIMIT_BYTES = env.int("IMPORT_WORKER_MEMORY_LIMIT_BYTES", default=2 * 1024**3)
+# A job whose runner has not renewed its lease (once per chunk) for this long is presumed dead.
+IMPORT_LEASE = timedelta(seconds=env.int("IMPORT_LEASE_SECONDS", default=120))
+# A job start handed to the broker and not taken by a worker after this long may have been lost with the
+# broker's data: it is handed over again (at most once per this interval, however long the queue).
+IMPORT_START_REPUBLISH_AFTER = timedelta(seconds=env.int("IMPORT_START_REPUBLISH_SECONDS", default=3600))
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ExpiringTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ExpiringTokenAuthentication",
+        "accounts.authentication.ApiKeyAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
@@ -355,6 +374,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing from a request gives up within seconds: import starts wait in their outbox (imports.dispatch).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # Every record goes through one handler, whose filter masks anything shaped like an ID number

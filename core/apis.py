@@ -15,7 +15,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.documents import (
@@ -30,6 +29,7 @@ from core.documents import (
 )
 from core.schema import error_codes
 from core.serializers import DocumentUploadSerializer, DocumentVerificationSerializer
+from core.throttling import ResilientScopedRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class DocumentVerifyApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_scope = "certificate_verify"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ResilientScopedRateThrottle]
     renderer_classes = [JSONRenderer, DocumentPageRenderer]
     template_name = "core/document_verify.html"
 

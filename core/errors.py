@@ -42,6 +42,11 @@ ERRORS = (
     ErrorCode("not_acceptable", 406, "No media type this operation answers in matches the Accept header."),
     ErrorCode("unsupported_media_type", 415, "The body is not in a media type this operation accepts."),
     ErrorCode("throttled", 429, "Too many requests: retry after the `Retry-After` header."),
+    ErrorCode(
+        "service_unavailable",
+        503,
+        "The cache or the message broker is unreachable; nothing was written. Retry after `Retry-After`.",
+    ),
     ErrorCode("server_error", 500, "An unexpected failure on the platform's side; it has been logged."),
     # The kernel's.
     ErrorCode("state_move_not_allowed", 409, "The record's current state does not allow this move."),

@@ -11,16 +11,21 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import redis
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
+
+# The cache (Redis) or the broker cannot be reached: a 503 with its own code, never a 500.
+UNAVAILABLE_SERVICE_ERRORS = (redis.ConnectionError, redis.TimeoutError, BrokerUnavailable)
 
 
 # The wait a 429 announces when nothing better is known (a throttle whose history is empty).
@@ -135,6 +140,17 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 def _error_response(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, UNAVAILABLE_SERVICE_ERRORS):
+        # The cache or the broker is down: the client may retry later, and nothing was half-written.
+        logger.warning("Service unavailable in %s: %r", type(context.get("view")).__name__, exc)
+        return Response(
+            error_body(
+                "service_unavailable",
+                _("A service the platform depends on is unavailable: retry in a minute."),
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DEFAULT_RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

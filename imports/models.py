@@ -63,7 +63,6 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -77,7 +76,7 @@ class ImportJob(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["state", "heartbeat_at"]),
+            models.Index(fields=["state", "created_at"]),
             # The job list of a province, newest first.
             models.Index(fields=["province", "-created_at", "-id"], name="import_jobs_by_province"),
             # The retention rule's look-up of files to delete.
@@ -86,6 +85,37 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.pk} {self.kind} {self.province_id} ({self.state})"
+
+
+class ImportJobStart(models.Model):
+    """The outbox of job starts: a row says "this job is to be run", written in the same transaction as
+    the job (or its move back to the queue). The relay (imports.dispatch) hands it to the broker and notes
+    when; the run that takes the job's lease deletes it. So a job saved while the broker was down starts
+    once the broker is back, and a job is never given to the broker twice in a row unless its message may
+    have been lost (IMPORT_START_REPUBLISH_AFTER)."""
+
+    job = models.OneToOneField(ImportJob, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    requested_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"start of import {self.job_id}"
+
+
+class ImportJobLease(models.Model):
+    """Who runs a job: one row per running job, its owner (host, process, run) renewing the heartbeat
+    with every chunk it commits. An owner that stops renewing for IMPORT_LEASE_SECONDS, or whose process
+    on the same host is gone, loses the job to the next run."""
+
+    job = models.OneToOneField(ImportJob, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    owner = models.CharField(max_length=255)
+    heartbeat_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"import {self.job_id} run by {self.owner}"
 
 
 class ImportChunk(models.Model):

@@ -12,13 +12,13 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -27,6 +27,12 @@ from accounts.models import User
 from accounts.scope import Scope
 from core.exceptions import ApplicationError, ConflictError
 from core.states import Actor
+from imports.dispatch import (
+    import_lease_claim,
+    import_lease_release,
+    import_lease_renew,
+    import_start_request,
+)
 from imports.errors import ImportFileError
 from imports.formats import file_check_size
 from imports.models import (
@@ -43,9 +49,6 @@ from imports.validation import Chunk, PreparedFile, file_count, file_prepare, fi
 from imports.writers import WRITERS
 
 logger = logging.getLogger(__name__)
-
-# A running job whose worker has not reported for this long is presumed dead and queued again.
-STALLED_AFTER = timedelta(minutes=2)
 
 
 def _latest_job(*, province_id: str, kind: str, sha256: str, dry_run: bool) -> ImportJob | None:
@@ -99,7 +102,7 @@ def import_upload(
                     [(job.pk, job.state, None)], actor=Actor.api(user), reason="Uploaded"
                 )
                 if enqueue:
-                    transaction.on_commit(lambda: _enqueue(job.pk))
+                    import_start_request(job_ids=[job.pk])
         except IntegrityError:
             # The same file won a race with this upload: answer with that job, keep one copy.
             winner = _latest_job(province_id=province_id, kind=kind, sha256=sha256, dry_run=dry_run)
@@ -137,15 +140,9 @@ def _requeue_if_stopped(
             values=values,
         )
         if requeued and enqueue:
-            transaction.on_commit(lambda: _enqueue(job.pk))
+            import_start_request(job_ids=[job.pk])
     job.refresh_from_db()
     return job, bool(requeued) and reattach
-
-
-def _enqueue(job_id: int) -> None:
-    from imports.tasks import import_job_run_task
-
-    import_job_run_task.delay(job_id)
 
 
 def import_cancel(*, job: ImportJob, actor: Actor) -> ImportJob:
@@ -167,40 +164,28 @@ def import_cancel(*, job: ImportJob, actor: Actor) -> ImportJob:
     return job
 
 
-def _try_lock(job_id: int) -> bool:
-    """A session-level advisory lock: one runner per job. The database releases it when the runner's
-    connection dies with its worker."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [0x1A907, job_id])
-        return bool(cursor.fetchone()[0])
-
-
-def _unlock(job_id: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [0x1A907, job_id])
-
-
 def import_job_run(*, job_id: int, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
-    """Run (or resume) a job to its end. Safe to call twice, concurrently, or after a crash."""
-    if not _try_lock(job_id):
+    """Run (or resume) a job to its end. Safe to call twice, concurrently, or after a crash: the run that
+    holds the job's lease (imports.dispatch) runs it, any other returns at once."""
+    owner = import_lease_claim(job_id=job_id)
+    if owner is None:
         logger.info("Import %s is being run by another worker", job_id)
         return ImportJob.objects.get(pk=job_id)
     try:
-        return _run_locked(job_id, progress)
+        return _run_owned(job_id, owner, progress)
     finally:
-        _unlock(job_id)
+        import_lease_release(job_id=job_id, owner=owner)
 
 
-def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> ImportJob:
+def _run_owned(job_id: int, owner: str, progress: Callable[[ImportJob], None] | None) -> ImportJob:
     now = timezone.now()
     actor = _runner(job_id)
-    started = IMPORT_JOB_STATES.move_many(
-        [job_id],
-        to=ImportState.RUNNING,
-        actor=actor,
-        sources=[ImportState.QUEUED],
-        values={"heartbeat_at": [now]},
-    ) or ImportJob.objects.filter(pk=job_id, state=ImportState.RUNNING).update(heartbeat_at=now)  # resumed
+    started = (
+        IMPORT_JOB_STATES.move_many(
+            [job_id], to=ImportState.RUNNING, actor=actor, sources=[ImportState.QUEUED]
+        )
+        or ImportJob.objects.filter(pk=job_id, state=ImportState.RUNNING).exists()  # resumed
+    )
     if not started:
         # Finished (e.g. cancelled while queued) before this run: it never started.
         return ImportJob.objects.get(pk=job_id)
@@ -217,6 +202,10 @@ def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> Im
             if ImportJob.objects.filter(pk=job_id, cancel_requested=True).exists():
                 return _finish(job_id, ImportState.CANCELLED)
             with transaction.atomic():
+                if not import_lease_renew(job_id=job_id, owner=owner):
+                    # Presumed dead and taken over (a chunk longer than IMPORT_LEASE): the new owner goes on.
+                    logger.warning("Import %s: lease lost to another run, stopping", job_id)
+                    return ImportJob.objects.get(pk=job_id)
                 with connection.cursor() as cursor:
                     # A server crash may lose the last commits, but a chunk is lost whole with its marker,
                     # and the next run writes it again: no need to wait for the disk at every chunk.
@@ -235,7 +224,6 @@ def _run_locked(job_id: int, progress: Callable[[ImportJob], None] | None) -> Im
                     rows_processed=F("rows_processed") + rows,
                     rows_accepted=F("rows_accepted") + accepted,
                     rows_rejected=F("rows_rejected") + rejected,
-                    heartbeat_at=timezone.now(),
                 )
             if progress is not None:
                 progress(ImportJob.objects.get(pk=job_id))
@@ -370,20 +358,6 @@ def _runner(job_id: int) -> Actor:
     return Actor.import_job(ImportJob.objects.only("pk", "uploaded_by").get(pk=job_id))
 
 
-def imports_resume_stalled() -> list[int]:
-    """Queue again the jobs whose worker died: running without a heartbeat, or queued and never picked."""
-    cutoff = timezone.now() - STALLED_AFTER
-    stalled = list(
-        ImportJob.objects.filter(
-            Q(state=ImportState.RUNNING, heartbeat_at__lt=cutoff)
-            | Q(state=ImportState.QUEUED, created_at__lt=cutoff)
-        ).values_list("pk", flat=True)
-    )
-    for job_id in stalled:
-        _enqueue(job_id)
-    return stalled
-
-
 def import_rerun(*, job: ImportJob, actor: Actor) -> ImportJob:
     """Run a finished file again, on purpose: a new attempt, a job of its own (counters, errors, a copy of
     the stored file) queued from the start. The rows the first run wrote are refused as already present,
@@ -432,7 +406,7 @@ def import_rerun(*, job: ImportJob, actor: Actor) -> ImportJob:
         IMPORT_JOB_STATES.record_created(
             [(rerun.pk, rerun.state, None)], actor=actor, reason=f"Run again on purpose after job {latest.pk}"
         )
-        transaction.on_commit(lambda: _enqueue(rerun.pk))
+        import_start_request(job_ids=[rerun.pk])
     return rerun
 
 

@@ -155,16 +155,16 @@ def test_lockout_holds_for_guesses_sent_at_once(staff, settings, monkeypatch):
             # Five more guesses arrive while the first password is still being hashed.
             for number in range(5):
                 with pytest.raises(ApplicationError):
-                    user_login(username="gd.staff", password=f"guess-{number}")
+                    user_login(username="gd.staff", password=f"guess-{number}", client_address="127.0.0.1")
         return None
 
     monkeypatch.setattr("accounts.services.authenticate", slow_authenticate)
     with pytest.raises(ApplicationError):
-        user_login(username="gd.staff", password="first-guess")
+        user_login(username="gd.staff", password="first-guess", client_address="127.0.0.1")
 
     assert checked == ["first-guess", "guess-0", "guess-1"]
     with pytest.raises(ApplicationError) as refusal:
-        user_login(username="gd.staff", password=DEFAULT_PASSWORD)
+        user_login(username="gd.staff", password=DEFAULT_PASSWORD, client_address="127.0.0.1")
     assert refusal.value.code == "login_locked"
     assert not AuthToken.objects.exists()
 

@@ -539,26 +539,25 @@ def test_a_temporary_account_flag_that_contradicts_the_relationship_is_a_row_err
 
 
 def test_stalled_job_recovery_is_scheduled_every_minute_and_requeues_only_stalled_jobs(
-    system, paying_person, monkeypatch
+    system, paying_person, broker_messages
 ):
     from django_celery_beat.models import PeriodicTask
 
-    from imports import services as import_services
+    from imports.dispatch import imports_resume_stalled
+    from imports.models import ImportJobLease
 
-    # The broker is not the subject here: record what would be queued.
-    queued = []
-    monkeypatch.setattr(import_services, "_enqueue", queued.append)
     upload(system, contributions_csv(paying_person, [202404]))  # queued just now: not stalled
     stalled, _ = upload(system, contributions_csv(paying_person, [202405]))
-    ImportJob.objects.filter(pk=stalled.pk).update(
-        state=ImportState.RUNNING, heartbeat_at=timezone.now() - datetime.timedelta(minutes=5)
+    ImportJob.objects.filter(pk=stalled.pk).update(state=ImportState.RUNNING)
+    ImportJobLease.objects.create(
+        job=stalled, owner="elsewhere:1:run", heartbeat_at=timezone.now() - datetime.timedelta(minutes=5)
     )
 
     task = PeriodicTask.objects.get(task="imports.resume_stalled_jobs")
 
     assert (task.enabled, task.interval.every, task.interval.period) == (True, 1, "minutes")
-    assert import_services.imports_resume_stalled() == [stalled.pk]
-    assert queued == [stalled.pk]
+    assert imports_resume_stalled() == [stalled.pk]
+    assert broker_messages == [stalled.pk]
 
 
 def test_uploading_a_cancelled_file_again_resumes_its_job_without_doubling(system, paying_person):

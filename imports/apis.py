@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAgencyUser
 from accounts.scope import Scope
 from core.exceptions import NotFoundError
+from core.idempotency import idempotent
 from core.schema import error_codes
 from core.states import Actor
 from imports.errors import RowError, row_errors_csv_lines
@@ -94,6 +95,7 @@ class ImportUploadApi(APIView):
             "file_row_count_mismatch",
         ),
     )
+    @idempotent
     def post(self, request):
         body = ImportUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)

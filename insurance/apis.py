@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAgencyUser, IsCitizen
 from accounts.scope import Scope
 from core.batch import batch_refused, refusal_raise
+from core.idempotency import idempotent
 from core.schema import error_codes
 from core.states import Actor
 from insurance import selectors
@@ -348,6 +349,7 @@ class AgencyPersonContributionsApi(ContributionListView, AgencyView):
             "contribution_already_recorded",
         ),
     )
+    @idempotent
     def post(self, request, person_id: int):
         body = ContributionRecordRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -382,6 +384,7 @@ class AgencyPersonDeathApi(AgencyView):
             "person_already_deceased", "date_of_death_invalid", "date_of_death_before_relationship"
         ),
     )
+    @idempotent
     def post(self, request, person_id: int):
         body = DeathRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -398,6 +401,7 @@ class AgencyEnrolmentApi(AgencyView):
         responses={201: RelationshipSerializer},
         extensions=error_codes("person_not_found", "employer_not_found", *_ENROLMENT_CODES),
     )
+    @idempotent
     def post(self, request):
         body = EnrolmentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -419,6 +423,7 @@ class AgencyEnrolmentBatchApi(AgencyView):
         # Each refused enrolment is named in `fields` with its own code, as the single enrolment's.
         extensions=error_codes("batch_refused", "relationship_already_paying"),
     )
+    @idempotent
     def post(self, request):
         body = EnrolmentBatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -457,6 +462,7 @@ class AgencyRegistrationApi(AgencyView):
             *_ENROLMENT_CODES,
         ),
     )
+    @idempotent
     def post(self, request):
         body = RegistrationRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -533,6 +539,7 @@ class AgencyRelationshipSuspendApi(_RelationshipMoveApi):
             "relationship_not_paying",
         ),
     )
+    @idempotent
     def post(self, request, person_id: int, relationship_id: int):
         return self.moved(person_id, relationship_id, relationship_suspend)
 
@@ -552,6 +559,7 @@ class AgencyRelationshipResumeApi(_RelationshipMoveApi):
             "relationship_paying_elsewhere",
         ),
     )
+    @idempotent
     def post(self, request, person_id: int, relationship_id: int):
         return self.moved(person_id, relationship_id, relationship_resume)
 
@@ -598,6 +606,7 @@ class MyCertificatesApi(CitizenView):
         request=None,
         responses={(201, "application/pdf"): OpenApiTypes.BINARY},
     )
+    @idempotent
     def post(self, request):
         certificate, pdf = certificate_issue(
             person=self.person(), verify_base_url=request.build_absolute_uri("/")

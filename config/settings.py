@@ -306,6 +306,11 @@ IMPORT_LEASE = timedelta(seconds=env.int("IMPORT_LEASE_SECONDS", default=120))
 # broker's data: it is handed over again (at most once per this interval, however long the queue).
 IMPORT_START_REPUBLISH_AFTER = timedelta(seconds=env.int("IMPORT_START_REPUBLISH_SECONDS", default=3600))
 
+# Idempotency-Key (core.idempotency): how long a key and its stored answer are kept, and how long a retry
+# waits for the first request with its key to finish before it is answered `idempotency_in_progress`.
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
+IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ExpiringTokenAuthentication",

@@ -49,6 +49,19 @@ ERRORS = (
     ),
     ErrorCode("server_error", 500, "An unexpected failure on the platform's side; it has been logged."),
     # The kernel's.
+    ErrorCode(
+        "idempotency_key_invalid", 400, "The Idempotency-Key header is not 1-255 visible ASCII characters."
+    ),
+    ErrorCode(
+        "idempotency_key_reused",
+        422,
+        "The Idempotency-Key was already used by this caller for another request (method, path or body).",
+    ),
+    ErrorCode(
+        "idempotency_in_progress",
+        409,
+        "A request with this Idempotency-Key is still running: retry later to get its answer.",
+    ),
     ErrorCode("state_move_not_allowed", 409, "The record's current state does not allow this move."),
     ErrorCode(
         "batch_refused",

@@ -182,3 +182,29 @@ class DocumentCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.code}"
+
+
+class IdempotencyKey(models.Model):
+    """A caller's `Idempotency-Key` and the first answer given to it (core.idempotency).
+
+    Keyed per caller: two callers may use the same key. `user_id` carries no foreign key, so the row belongs
+    to no app above core and costs no look-up on the write path. Rows expire (`expires_at`) and a periodic
+    task deletes them."""
+
+    user_id = models.BigIntegerField()
+    key = models.CharField(max_length=255)
+    # Method, path and body, hashed: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, help_text="Empty while the first request runs.")
+    headers = models.JSONField(default=dict)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "key"], name="one_idempotency_key_per_caller")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} of user {self.user_id}"

@@ -30,6 +30,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from drf_spectacular import openapi
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.pagination import BasePagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -189,14 +191,36 @@ def _nullable_references_typed(node: Any) -> None:
             _nullable_references_typed(value)
 
 
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A value of your own (1-255 visible ASCII characters, e.g. a UUID) that makes a retry harmless: the "
+        "same key with the same body again, within 24 hours by default, returns the first answer (status and "
+        "body, with `Idempotent-Replayed: true`) and writes nothing; with another body it is refused "
+        "(`idempotency_key_reused`); while the first request still runs, a retry waits for its answer, then "
+        "is refused with `idempotency_in_progress`. Keys are per caller."
+    ),
+)
+
+
 class AutoSchema(openapi.AutoSchema):
     """Operations whose error codes follow from what they are (core.schema's module docstring), and
-    whose tags say whom they serve and what about (TAGS)."""
+    whose tags say whom they serve and what about (TAGS). An operation whose handler is decorated with
+    core.idempotency.idempotent documents the `Idempotency-Key` header and its codes."""
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
-        if operation is not None:
-            operation[_COMMON_EXTENSION] = self._common_codes(operation)
+        if operation is None:
+            return None
+        operation[_COMMON_EXTENSION] = self._common_codes(operation)
+        if self._is_idempotent():
+            from core.idempotency import ERROR_CODES
+
+            codes = operation.setdefault(_EXTENSION, [])
+            codes.extend(code for code in ERROR_CODES if code not in codes)
         return operation
 
     def _common_codes(self, operation: dict[str, Any]) -> list[str]:
@@ -228,3 +252,10 @@ class AutoSchema(openapi.AutoSchema):
         """DRF paginates only list GETs (`ListModelMixin.list`). A write on the same view that answers
         with several records returns a plain array, so only GET operations are documented as paginated."""
         return super()._get_paginator() if self.method == "GET" else None
+
+    def _is_idempotent(self) -> bool:
+        return bool(getattr(getattr(self.view, self.method.lower(), None), "idempotent", False))
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        return [*parameters, IDEMPOTENCY_KEY_PARAMETER] if self._is_idempotent() else parameters

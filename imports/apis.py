@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAgencyUser
 from accounts.scope import Scope
 from core.exceptions import NotFoundError
+from core.idempotency import idempotent
 from core.pagination import ClientPageSize
 from core.schema import error_codes
 from core.states import Actor
@@ -200,6 +201,7 @@ class ImportJobsApi(ListAPIView):
             "file_archive_limit",
         ),
     )
+    @idempotent
     def post(self, request):
         body = ImportUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)

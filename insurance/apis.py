@@ -19,6 +19,7 @@ from accounts.permissions import IsAgencyUser, IsCitizen
 from accounts.scope import Scope
 from core.batch import batch_refused, refusal_raise
 from core.exceptions import ApplicationError, NotFoundError
+from core.idempotency import idempotent
 from core.pagination import ClientPageSize
 from core.schema import error_codes
 from core.states import Actor
@@ -437,6 +438,7 @@ class AgencyPersonContributionsApi(ContributionListView, AgencyView):
             "contribution_already_recorded",
         ),
     )
+    @idempotent
     def post(self, request, person_id: int):
         body = ContributionRecordRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -472,6 +474,7 @@ class AgencyPersonDeathApi(AgencyView):
             "person_already_deceased", "date_of_death_invalid", "date_of_death_before_relationship"
         ),
     )
+    @idempotent
     def post(self, request, person_id: int):
         body = DeathRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -495,6 +498,7 @@ class AgencyEnrolmentApi(AgencyView):
         responses={201: RelationshipSerializer},
         extensions=error_codes("person_not_found", "employer_not_found", *_ENROLMENT_CODES),
     )
+    @idempotent
     def post(self, request):
         body = EnrolmentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -533,6 +537,7 @@ class AgencyEnrolmentBatchApi(AgencyView):
         # Each refused enrolment is named in `fields` with its own code, as the single enrolment's.
         extensions=error_codes("batch_refused", "relationship_already_paying"),
     )
+    @idempotent
     def post(self, request):
         body = EnrolmentBatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -582,6 +587,7 @@ class AgencyRegistrationApi(AgencyView):
             *_ENROLMENT_CODES,
         ),
     )
+    @idempotent
     def post(self, request):
         body = RegistrationRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -692,6 +698,7 @@ class AgencyRelationshipSuspendApi(_RelationshipMoveApi):
             "relationship_not_paying",
         ),
     )
+    @idempotent
     def post(self, request, person_id: int, relationship_id: int):
         return self.moved(person_id, relationship_id, relationship_suspend)
 
@@ -712,6 +719,7 @@ class AgencyRelationshipResumeApi(_RelationshipMoveApi):
             "relationship_paying_elsewhere",
         ),
     )
+    @idempotent
     def post(self, request, person_id: int, relationship_id: int):
         return self.moved(person_id, relationship_id, relationship_resume)
 
@@ -779,6 +787,7 @@ class MyCertificatesApi(ListAPIView, CitizenView):
         request=CertificateRequestSerializer,
         responses={(201, "application/pdf"): OpenApiTypes.BINARY},
     )
+    @idempotent
     def post(self, request):
         choice = CertificateRequestSerializer(data=request.data)
         choice.is_valid(raise_exception=True)

@@ -90,11 +90,17 @@ def codes(operation, status):
 def test_each_error_response_names_the_codes_of_its_status_with_their_meaning(schema):
     contributions = schema["paths"]["/api/v1/agency/persons/{person_id}/contributions"]["post"]
 
-    assert codes(contributions, "409") == ["period_paid_elsewhere", "contribution_already_recorded"]
+    assert codes(contributions, "409") == [
+        "period_paid_elsewhere",
+        "contribution_already_recorded",
+        "idempotency_in_progress",
+    ]
     assert contributions["responses"]["409"]["description"] == (
         "- `period_paid_elsewhere`: The employee pension of this month is already paid in another province "
         "(named in `fields`).\n"
-        "- `contribution_already_recorded`: The month is already recorded."
+        "- `contribution_already_recorded`: The month is already recorded.\n"
+        "- `idempotency_in_progress`: A request with this Idempotency-Key is still running: retry later to "
+        "get its answer."
     )
     # The operation's own codes first, then those any operation that reads a body may answer with.
     assert codes(contributions, "400")[-2:] == ["invalid", "malformed_request"]
@@ -112,6 +118,7 @@ def test_the_codes_of_enrolment_contributions_death_and_upload_are_listed(schema
         "person_deceased",
         "relationship_already_paying",
         "relationship_paying_elsewhere",
+        "idempotency_in_progress",
     ]
     assert codes(enrolment, "404") == ["person_not_found"]  # the person is named in the body
     assert {"employer_not_found", "period_before_birth", "period_before_suspension"} <= set(
@@ -121,7 +128,7 @@ def test_the_codes_of_enrolment_contributions_death_and_upload_are_listed(schema
     assert {"relationship_not_open", "period_after_death", "duplicate_period"} <= set(
         codes(contributions, "400")
     )
-    assert codes(death, "409") == ["person_already_deceased"]
+    assert codes(death, "409") == ["person_already_deceased", "idempotency_in_progress"]
     assert codes(death, "400")[:2] == ["date_of_death_invalid", "date_of_death_before_relationship"]
     # The declared row count is checked by the job's first pass, not at upload: its failure, not a 400.
     assert codes(upload, "400")[:5] == [
@@ -149,6 +156,30 @@ def test_only_operations_that_authenticate_name_the_token_codes(schema):
     ]
     assert "401" not in schema["paths"]["/api/health"]["get"]["responses"]
     assert "409" not in schema["paths"]["/api/v1/imports"]["post"]["responses"]
+
+
+def test_every_creating_post_documents_the_idempotency_key_header_and_its_codes(schema):
+    creating = [
+        "/api/v1/agency/persons/{person_id}/contributions",
+        "/api/v1/agency/persons/{person_id}/death",
+        "/api/v1/agency/enrolments",
+        "/api/v1/agency/enrolments/batch",
+        "/api/v1/agency/registrations",
+        "/api/v1/me/certificates",
+        "/api/v1/imports",
+    ]
+    for path in creating:
+        operation = schema["paths"][path]["post"]
+        (header,) = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+        assert (header["in"], header.get("required", False), header["schema"]) == (
+            "header",
+            False,
+            {"type": "string"},
+        )
+        assert "idempotency_key_reused" in codes(operation, "422"), path
+        assert "idempotency_key_invalid" in codes(operation, "400"), path
+    login = schema["paths"]["/api/v1/auth/login"]["post"]
+    assert not [p for p in login.get("parameters", ()) if p["name"] == "Idempotency-Key"]
 
 
 def test_an_operation_names_only_declared_codes_that_a_response_carries():

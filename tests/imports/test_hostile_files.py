@@ -355,3 +355,19 @@ def test_a_workbook_with_shared_strings_as_excel_writes_it_is_read_whole_through
     assert (prepared.source.format, prepared.row_count) == (FileFormat.XLSX, 300)
     assert [error for chunk in chunks for error in chunk.errors] == []
     assert [row[2] for chunk in chunks for row in chunk.rows] == [f"姓名{n}" for n in range(300)]
+
+
+def test_the_upload_reads_the_first_row_and_its_shared_strings_only_not_the_whole_workbook():
+    from tests.factories import make_id_number
+
+    rows = [
+        [make_id_number(province="11", sequence=n % 499), f"姓名{n:06d}", "11", "", ""] for n in range(40_000)
+    ]
+    content = workbook_bytes([HEADER, *rows])
+    opener, counter = counted_opener(content)
+
+    source = file_inspect(source=opener)
+
+    assert source.header == tuple(HEADER)
+    assert len(content) > 400_000
+    assert counter[0] < DIRECTORY_READ + 64 * 1024  # the small parts, and a first block of two others

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +23,7 @@ from imports.models import ImportJob, ImportKind, ImportRowError, ImportState
 from imports.reports import error_report_full_id_lines, error_report_lines
 from imports.selectors import import_error_counts, import_errors, import_job_get, import_jobs_visible
 from imports.services import import_cancel, import_rerun, import_upload
+from imports.uploads import EncryptingMultiPartParser
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
@@ -158,7 +158,8 @@ class ImportJobsApi(ListAPIView):
     """The jobs of my province: their list (GET) and a new upload (POST)."""
 
     permission_classes = [IsAgencyUser]
-    parser_classes = [MultiPartParser]
+    # The file is encrypted as it arrives (imports.uploads): no plain temporary copy.
+    parser_classes = [EncryptingMultiPartParser]
     serializer_class = ImportJobSerializer
     pagination_class = NewestJobsFirst
     filter_backends: list = []

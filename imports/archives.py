@@ -2,9 +2,9 @@
 
 `archive_open` reads the end of the archive and its central directory, nothing else, and refuses an
 archive whose directory is too large or one of whose members declares an uncompressed size or a
-compression ratio above the limits. The archive it returns checks each member again as it is opened
-(against the tighter limit of a part read whole into memory: every part but the worksheets, which are
-streamed) and counts the bytes actually inflated, refusing at the first byte beyond the limit.
+compression ratio above the limits. The archive it returns checks each member again as it is opened,
+against the tighter limit of a part read whole into memory (every part but the worksheets, which are
+streamed). zipfile never inflates more than a member declares: a stream that holds more fails its CRC.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ _RATIO_FLOOR = 1 << 20
 
 @dataclass(frozen=True, slots=True)
 class ArchiveLimits:
-    member_bytes: int  # any member, streamed or not, declared or inflated
+    member_bytes: int  # any member, streamed or not
     whole_part_bytes: int  # a member read whole into memory: shared strings, styles, the workbook...
     ratio: int  # uncompressed / compressed size of a member above _RATIO_FLOOR
     directory_bytes: int  # the central directory itself
@@ -96,34 +96,6 @@ def _member_check(info: zipfile.ZipInfo, limit: int, ratio: int) -> None:
         )  # fmt: skip
 
 
-class _CountedMember(io.RawIOBase):
-    """A member being inflated, refused at the first byte beyond its limit. zipfile itself stops at the
-    declared size (and then fails the CRC), so this holds the limit without relying on that."""
-
-    def __init__(self, member: IO[bytes], info: zipfile.ZipInfo, limit: int) -> None:
-        self._member, self._info, self._limit, self._inflated = member, info, limit, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._member.read(len(buffer))
-        self._inflated += len(data)
-        if self._inflated > self._limit:
-            raise _refused(
-                _("The archive member %(name)s expands beyond %(limit)s bytes.")
-                % {"name": self._info.filename, "limit": self._limit},
-                member=self._info.filename,
-                limit=self._limit,
-            )
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self._member.close()
-        super().close()
-
-
 class GuardedArchive(zipfile.ZipFile):
     """A ZipFile whose members are inflated under `limits`. Members named in `streamed` (the worksheets,
     read row by row) may reach `member_bytes`; any other is read whole and may reach `whole_part_bytes`."""
@@ -137,8 +109,9 @@ class GuardedArchive(zipfile.ZipFile):
         info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
         limit = self.limits.member_bytes if info.filename in self.streamed else self.limits.whole_part_bytes
         _member_check(info, limit, self.limits.ratio)  # before a byte of it is read
-        member = super().open(info, mode, pwd, **kwargs)
-        return io.BufferedReader(_CountedMember(member, info, limit)) if mode == "r" else member
+        # zipfile inflates no more than the declared size, and fails the CRC of a member whose stream
+        # holds more (BadZipFile): the declared size checked here bounds the bytes actually inflated.
+        return super().open(info, mode, pwd, **kwargs)
 
 
 def archive_open(file: BinaryIO, limits: ArchiveLimits | None = None) -> GuardedArchive:

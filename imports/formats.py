@@ -26,14 +26,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 from rest_framework import status
 
 from imports.archives import GuardedArchive, archive_open
@@ -245,7 +248,8 @@ class _WorkbookReader(ExcelReader):
     the plain ZipFile that `ExcelReader.__init__` would open. Read-only mode streams the worksheets; the
     shared strings and the other parts are read whole, which the archive's limits bound."""
 
-    def __init__(self, archive: GuardedArchive) -> None:
+    def __init__(self, archive: GuardedArchive, *, header_only: bool = False) -> None:
+        self.header_only = header_only
         self.archive = archive
         self.valid_files = archive.namelist()
         self.read_only = True
@@ -255,11 +259,56 @@ class _WorkbookReader(ExcelReader):
         self.rich_text = False
         self.shared_strings = []
 
+    def read_strings(self) -> None:
+        """All the shared strings for a job; for the header at upload, only the first ones: a producer
+        writes them in the order it meets them, so the first row's come first, and the web request
+        reads no more of the part than that."""
+        if not self.header_only:
+            return super().read_strings()
+        part = self.package.find(SHARED_STRINGS)
+        if part is not None:
+            with self.archive.open(part.PartName[1:]) as source:
+                self.shared_strings = _first_strings(source, _HEADER_STRINGS)
+        return None
+
+    def read_worksheets(self) -> None:
+        """The read-only worksheets, made without reading their parts: openpyxl's read one at once for its
+        <dimension>, and a sheet without one was parsed whole for it, inside the upload request. The
+        rows are read to their end anyway, never cut by a dimension (which producers often get wrong)."""
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                worksheet = _StreamedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                worksheet.sheet_state = sheet.state
+                self.wb._sheets.append(worksheet)
+
     def read_workbook(self) -> None:
         super().read_workbook()
-        # The worksheets alone are streamed: they may be as large as any member. Known before any is
-        # opened (a read-only worksheet opens its part at once, to read its dimensions).
+        # The worksheets alone are streamed: they may be as large as any member.
         self.archive.streamed.update(rel.target for sheet, rel in self.parser.find_sheets())
+
+
+class _StreamedSheet(ReadOnlyWorksheet):
+    """A read-only worksheet of unknown dimensions: its rows are read until the part ends."""
+
+    def _get_size(self) -> None:
+        return None
+
+
+# More than any header's columns; a header cell naming a string beyond them is refused as unreadable.
+_HEADER_STRINGS = 256
+_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
+
+
+def _first_strings(source: IO[bytes], count: int) -> list[str]:
+    """openpyxl's `read_string_table`, stopping after `count` strings."""
+    strings: list[str] = []
+    for _event, node in iterparse(source):
+        if node.tag == _STRING_TAG:
+            strings.append(Text.from_tree(node).content.replace("x005F_", ""))
+            node.clear()
+            if len(strings) == count:
+                break
+    return strings
 
 
 def _xlsx_rows(sheet: ReadOnlyWorksheet) -> Iterator[list[str]]:
@@ -271,19 +320,17 @@ def _xlsx_rows(sheet: ReadOnlyWorksheet) -> Iterator[list[str]]:
 
 
 @contextmanager
-def _xlsx_open(opener: Opener) -> Iterator[Iterator[list[str]]]:
+def _xlsx_open(opener: Opener, *, header_only: bool = False) -> Iterator[Iterator[list[str]]]:
     with opener() as file:
         try:
             archive = archive_open(file)
-            reader = _WorkbookReader(archive)
+            reader = _WorkbookReader(archive, header_only=header_only)
             reader.read()
             workbook = reader.wb
             sheet = workbook.worksheets[0]
         except _XLSX_UNREADABLE as error:
             raise _unreadable(error) from None
         try:
-            # Producers often write a wrong <dimension>, which read-only mode would trust and cut rows by.
-            sheet.reset_dimensions()
             yield _xlsx_rows(sheet)
         finally:
             workbook.close()
@@ -291,6 +338,6 @@ def _xlsx_open(opener: Opener) -> Iterator[Iterator[list[str]]]:
 
 def _xlsx_inspect(opener: Opener) -> SourceFile:
     """The header: the archive's directory, the parts read whole, and the worksheet's first row."""
-    with _xlsx_open(opener) as rows:
+    with _xlsx_open(opener, header_only=True) as rows:
         header = _header(next(rows, None))
     return SourceFile(opener, FileFormat.XLSX, None, header, None)

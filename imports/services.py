@@ -44,7 +44,7 @@ from imports.models import (
 )
 from imports.reports import row_error_records
 from imports.states import IMPORT_JOB_STATES
-from imports.storage import StoredFileError, StoredUpload, stored_uploads_older_than, upload_store
+from imports.storage import StoredFileError, StoredUpload, stored_uploads_older_than, upload_stored
 from imports.validation import Chunk, PreparedFile, file_count, file_prepare, file_validate
 from imports.writers import WRITERS
 
@@ -74,11 +74,12 @@ def import_upload(
     file (content, kind, province, dry run or not) uploaded again returns its latest job instead of a new
     one, and puts it back in the queue if it had failed or been cancelled, to resume where it stopped.
     Only the file's first bytes are read here (`file_prepare`); the job reads the rest."""
-    Scope.of(user).require_province(province_id)
-    file_check_size(size=uploaded.size or 0)
-    stored, sha256 = upload_store(uploaded.chunks())
+    # Stored first (an upload through the API already is, as it arrived): every refusal below deletes it.
+    stored, sha256 = upload_stored(uploaded)
     kept = False
     try:
+        Scope.of(user).require_province(province_id)
+        file_check_size(size=uploaded.size or 0)
         existing = _latest_job(province_id=province_id, kind=kind, sha256=sha256, dry_run=dry_run)
         if existing is not None:
             job, kept = _requeue_if_stopped(existing, stored=stored, enqueue=enqueue, actor=Actor.api(user))

@@ -23,7 +23,6 @@ import shutil
 import struct
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -33,6 +32,8 @@ from typing import Any, BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 
 MAGIC = b"SIUPLD01"
 CHUNK = 64 * 1024
@@ -79,8 +80,12 @@ class StoredUpload:
     def copy(self) -> StoredUpload:
         """Another stored upload of the same bytes, for a job of its own (and a retention of its own)."""
         copy = _new_upload()
-        with self.path.open("rb") as source, _create(copy) as out:
-            shutil.copyfileobj(source, out)
+        try:
+            with self.path.open("rb") as source, _created(copy) as out:
+                shutil.copyfileobj(source, out)
+        except BaseException:
+            copy.delete()
+            raise
         return copy
 
 
@@ -100,51 +105,77 @@ def _new_upload() -> StoredUpload:
     return StoredUpload(f"{DIRECTORY}/{uuid.uuid4().hex}.enc")
 
 
-@contextmanager
-def _create(stored: StoredUpload) -> Iterator[BinaryIO]:
-    """A new file, mode 0600 from its creation (O_EXCL with the mode: it never exists with the wider
-    permissions that a umask would allow), removed again if writing it fails."""
-    descriptor = os.open(stored.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            yield out
-    except BaseException:
-        stored.delete()
-        raise
+def _created(stored: StoredUpload) -> BinaryIO:
+    """A new file, mode 0600 from its creation: O_EXCL with the mode, so it never exists with the wider
+    permissions that a umask would allow."""
+    return os.fdopen(os.open(stored.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
+class UploadWriter:
+    """Encrypts an upload into a new stored upload (mode 0600) as its bytes arrive: `write` them in any
+    pieces, then `close` (or `abort`, which removes the file)."""
+
+    def __init__(self) -> None:
+        self.stored = _new_upload()
+        key_id = next(iter(_keys()))
+        self._cipher = _keys()[key_id]
+        self._header = _HEADER.pack(MAGIC, key_id, secrets.token_bytes(8))
+        self._digest = hashlib.sha256()
+        self._pending = bytearray()
+        self._number = 0
+        self._out = _created(self.stored)
+        self._out.write(self._header)
+
+    def _seal(self, chunk: bytes, flag: bytes) -> None:
+        self._digest.update(chunk)
+        nonce = _nonce(self._header[-8:], self._number)
+        self._out.write(self._cipher.encrypt(nonce, chunk, self._header + flag))
+        self._number += 1
+
+    def write(self, data: bytes) -> None:
+        self._pending += data
+        while len(self._pending) >= CHUNK:
+            self._seal(bytes(self._pending[:CHUNK]), _NOT_LAST)
+            del self._pending[:CHUNK]
+
+    def close(self) -> tuple[StoredUpload, str]:
+        """The stored upload and the SHA-256 of its plain text."""
+        self._seal(bytes(self._pending), _LAST)  # shorter than CHUNK, possibly empty
+        self._out.close()
+        return self.stored, self._digest.hexdigest()
+
+    def abort(self) -> None:
+        self._out.close()
+        self.stored.delete()
 
 
 def upload_store(blocks: Iterable[bytes]) -> tuple[StoredUpload, str]:
-    """Encrypt `blocks` into a new stored upload (mode 0600) as they come; return it and the SHA-256 of
-    the plain text."""
-    stored = _new_upload()
-    key_id = next(iter(_keys()))
-    cipher = _keys()[key_id]
-    header = _HEADER.pack(MAGIC, key_id, secrets.token_bytes(8))
-    prefix = header[-8:]
-    digest = hashlib.sha256()
-    with _create(stored) as out:
-        out.write(header)
-        number = 0
-        for chunk in _rechunked(blocks):
-            digest.update(chunk)
-            if len(chunk) == CHUNK:
-                out.write(cipher.encrypt(_nonce(prefix, number), chunk, header + _NOT_LAST))
-                number += 1
-            else:
-                out.write(cipher.encrypt(_nonce(prefix, number), chunk, header + _LAST))
-                break
-    return stored, digest.hexdigest()
+    """Encrypt `blocks` into a new stored upload; return it and the SHA-256 of the plain text."""
+    writer = UploadWriter()
+    try:
+        for block in blocks:
+            writer.write(block)
+        return writer.close()
+    except BaseException:
+        writer.abort()
+        raise
 
 
-def _rechunked(blocks: Iterable[bytes]) -> Iterator[bytes]:
-    """The bytes of `blocks` in pieces of CHUNK, and then one shorter piece (possibly empty): the last."""
-    pending = bytearray()
-    for block in blocks:
-        pending += block
-        while len(pending) >= CHUNK:
-            yield bytes(pending[:CHUNK])
-            del pending[:CHUNK]
-    yield bytes(pending)
+class EncryptedUploadedFile(UploadedFile):
+    """An upload that `imports.uploads.EncryptingUploadHandler` stored encrypted as it arrived."""
+
+    def __init__(self, *, stored: StoredUpload, sha256: str, name: str, size: int, content_type: str) -> None:
+        super().__init__(file=None, name=name, content_type=content_type, size=size)
+        self.stored = stored
+        self.sha256 = sha256
+
+
+def upload_stored(uploaded: File) -> tuple[StoredUpload, str]:
+    """The upload as a stored upload and its SHA-256: already stored if it came through the encrypting
+    handler, encrypted now otherwise (the `import_file` command, tests)."""
+    if isinstance(uploaded, EncryptedUploadedFile):
+        return uploaded.stored, uploaded.sha256
+    return upload_store(uploaded.chunks())
 
 
 class _DecryptingReader(io.RawIOBase):

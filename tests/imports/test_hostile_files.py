@@ -257,22 +257,52 @@ def test_xml_entities_in_a_part_are_refused_not_expanded():
     assert error.code == "file_not_csv_or_xlsx"
 
 
+def hostile_uploads() -> dict[str, tuple[str, bytes, str]]:
+    """Each hostile file of the audit: (file name, content, the code it is refused with)."""
+    workbook = workbook_bytes()
+    strings = zipfile.ZipFile(io.BytesIO(workbook)).read("xl/sharedStrings.xml")
+    padded = strings.replace(b"</sst>", b"<!--" + incompressible(3 << 20) + b"--></sst>")
+    rows = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' * (16 * 1024 * 1024 // 48)
+    mixed = "\n".join(
+        ["id_number,name,hukou_province,residence_province,phone", "11010519491231002X,张三,11,,"]
+    )
+    return {
+        "zip_bomb": ("p.xlsx", declaring(workbook, "xl/worksheets/sheet1.xml", GIB), "file_archive_limit"),
+        "true_bomb": (
+            "p.xlsx",
+            rebuilt(workbook, {"xl/worksheets/sheet1.xml": sheet_with_padding(rows)}, level=9),
+            "file_archive_limit",
+        ),
+        "huge_shared_strings": (
+            "p.xlsx",
+            declaring(rebuilt(workbook, {"xl/sharedStrings.xml": padded}), "xl/sharedStrings.xml", 120 << 20),
+            "file_archive_limit",
+        ),
+        "mixed_encodings": (
+            "p.csv",
+            mixed.encode() + "\n440106198507152313,李四,44,,\n".encode("gbk"),
+            "file_encoding",
+        ),
+    }
+
+
 @pytest.mark.django_db
-def test_the_upload_api_refuses_a_zip_bomb_with_a_400_and_keeps_nothing(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    bomb = declaring(workbook_bytes(), "xl/worksheets/sheet1.xml", GIB)
+@pytest.mark.parametrize("hostile", ["zip_bomb", "true_bomb", "huge_shared_strings", "mixed_encodings"])
+def test_the_upload_api_refuses_each_hostile_file_with_a_400_and_its_code_and_keeps_nothing(
+    media_root, hostile
+):
+    name, content, code = hostile_uploads()[hostile]
     client = authenticated_client(AgencyStaffFactory(province="11"))
 
     answer = client.post(
         "/api/v1/imports",
-        {"file": SimpleUploadedFile("persons.xlsx", bomb), "kind": "persons"},
+        {"file": SimpleUploadedFile(name, content), "kind": "persons"},
         format="multipart",
     )
 
-    assert answer.status_code == 400
-    assert answer.json()["error"]["code"] == "file_archive_limit"
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, code)
     assert not ImportJob.objects.exists()
-    assert list((tmp_path / "imports").iterdir()) == []
+    assert list((media_root / "imports").iterdir()) == []
 
 
 def _allocate_beyond(limit: int, answer) -> None:
@@ -355,3 +385,19 @@ def test_a_workbook_with_shared_strings_as_excel_writes_it_is_read_whole_through
     assert (prepared.source.format, prepared.row_count) == (FileFormat.XLSX, 300)
     assert [error for chunk in chunks for error in chunk.errors] == []
     assert [row[2] for chunk in chunks for row in chunk.rows] == [f"姓名{n}" for n in range(300)]
+
+
+def test_the_upload_reads_the_first_row_and_its_shared_strings_only_not_the_whole_workbook():
+    from tests.factories import make_id_number
+
+    rows = [
+        [make_id_number(province="11", sequence=n % 499), f"姓名{n:06d}", "11", "", ""] for n in range(40_000)
+    ]
+    content = workbook_bytes([HEADER, *rows])
+    opener, counter = counted_opener(content)
+
+    source = file_inspect(source=opener)
+
+    assert source.header == tuple(HEADER)
+    assert len(content) > 400_000
+    assert counter[0] < DIRECTORY_READ + 64 * 1024  # the small parts, and a first block of two others

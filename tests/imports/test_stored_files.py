@@ -224,3 +224,39 @@ def test_the_retention_rule_deletes_a_stored_file_no_job_names_once_it_is_old_en
 
     assert not orphan.path.exists()
     assert fresh_orphan.path.exists() and StoredUpload(job.file.name).path.exists()
+
+
+def test_an_api_upload_is_encrypted_as_it_arrives_with_no_plain_temporary_file(
+    paying_person, media_root, settings, tmp_path, monkeypatch
+):
+    from django.core.files import uploadedfile
+
+    from tests.factories import AgencyStaffFactory, authenticated_client
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # Django would spool this upload to a temporary file
+    temporary = []
+    monkeypatch.setattr(
+        uploadedfile.TemporaryUploadedFile, "__init__", lambda *args, **kwargs: temporary.append(args)
+    )
+    client = authenticated_client(AgencyStaffFactory(province="11"))
+    content = contributions(paying_person, [202404])
+
+    answer = client.post(
+        "/api/v1/imports",
+        {"file": SimpleUploadedFile("c.csv", content), "kind": "contributions"},
+        format="multipart",
+    )
+    refused = client.post(
+        "/api/v1/imports",
+        {"file": SimpleUploadedFile("c.csv", content.replace(b"202404", b"202405")), "kind": "contributions",
+         "province": "44"},
+        format="multipart",
+    )  # fmt: skip
+
+    job = ImportJob.objects.get()
+    assert (answer.status_code, refused.status_code) == (202, 403)
+    assert temporary == []
+    assert [path.name for path in stored_files(media_root)] == [StoredUpload(job.file.name).path.name]
+    assert job.file_sha256 == hashlib.sha256(content).hexdigest()
+    with StoredUpload(job.file.name).open() as file:
+        assert file.read() == content

@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parents[2]
         ("q=%31%31%30%31%30%35%31%39%39%30%30%33%30%37%31%32%33%58&", f"q={MASK_18}&"),
         ("q=%EF%BC%91%EF%BC%91" + "0105199003071239", "q=" + MASK_18),
         ("two: 110105199003071239,440106197001010012", f"two: {MASK_18},{MASK_18}"),
+        # Percent-encoded text that holds no encoded digit beside a plain number (the fast path).
+        (f"?cursor=cD0yMDI0%3D&q={ID}", f"?cursor=cD0yMDI0%3D&q={MASK_18}"),
+        ("?q=%E7%8E%8B&id=110105900307123", f"?q=%E7%8E%8B&id={MASK_15}"),
     ],
 )
 def test_id_shaped_text_is_masked(text, masked):

@@ -31,6 +31,9 @@ $(PYTHON):
 # Reinstalled only when the pins in pyproject.toml change.
 $(INSTALLED): pyproject.toml | $(PYTHON)
 	$(PYTHON) -m pip install --disable-pip-version-check --quiet ".[dev]"
+	@# Packages whose declared dependencies must not be installed (pyproject.toml, [tool.social-insurance]).
+	$(PYTHON) -m pip install --disable-pip-version-check --quiet --no-deps $$($(PYTHON) -c \
+		'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["social-insurance"]["install-without-dependencies"])')
 	@# What setuptools leaves behind when building the (code-less) project.
 	@rm -rf build social_insurance_platform.egg-info
 	@touch $@

@@ -229,6 +229,20 @@ IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=200 * 1024 * 10
 # Rows written per transaction (and per progress report) by an import job.
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=20_000)
 
+# The social security card (cards/, README.md "Social security cards"). Per-province rules (validity by age,
+# the lapse of a temporary loss, the PIN lockout) are rows of cards.CardProvinceConfig, not settings.
+CARD_PHOTO_MAX_BYTES = env.int("CARD_PHOTO_MAX_BYTES", default=2 * 1024 * 1024)
+# Checked from the picture's header before any pixel is decoded (a decompression bomb).
+CARD_PHOTO_MAX_PIXELS = env.int("CARD_PHOTO_MAX_PIXELS", default=12_000_000)
+# A face photo is deleted this many days after its card ended (replaced, formally lost, cancelled).
+CARD_PHOTO_RETENTION_DAYS = env.int("CARD_PHOTO_RETENTION_DAYS", default=30)
+ECARD_TOKEN_TTL_SECONDS = env.int("ECARD_TOKEN_TTL_SECONDS", default=60)
+ECARD_KEY_ROTATION_HOURS = env.int("ECARD_KEY_ROTATION_HOURS", default=24)
+# How long a retired key stays published: at least a token's lifetime, so no valid token loses its key.
+ECARD_KEY_PUBLISHED_HOURS = env.int("ECARD_KEY_PUBLISHED_HOURS", default=48)
+if ECARD_KEY_PUBLISHED_HOURS * 3600 < ECARD_TOKEN_TTL_SECONDS:
+    raise ImproperlyConfigured("ECARD_KEY_PUBLISHED_HOURS must cover at least one token's lifetime.")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ExpiringTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

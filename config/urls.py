@@ -12,6 +12,7 @@ handler500 = "core.exceptions.json_server_error"
 api_v1 = [
     path("auth/", include("accounts.urls")),
     path("", include("insurance.urls")),
+    path("", include("cards.urls")),
     path("", include("imports.urls")),
 ]
 

@@ -1,0 +1,16 @@
+import datetime
+
+import pytest
+
+from tests.factories import CitizenFactory, make_id_number, register_person
+
+
+@pytest.fixture
+def holder(db):
+    """A person born 1985 with a citizen account of their own."""
+    person = register_person(
+        id_number=make_id_number(province="11", birth_date=datetime.date(1985, 6, 15), sequence=7),
+        name="李四",
+    )
+    person.citizen = CitizenFactory(id_number=person.id_number)
+    return person

@@ -16,7 +16,7 @@ from types import ModuleType
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from core.exceptions import ApplicationError
 
@@ -41,6 +41,10 @@ def _face_recognition() -> ModuleType:
         warnings.filterwarnings("ignore", category=UserWarning, message="pkg_resources is deprecated")
         import face_recognition  # type: ignore[import-untyped]  # the package ships no types
 
+    # Importing it turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process, so that a truncated file
+    # would be decoded with grey filling in: put Pillow's default back, so that a truncated photo is
+    # refused as such (face_recognition's own loader, the only one that wants it, is not used here).
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     module: ModuleType = face_recognition
     return module
 
@@ -64,13 +68,14 @@ def photo_check(*, content: bytes) -> Photo:
     width, height = image.size
     if width * height > settings.CARD_PHOTO_MAX_PIXELS:
         raise _refused("card_photo_too_many_pixels", _("The photo has too many pixels."))
+    recognition = _face_recognition()
     try:
         pixels = image.convert("RGB")
     except (OSError, SyntaxError, ValueError):  # a truncated or corrupt picture
         raise _refused("card_photo_format", _("The photo must be a JPEG or PNG image.")) from None
     import numpy
 
-    faces = len(_face_recognition().face_locations(numpy.asarray(pixels)))
+    faces = len(recognition.face_locations(numpy.asarray(pixels)))
     if faces == 0:
         raise _refused("card_photo_no_face", _("No face can be seen in the photo."))
     if faces > 1:

@@ -3,6 +3,8 @@ first and last four digits, never the PIN or the photo."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from cards.models import (
@@ -202,7 +204,7 @@ class VerificationSerializer(serializers.Serializer):
 class CardUseRequestSerializer(serializers.Serializer):
     domain = serializers.ChoiceField(UseDomain.choices, help_text="What the card is used for.")
     amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, default="0.00", help_text="Yuan; positive for a payment."
+        max_digits=14, decimal_places=2, default=Decimal("0.00"), help_text="Yuan; positive for a payment."
     )
     token = serializers.CharField(
         required=False, default="", max_length=400, help_text="The QR code's token, when shown as an e-card."

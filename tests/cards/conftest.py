@@ -14,3 +14,21 @@ def holder(db):
     )
     person.citizen = CitizenFactory(id_number=person.id_number)
     return person
+
+
+def make_point(province: str, kind: str, name: str = "") -> "ServicePoint":  # noqa: F821
+    from cards.services.uses import service_point_create
+
+    username = f"point-{province}-{kind}-{name or 'x'}"
+    return service_point_create(
+        username=username,
+        password="a-long-passphrase-9",
+        province_id=province,
+        kind=kind,
+        name=name or username,
+    )
+
+
+@pytest.fixture
+def point_factory(db):
+    return make_point

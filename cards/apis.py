@@ -51,7 +51,7 @@ from cards.services import cards as card_services
 from cards.services.cards import BankAccount, Consent
 from cards.services.ecard import ecard_public_keys, ecard_qr_issue, ecard_verify_online
 from cards.services.production import production_batch_create, production_batch_return
-from cards.services.uses import Presented, card_use_record, medical_filing_register, service_point_create
+from cards.services.uses import Presented, card_use_record, medical_filing_register, service_point_register
 from core.schema import error_codes
 from core.states import Actor
 from insurance.selectors import person_of_citizen
@@ -415,8 +415,7 @@ class EcardVerifyApi(ServicePointView):
     def post(self, request):
         body = VerifyRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        point = selectors.service_point_of(user_id=request.user.pk)
-        verified = ecard_verify_online(token=body.validated_data["token"], point=point)
+        verified = ecard_verify_online(token=body.validated_data["token"], point_user_id=request.user.pk)
         return Response(VerificationSerializer(verified).data)
 
 
@@ -660,7 +659,7 @@ class AgencyServicePointsApi(AgencyCardView):
     def post(self, request):
         body = ServicePointRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        point = service_point_create(
+        point = service_point_register(
             province_id=Scope.of(request.user).province_code or "", **body.validated_data
         )
         return Response(ServicePointSerializer(point).data, status=status.HTTP_201_CREATED)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scope import Scope
@@ -30,6 +32,7 @@ from cards.models import (
 from core.crypto import decrypt_bytes, decrypt_text, keyed_hash
 from core.exceptions import NotFoundError
 from core.models import StateEvent
+from core.sql import ModelColumns, prepared_cursor
 from core.states import events_of
 from insurance.models import InsuredPerson
 from insurance.selectors import person_id_number_reveal
@@ -58,7 +61,7 @@ def card_current_of_citizen(*, scope: Scope) -> Card:
     what they follow)."""
     card = cards_of_citizen(scope=scope).first()
     if card is None:
-        raise NotFoundError("You have no social security card, nor an application for one.")
+        raise NotFoundError(_("You have no social security card, nor an application for one."))
     return card
 
 
@@ -66,7 +69,7 @@ def card_valid_of_citizen(*, scope: Scope) -> Card:
     """The citizen's valid card (issued, not ended): the one lost, replaced, used or shown as an e-card."""
     card = cards_visible(scope=scope).filter(status__in=VALID_CARD_STATUSES).first()
     if card is None:
-        raise NotFoundError("You hold no valid social security card.")
+        raise NotFoundError(_("You hold no valid social security card."))
     return card
 
 
@@ -79,14 +82,14 @@ def card_replaceable_of_citizen(*, scope: Scope) -> Card:
         .first()
     )
     if card is None:
-        raise NotFoundError("You hold no card that can be replaced.")
+        raise NotFoundError(_("You hold no card that can be replaced."))
     return card
 
 
 def card_get(*, scope: Scope, card_id: int) -> Card:
     card = cards_visible(scope=scope).filter(pk=card_id).first()
     if card is None:
-        raise NotFoundError("No such card.")
+        raise NotFoundError(_("No such card."))
     return card
 
 
@@ -171,10 +174,60 @@ def medical_filings_of(*, person_id: int) -> QuerySet[MedicalFiling]:
     return MedicalFiling.objects.filter(person_id=person_id).order_by("-valid_from", "-pk")
 
 
+@dataclass(frozen=True, slots=True)
+class VerificationFacts:
+    """What an online check of a token needs besides the token: the card its number names (None: no
+    such card), its holder's name and encrypted ID number, the checking service point (None: the account
+    is no service point), and whether the holder has a medical filing in force in the point's province."""
+
+    card: Card | None
+    holder_name: str
+    id_number_ciphertext: str
+    point: ServicePoint | None
+    has_medical_filing: bool
+
+
+_CARD_COLUMNS = ModelColumns(Card, "card")
+_POINT_COLUMNS = ModelColumns(ServicePoint, "point")
+# card_by_number, service_point_of and medical_filing_in_force, and the holder's name and ID, in one
+# statement: the online check runs on every presented code, and these four reads through the ORM cost
+# more than the signature, the replay check and PostgreSQL together (bench/ecard_bench.py).
+# tests/cards/test_selectors.py holds it to those reads.
+_VERIFICATION_FACTS = f"""
+    SELECT {_CARD_COLUMNS.sql}, person.name, person.id_number_ciphertext, {_POINT_COLUMNS.sql},
+           point.user_id IS NOT NULL AND EXISTS (
+               SELECT FROM {MedicalFiling._meta.db_table} filing
+                WHERE filing.person_id = card.person_id AND filing.province_id = point.province_id
+                  AND filing.valid_from <= %s AND (filing.valid_until IS NULL OR filing.valid_until >= %s))
+      FROM (SELECT %s::bigint AS user_id) AS asking
+      LEFT JOIN {ServicePoint._meta.db_table} point ON point.user_id = asking.user_id
+      LEFT JOIN {CardNumber._meta.db_table} number ON number.number = %s
+      LEFT JOIN {Card._meta.db_table} card ON card.person_id = number.person_id AND card.id = number.card_id
+      LEFT JOIN {InsuredPerson._meta.db_table} person ON person.id = card.person_id
+"""  # noqa: S608 - names from the models; values are parameters
+
+
+def ecard_verification_facts(*, card_number: str, point_user_id: int) -> VerificationFacts:
+    today = timezone.localdate()
+    with prepared_cursor() as cursor:
+        cursor.execute(_VERIFICATION_FACTS, [today, today, point_user_id, card_number])
+        row = cursor.fetchone()
+    cards_end = len(_CARD_COLUMNS)
+    card_values, (name, ciphertext) = row[:cards_end], row[cards_end : cards_end + 2]
+    point_values = row[cards_end + 2 : cards_end + 2 + len(_POINT_COLUMNS)]
+    return VerificationFacts(
+        card=_CARD_COLUMNS.instance(card_values) if card_values[0] is not None else None,
+        holder_name=name or "",
+        id_number_ciphertext=ciphertext or "",
+        point=_POINT_COLUMNS.instance(point_values) if point_values[0] is not None else None,
+        has_medical_filing=bool(row[-1]),
+    )
+
+
 def service_point_of(*, user_id: int) -> ServicePoint:
     point = ServicePoint.objects.filter(user_id=user_id).first()
     if point is None:
-        raise NotFoundError("This account is not set up as a service point.")
+        raise NotFoundError(_("This account is not set up as a service point."))
     return point
 
 
@@ -190,7 +243,7 @@ def production_batches_visible(*, scope: Scope) -> QuerySet[ProductionBatch]:
 def production_batch_get(*, scope: Scope, batch_id: int) -> ProductionBatch:
     batch = production_batches_visible(scope=scope).filter(pk=batch_id).first()
     if batch is None:
-        raise NotFoundError("No such production batch.")
+        raise NotFoundError(_("No such production batch."))
     return batch
 
 

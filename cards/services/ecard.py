@@ -20,15 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cards import ecard_tokens
-from cards.models import Card, CardStatus, EcardSigningKey, ServicePoint, UseDomain
+from cards.models import Card, CardStatus, EcardSigningKey, ServicePoint
 from cards.rules import DOMAINS_AT, use_acceptance
-from cards.selectors import card_by_number, medical_filing_in_force
+from cards.selectors import ecard_verification_facts
 from cards.services.cards import card_pin_check
-from core.crypto import decrypt_bytes, encrypt_bytes
-from core.exceptions import ApplicationError, ConflictError
+from core.crypto import decrypt_bytes, decrypt_text, encrypt_bytes
+from core.exceptions import ApplicationError, ConflictError, NotFoundError
 from core.identity import mask_id_number
 from core.states import Actor
-from insurance.models import InsuredPerson
 
 # --- keys ---------------------------------------------------------------------------------------------
 
@@ -57,6 +56,9 @@ def ecard_keys_rotate(*, now: datetime.datetime | None = None, force: bool = Fal
         ):
             return current
         EcardSigningKey.objects.filter(pk=current.pk).update(signing=False, retired_at=now)
+    # This process signs with the new key from its next token on (others within REREAD_SECONDS); were the
+    # rotation rolled back, forgetting costs one re-read.
+    SIGNING_KEY.forget()
     try:
         with transaction.atomic():
             return _key_create(now)
@@ -64,15 +66,30 @@ def ecard_keys_rotate(*, now: datetime.datetime | None = None, force: bool = Fal
         return EcardSigningKey.objects.get(signing=True)
 
 
-_private_keys: dict[str, Ed25519PrivateKey] = {}
+class _SigningKey:
+    """The current signing key, decrypted, re-read at most every few seconds: a token signed with a key
+    that another process has just retired is still valid, since a retired key stays published."""
+
+    REREAD_SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self._key: tuple[str, Ed25519PrivateKey] | None = None
+        self._read_at = 0.0
+
+    def get(self) -> tuple[str, Ed25519PrivateKey]:
+        if self._key is None or time.monotonic() - self._read_at > self.REREAD_SECONDS:
+            key = EcardSigningKey.objects.filter(signing=True).first() or ecard_keys_rotate()
+            if self._key is None or self._key[0] != key.kid:
+                raw = decrypt_bytes(key.private_key_ciphertext.encode("ascii"))
+                self._key = (key.kid, Ed25519PrivateKey.from_private_bytes(raw))
+            self._read_at = time.monotonic()
+        return self._key
+
+    def forget(self) -> None:
+        self._key = None
 
 
-def _signing_key() -> tuple[str, Ed25519PrivateKey]:
-    key = EcardSigningKey.objects.filter(signing=True).first() or ecard_keys_rotate()
-    if key.kid not in _private_keys:
-        raw = decrypt_bytes(key.private_key_ciphertext.encode("ascii"))
-        _private_keys[key.kid] = Ed25519PrivateKey.from_private_bytes(raw)
-    return key.kid, _private_keys[key.kid]
+SIGNING_KEY = _SigningKey()
 
 
 def ecard_public_keys(*, now: datetime.datetime | None = None) -> list[EcardSigningKey]:
@@ -101,6 +118,9 @@ class _PublishedKeys:
         with self._lock:
             self._verifier = ecard_tokens.OfflineVerifier(keys)
             self._read_at = time.monotonic()
+
+    def forget(self) -> None:
+        self._read_at = 0.0
 
     def verify(self, token: str) -> ecard_tokens.Claims:
         if time.monotonic() - self._read_at > self.REFRESH_SECONDS:
@@ -154,6 +174,20 @@ class IssuedQr:
     content_type: str
 
 
+def ecard_token_sign(
+    *, card_number: str, purpose: str, lifetime: int | None = None
+) -> tuple[str, ecard_tokens.Claims]:
+    """A token for the card, signed with the current key, valid for `lifetime` (ECARD_TOKEN_TTL_SECONDS)."""
+    kid, key = SIGNING_KEY.get()
+    return ecard_tokens.token_sign(
+        key=key,
+        kid=kid,
+        card_number=card_number,
+        purpose=purpose,
+        lifetime=settings.ECARD_TOKEN_TTL_SECONDS if lifetime is None else lifetime,
+    )
+
+
 def ecard_qr_issue(
     *, card: Card, purpose: str, actor: Actor, ecard_pin: str = "", image_format: str = "svg"
 ) -> IssuedQr:
@@ -171,10 +205,7 @@ def ecard_qr_issue(
                 fields={"ecard_pin": [_("Required for a payment code.")]},
             )
         card_pin_check(card=card, pin=ecard_pin, actor=actor, which="ecard")
-    kid, key = _signing_key()
-    token, claims = ecard_tokens.token_sign(
-        key=key, kid=kid, card_number=card.number, purpose=purpose, lifetime=settings.ECARD_TOKEN_TTL_SECONDS
-    )
+    token, claims = ecard_token_sign(card_number=card.number, purpose=purpose)
     qr = segno.make(token, error="m")
     buffer = io.BytesIO()
     qr.save(buffer, kind=image_format, scale=4, border=2)
@@ -240,11 +271,8 @@ def ecard_token_claims(*, token: str) -> ecard_tokens.Claims:
     return claims
 
 
-def uses_allowed_at(*, card: Card, point: ServicePoint) -> list[AllowedUse]:
+def _uses_allowed(*, card: Card, point: ServicePoint, has_medical_filing: bool) -> list[AllowedUse]:
     """What the card may be used for at this service point, each with its refusal's code and reason."""
-    filing = UseDomain.MEDICAL_SETTLEMENT in DOMAINS_AT[point.kind] and medical_filing_in_force(
-        person_id=card.person_id, province_id=point.province_id
-    )
     uses = []
     for domain in DOMAINS_AT[point.kind]:
         acceptance = use_acceptance(
@@ -252,7 +280,7 @@ def uses_allowed_at(*, card: Card, point: ServicePoint) -> list[AllowedUse]:
             card_province=card.province_id,
             point_province=point.province_id,
             point_kind=point.kind,
-            has_medical_filing=filing,
+            has_medical_filing=has_medical_filing,
         )
         refusal = acceptance.refusal
         uses.append(
@@ -263,23 +291,25 @@ def uses_allowed_at(*, card: Card, point: ServicePoint) -> list[AllowedUse]:
     return uses
 
 
-def ecard_verify_online(*, token: str, point: ServicePoint) -> Verified:
+def ecard_verify_online(*, token: str, point_user_id: int) -> Verified:
     """A service point's online check of a presented code: the token (as offline), once only, and the
-    card's status now."""
+    card's status now. After the signature and the replay check, one read (cards.selectors.
+    ecard_verification_facts) brings the card, its holder, the service point and the medical filing."""
     claims = ecard_token_claims(token=token)
-    card = card_by_number(number=claims.card_number)
-    if card is None:
+    facts = ecard_verification_facts(card_number=claims.card_number, point_user_id=point_user_id)
+    if facts.point is None:
+        raise NotFoundError(_("This account is not set up as a service point."))
+    if facts.card is None:
         raise ApplicationError(
             "ecard_card_unknown", _("No card has the number this code names."), status_code=404
         )
-    refused = ecard_status_refusal(card)
+    refused = ecard_status_refusal(facts.card)
     if refused is not None:
         raise refused
-    person = InsuredPerson.objects.get(pk=card.person_id)
     return Verified(
-        card=card,
+        card=facts.card,
         purpose=claims.purpose,
-        name_masked=_name_mask(person.name),
-        id_number_masked=mask_id_number(person.id_number or ""),
-        uses=uses_allowed_at(card=card, point=point),
+        name_masked=_name_mask(facts.holder_name),
+        id_number_masked=mask_id_number(decrypt_text(facts.id_number_ciphertext)),
+        uses=_uses_allowed(card=facts.card, point=facts.point, has_medical_filing=facts.has_medical_filing),
     )

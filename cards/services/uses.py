@@ -11,8 +11,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
-from accounts.services import user_create
+from accounts.services import service_point_create
 from cards import ecard_tokens
 from cards.models import (
     VALID_CARD_STATUSES,
@@ -39,7 +38,7 @@ from core.states import Actor
 
 
 @transaction.atomic
-def service_point_create(
+def service_point_register(
     *, username: str, password: str, province_id: str, kind: str, name: str
 ) -> ServicePoint:
     """A service point's account: a user of the service_point role, bound to its province and kind."""
@@ -57,7 +56,7 @@ def service_point_create(
         raise ApplicationError(
             "province_unknown", _("There is no such province."), fields={"province": [province_id]}
         )
-    user = user_create(role=Role.SERVICE_POINT, username=username, password=password)
+    user = service_point_create(username=username, password=password)
     return ServicePoint.objects.create(user=user, province_id=province_id, kind=kind, name=name.strip())
 
 
@@ -79,7 +78,7 @@ def _card_presented(*, presented: Presented, domain: str, actor: Actor) -> tuple
         claims = ecard_token_claims(token=presented.token)
         card = card_by_number(number=claims.card_number)
         if card is None:
-            raise NotFoundError("No card has the number this code names.")
+            raise NotFoundError(_("No card has the number this code names."))
         if domain in PAYMENT_DOMAINS and claims.purpose != ecard_tokens.PAYMENT:
             raise ApplicationError(
                 "card_use_payment_code_required",
@@ -91,7 +90,7 @@ def _card_presented(*, presented: Presented, domain: str, actor: Actor) -> tuple
         return card, True
     card = card_by_number(number=presented.card_number)
     if card is None:
-        raise NotFoundError("No such card.")
+        raise NotFoundError(_("No such card."))
     refused = ecard_status_refusal(card)
     if refused is not None:
         raise refused

@@ -17,10 +17,10 @@ def holder(db):
 
 
 def make_point(province: str, kind: str, name: str = "") -> "ServicePoint":  # noqa: F821
-    from cards.services.uses import service_point_create
+    from cards.services.uses import service_point_register
 
     username = f"point-{province}-{kind}-{name or 'x'}"
-    return service_point_create(
+    return service_point_register(
         username=username,
         password="a-long-passphrase-9",
         province_id=province,
@@ -32,3 +32,12 @@ def make_point(province: str, kind: str, name: str = "") -> "ServicePoint":  # n
 @pytest.fixture
 def point_factory(db):
     return make_point
+
+
+@pytest.fixture(autouse=True)
+def ecard_keys_forgotten():
+    """Each test's keys are its own (rolled back after it): no process cache carries one into the next."""
+    from cards.services.ecard import PUBLISHED_KEYS, SIGNING_KEY
+
+    SIGNING_KEY.forget()
+    PUBLISHED_KEYS.forget()

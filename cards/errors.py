@@ -43,7 +43,7 @@ ERRORS = (
     ErrorCode("card_not_sealed", 409, "The card is not sealed."),
     ErrorCode("card_ended", 409, "The card has already ended (replaced, formally lost or cancelled)."),
     # PINs.
-    ErrorCode("card_pin_wrong", 400, "The PIN is wrong; the message says how many tries are left."),
+    ErrorCode("card_pin_wrong", 400, "The PIN is wrong; `fields.tries_left` says how many tries are left."),
     ErrorCode("card_locked", 409, "The card is locked after too many wrong PINs."),
     ErrorCode("card_pin_required", 400, "A payment with the card needs its PIN."),
     ErrorCode("ecard_pin_not_set", 409, "The electronic card's PIN has not been set."),

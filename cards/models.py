@@ -129,6 +129,7 @@ class Card(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        permissions = [("move_card", "Can move a card through its lifecycle")]
         constraints = [
             # One valid card per person nationwide (DOMAIN.md §5).
             models.UniqueConstraint(

@@ -612,7 +612,7 @@ def card_pin_check(*, card: Card, pin: str, actor: Actor, which: str = "card") -
         "card_pin_wrong",
         _("The PIN is wrong: %(left)d tries left before the card locks.")
         % {"left": max(limit - failures, 0)},
-        fields={"pin": [_("The PIN is wrong.")]},
+        fields={"pin": [_("The PIN is wrong.")], "tries_left": [max(limit - failures, 0)]},
     )
 
 

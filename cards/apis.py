@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -85,6 +86,10 @@ _PIN_CODES = ("card_pin_wrong", "card_locked", "card_not_usable", "ecard_pin_not
 
 def _example(value: dict, name: str = "example") -> list[OpenApiExample]:
     return [OpenApiExample(name, value=value, request_only=True)]
+
+
+def _binary(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=OpenApiTypes.BINARY, description=description)
 
 
 class NewestFirst(CursorPagination):
@@ -299,8 +304,8 @@ class MyEcardQrApi(CitizenCardView):
         summary="A QR code of my electronic card, valid for a minute; its token is in the Ecard-Token header",
         request=QrRequestSerializer,
         responses={
-            (200, "image/svg+xml"): OpenApiResponse(description="The QR code (SVG)."),
-            (200, "image/png"): OpenApiResponse(description="The QR code (PNG)."),
+            (200, "image/svg+xml"): _binary("The QR code (SVG)."),
+            (200, "image/png"): _binary("The QR code (PNG)."),
         },
         examples=_example({"purpose": "identity", "image_format": "svg"}),
         extensions=error_codes(*_STATUS_CODES, "ecard_pin_required", *_PIN_CODES),
@@ -601,7 +606,7 @@ class AgencyBatchesApi(AgencyCardView):
 class AgencyBatchFileApi(AgencyCardView):
     @extend_schema(
         summary="The batch's file for the card maker (CSV; full ID numbers, each read logged)",
-        responses={(200, "text/csv"): OpenApiResponse(description="One line per card.")},
+        responses={(200, "text/csv"): _binary("One line per card.")},
     )
     def get(self, request, batch_id: int):
         batch = selectors.production_batch_get(scope=Scope.of(request.user), batch_id=batch_id)

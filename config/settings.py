@@ -298,6 +298,7 @@ SPECTACULAR_SETTINGS = {
         "AccountSchemeEnum": "insurance.serializers.ACCOUNT_SCHEME_CHOICES",
         "SchemeEnum": "insurance.models.Scheme",
         "ImportKindEnum": "imports.models.ImportKind",
+        "CardStatusEnum": "cards.models.CardStatus",
     },
 }
 

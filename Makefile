@@ -38,6 +38,9 @@ $(PYTHON):
 # Reinstalled only when the pins in pyproject.toml change.
 $(INSTALLED): pyproject.toml | $(PYTHON)
 	$(PYTHON) -m pip install --disable-pip-version-check --quiet ".[dev]"
+	@# Packages whose declared dependencies must not be installed (pyproject.toml, [tool.social-insurance]).
+	$(PYTHON) -m pip install --disable-pip-version-check --quiet --no-deps $$($(PYTHON) -c \
+		'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["social-insurance"]["install-without-dependencies"])')
 	@# What setuptools leaves behind when building the (code-less) project.
 	@rm -rf build social_insurance_platform.egg-info
 	@touch $@
@@ -75,4 +78,4 @@ openapi-lint: $(INSTALLED) $(REDOCLY)
 # Benchmarks print their figures; they are not tests (see README.md, "Benchmarks"). The API benchmark
 # needs wrk (Debian package `wrk`).
 bench: install
-	$(LOCALENV) bash -c 'python bench/api_bench.py && python bench/import_bench.py'
+	$(LOCALENV) bash -c 'python bench/api_bench.py && python bench/import_bench.py && python bench/ecard_bench.py'

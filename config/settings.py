@@ -311,6 +311,20 @@ IMPORT_START_REPUBLISH_AFTER = timedelta(seconds=env.int("IMPORT_START_REPUBLISH
 IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
 IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)
 
+# The social security card (cards/, README.md "Social security cards"). Per-province rules (validity by age,
+# the lapse of a temporary loss, the PIN lockout) are rows of cards.CardProvinceConfig, not settings.
+CARD_PHOTO_MAX_BYTES = env.int("CARD_PHOTO_MAX_BYTES", default=2 * 1024 * 1024)
+# Checked from the picture's header before any pixel is decoded (a decompression bomb).
+CARD_PHOTO_MAX_PIXELS = env.int("CARD_PHOTO_MAX_PIXELS", default=12_000_000)
+# A face photo is deleted this many days after its card ended (replaced, formally lost, cancelled).
+CARD_PHOTO_RETENTION_DAYS = env.int("CARD_PHOTO_RETENTION_DAYS", default=30)
+ECARD_TOKEN_TTL_SECONDS = env.int("ECARD_TOKEN_TTL_SECONDS", default=60)
+ECARD_KEY_ROTATION_HOURS = env.int("ECARD_KEY_ROTATION_HOURS", default=24)
+# How long a retired key stays published: at least a token's lifetime, so no valid token loses its key.
+ECARD_KEY_PUBLISHED_HOURS = env.int("ECARD_KEY_PUBLISHED_HOURS", default=48)
+if ECARD_KEY_PUBLISHED_HOURS * 3600 < ECARD_TOKEN_TTL_SECONDS:
+    raise ImproperlyConfigured("ECARD_KEY_PUBLISHED_HOURS must cover at least one token's lifetime.")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ExpiringTokenAuthentication",
@@ -368,6 +382,7 @@ SPECTACULAR_SETTINGS = {
         "AccountSchemeEnum": "insurance.serializers.ACCOUNT_SCHEME_CHOICES",
         "SchemeEnum": "insurance.models.Scheme",
         "ImportKindEnum": "imports.models.ImportKind",
+        "CardStatusEnum": "cards.models.CardStatus",
     },
 }
 

@@ -18,6 +18,7 @@ api_v1 = [
     # The address printed on every document and in its QR code (core.documents.VERIFY_PATH).
     path("certificates/verify/<str:code>", DocumentVerifyApi.as_view(), name="document-verify"),
     path("", include("insurance.urls")),
+    path("", include("cards.urls")),
     path("", include("imports.urls")),
 ]
 

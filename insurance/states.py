@@ -10,6 +10,8 @@ from insurance.models import (
     InsuredPerson,
     PersonStatus,
     RelationshipStatus,
+    Transfer,
+    TransferStatus,
 )
 
 PERSON_STATES = StateMachine(
@@ -43,4 +45,17 @@ RELATIONSHIP_STATES = StateMachine(
 CORRECTION_STATES = StateMachine(
     AccountCorrection,
     moves={CorrectionStatus.PROPOSED: {CorrectionStatus.APPROVED, CorrectionStatus.REJECTED}},
+)
+
+# A transfer (DOMAIN.md §3): applied at the transfer-in province (or offered and confirmed), then accepted
+# with a contact letter or rejected, the funds sent by the transfer-out province, and completed at the
+# transfer-in province. The applicant may withdraw until the contact letter is sent.
+TRANSFER_STATES = StateMachine(
+    Transfer,
+    moves={
+        TransferStatus.OFFERED: {TransferStatus.APPLIED, TransferStatus.DECLINED},
+        TransferStatus.APPLIED: {TransferStatus.ACCEPTED, TransferStatus.REJECTED, TransferStatus.WITHDRAWN},
+        TransferStatus.ACCEPTED: {TransferStatus.FUNDS_SENT},
+        TransferStatus.FUNDS_SENT: {TransferStatus.COMPLETED},
+    },
 )

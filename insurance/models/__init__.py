@@ -5,6 +5,7 @@ per person x province x scheme."""
 
 from insurance.models.accounts import (
     ACCOUNT_SCHEMES,
+    TRANSFER_CAUSED_KINDS,
     TRANSFER_KINDS,
     AccountCorrection,
     AccountEntry,
@@ -34,13 +35,29 @@ from insurance.models.registry import (
     Scheme,
     Sex,
 )
+from insurance.models.transfers import (
+    OPEN_TRANSFER_STATUSES,
+    STEP_SIDE,
+    TRANSFER_SCHEMES,
+    FundEntry,
+    FundEntryKind,
+    FundLedgerEntry,
+    ReconciliationAlert,
+    Transfer,
+    TransferEscalation,
+    TransferStatus,
+)
 
 __all__ = [
     "ACCOUNT_SCHEMES",
     "CONTRIBUTION_COLUMNS",
     "INBOX_KIND_PATTERN",
     "OPEN_RELATIONSHIP_STATUSES",
+    "OPEN_TRANSFER_STATUSES",
+    "STEP_SIDE",
+    "TRANSFER_CAUSED_KINDS",
     "TRANSFER_KINDS",
+    "TRANSFER_SCHEMES",
     "WAGE_BASED_SCHEMES",
     "AccountCorrection",
     "AccountEntry",
@@ -50,6 +67,9 @@ __all__ = [
     "ContributionRecord",
     "CorrectionStatus",
     "Employer",
+    "FundEntry",
+    "FundEntryKind",
+    "FundLedgerEntry",
     "IdentityReadLog",
     "InboxMessage",
     "InsuranceRelationship",
@@ -60,7 +80,11 @@ __all__ = [
     "PaymentType",
     "PersonStatus",
     "ProvinceYearConfig",
+    "ReconciliationAlert",
     "RelationshipStatus",
     "Scheme",
     "Sex",
+    "Transfer",
+    "TransferEscalation",
+    "TransferStatus",
 ]

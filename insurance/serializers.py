@@ -538,7 +538,11 @@ class BenefitProvinceBranchSerializer(serializers.Serializer):
         allow_null=True, help_text="Months counted there (temporary accounts never)."
     )
     years = serializers.DecimalField(
-        max_digits=6, decimal_places=2, allow_null=True, help_text="The same in years (months / 12)."
+        source="decimal_years",
+        max_digits=6,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The same in years (months / 12).",
     )
     applies = serializers.BooleanField(help_text="Whether this branch decided.")
 

@@ -9,6 +9,7 @@ candidate (its history moved), and a temporary-account province never is one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy
 
@@ -36,6 +37,10 @@ class BenefitProvinceBranch:
     @property
     def months(self) -> int | None:
         return None if self.years is None else self.years.total_months
+
+    @property
+    def decimal_years(self) -> Decimal | None:
+        return None if self.years is None else self.years.decimal_years
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,14 @@ LOCALENV := $(PYTHON) platform/localenv.py
 
 .PHONY: install run test bench
 
-install: $(INSTALLED)
+# Each app's translations (<app>/locale/zh_Hans/LC_MESSAGES/django.po), compiled to .mo files that are not
+# kept in git: by Python alone (polib), as GNU gettext's msgfmt, which Django's compilemessages needs, is
+# not on every machine. Recompiled whenever a catalogue changes (the stamp is the checkout's, not the
+# virtualenv's, which several checkouts may share).
+CATALOGUES := $(wildcard */locale/*/LC_MESSAGES/django.po)
+COMPILED := .translations-compiled
+
+install: $(INSTALLED) $(COMPILED)
 
 # The interpreter the virtualenv is made from: the first python3.11 or python3 on PATH unless given. The
 # production image's CPython (python:3.11-slim) is built with PGO and LTO; a build without them (pyenv's
@@ -35,10 +42,14 @@ $(INSTALLED): pyproject.toml | $(PYTHON)
 	@rm -rf build social_insurance_platform.egg-info
 	@touch $@
 
-run: $(INSTALLED)
+$(COMPILED): $(CATALOGUES) $(INSTALLED)
+	$(PYTHON) manage.py compile_translations
+	@touch $@
+
+run: install
 	$(LOCALENV) platform/run-local
 
-test: $(INSTALLED)
+test: install
 	ruff check .
 	ruff format --check .
 	@# Reads the settings to learn the models, and connects to nothing: no database needed yet.
@@ -47,5 +58,5 @@ test: $(INSTALLED)
 
 # Benchmarks print their figures; they are not tests (see README.md, "Benchmarks"). The API benchmark
 # needs wrk (Debian package `wrk`).
-bench: $(INSTALLED)
+bench: install
 	$(LOCALENV) bash -c 'python bench/api_bench.py && python bench/import_bench.py'

@@ -13,13 +13,17 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from accounts.models import PROVINCIAL_ROLES, AuthToken, Role, User
+from accounts.models import BACK_OFFICE_ROLES, PROVINCIAL_ROLES, AuthToken, Role, User
+from accounts.roles import ROLE_DEFAULT_GROUP
 from core.crypto import keyed_hash
 from core.exceptions import ApplicationError, ConflictError
 from core.identity import IdentityNumber
@@ -49,12 +53,12 @@ def user_binding_resolve(
 ) -> UserBinding:
     """Check that a role comes with exactly the binding it needs, and nothing else."""
     if role not in Role.values:
-        raise _field_error("role_unknown", "role", f"There is no role called {role!r}.")
+        raise _field_error("role_unknown", "role", _("There is no role called %(role)r.") % {"role": role})
     role = Role(role)
     number = None
     if role == Role.CITIZEN:
         if not id_number:
-            raise _field_error("id_number_required", "id_number", "A citizen account needs an ID number.")
+            raise _field_error("id_number_required", "id_number", _("A citizen account needs an ID number."))
         try:
             number = id_number if isinstance(id_number, IdentityNumber) else IdentityNumber.parse(id_number)
         except ApplicationError as error:
@@ -63,22 +67,26 @@ def user_binding_resolve(
             raise _field_error(
                 "citizen_already_registered",
                 "id_number",
-                "An account is already registered for this ID number.",
+                _("An account is already registered for this ID number."),
                 conflict=True,
             )
     elif id_number:
-        raise _field_error("id_number_not_allowed", "id_number", "Only citizen accounts have an ID number.")
+        raise _field_error(
+            "id_number_not_allowed", "id_number", _("Only citizen accounts have an ID number.")
+        )
 
     province = None
     if role in PROVINCIAL_ROLES:
         if not province_code:
-            raise _field_error("province_required", "province", "An agency account needs a province.")
+            raise _field_error("province_required", "province", _("An agency account needs a province."))
         province = Region.objects.filter(code=province_code).first()
         if province is None:
-            raise _field_error("province_unknown", "province", f"There is no province {province_code!r}.")
+            raise _field_error(
+                "province_unknown", "province", _("There is no province %(code)r.") % {"code": province_code}
+            )
     elif province_code:
         raise _field_error(
-            "province_not_allowed", "province", "Only agency staff and systems are bound to a province."
+            "province_not_allowed", "province", _("Only agency staff and systems are bound to a province.")
         )
     return UserBinding(role=role, province=province, id_number=number)
 
@@ -96,26 +104,25 @@ def user_create(
     binding = user_binding_resolve(role=role, province_code=province_code, id_number=id_number)
     username = User.normalize_username(username.strip())
     if not username:
-        raise _field_error("username_required", "username", "A username is required.")
+        raise _field_error("username_required", "username", _("A username is required."))
     # Case-insensitive, because the login lockout treats "Alice" and "alice" as one name.
     if User.objects.filter(username__iexact=username).exists():
-        raise _field_error("username_taken", "username", "This username is taken.", conflict=True)
+        raise _field_error("username_taken", "username", _("This username is taken."), conflict=True)
 
-    administrator = binding.role == Role.ADMINISTRATOR
+    # Not a superuser: an administrator's permissions are their group's (accounts.roles).
     user = User(
         username=username,
         email=User.objects.normalize_email(email),
         role=binding.role,
         province=binding.province,
-        is_staff=administrator,
-        is_superuser=administrator,
+        is_staff=binding.role in BACK_OFFICE_ROLES,
     )
     user.id_number = binding.id_number
     try:
         validate_password(password, user=user)
     except ValidationError as error:
         raise ApplicationError(
-            "password_too_weak", "The password is too weak.", fields={"password": error.messages}
+            "password_too_weak", _("The password is too weak."), fields={"password": error.messages}
         ) from None
     user.set_password(password)
     try:
@@ -127,11 +134,21 @@ def user_create(
             raise _field_error(
                 "citizen_already_registered",
                 "id_number",
-                "An account is already registered for this ID number.",
+                _("An account is already registered for this ID number."),
                 conflict=True,
             ) from None
-        raise _field_error("username_taken", "username", "This username is taken.", conflict=True) from None
+        raise _field_error(
+            "username_taken", "username", _("This username is taken."), conflict=True
+        ) from None
+    user_role_group_join(user=user)
     return user
+
+
+def user_role_group_join(*, user: User) -> None:
+    """Put a new back-office account in its role's default group (the permissions the role needs)."""
+    group_name = ROLE_DEFAULT_GROUP.get(Role(user.role))
+    if group_name is not None:
+        user.groups.add(Group.objects.get_or_create(name=group_name)[0])
 
 
 def citizen_create(*, username: str, password: str, id_number: str, email: str = "") -> User:
@@ -203,15 +220,15 @@ def auth_token_verify(*, token: str) -> AuthToken:
         cursor.execute(_TOKEN_WITH_USER, [token_digest(token)])
         row = cursor.fetchone()
     if row is None:
-        raise ApplicationError("authentication_failed", "The token is not valid.", status_code=401)
+        raise ApplicationError("authentication_failed", _("The token is not valid."), status_code=401)
     auth_token: AuthToken
     user: User
     auth_token, user = instances(row, _TOKEN_COLUMNS, _USER_COLUMNS)
     auth_token.user = user
     if auth_token.expires_at <= timezone.now():
-        raise ApplicationError("token_expired", "The token has expired: sign in again.", status_code=401)
+        raise ApplicationError("token_expired", _("The token has expired: sign in again."), status_code=401)
     if not auth_token.user.is_active:
-        raise ApplicationError("account_disabled", "This account is disabled.", status_code=401)
+        raise ApplicationError("account_disabled", _("This account is disabled."), status_code=401)
     return auth_token
 
 
@@ -246,13 +263,19 @@ def _refuse_if_locked(locked_key: str) -> None:
     locked_until = cache.get(locked_key)
     if locked_until is None:
         return
-    wait_minutes = max(1, math.ceil((locked_until - time.time()) / 60))
+    wait_seconds = max(1, math.ceil(locked_until - time.time()))
+    wait_minutes = math.ceil(wait_seconds / 60)
     retry_at = datetime.fromtimestamp(locked_until, tz=timezone.get_current_timezone())
     raise ApplicationError(
         "login_locked",
-        f"Too many failed sign-in attempts. Try again in {wait_minutes} minute(s), "
-        f"after {retry_at:%Y-%m-%d %H:%M:%S %Z}.",
+        ngettext(
+            "Too many failed sign-in attempts. Try again in %(minutes)d minute, after %(time)s.",
+            "Too many failed sign-in attempts. Try again in %(minutes)d minutes, after %(time)s.",
+            wait_minutes,
+        )
+        % {"minutes": wait_minutes, "time": f"{retry_at:%Y-%m-%d %H:%M:%S %Z}"},
         status_code=429,
+        retry_after=wait_seconds,
     )
 
 
@@ -289,12 +312,14 @@ def user_login(*, username: str, password: str) -> IssuedToken:
     if user is None:
         if attempt >= settings.LOGIN_FAILURE_LIMIT:
             _lock(failures_key, locked_key)
-        raise ApplicationError("invalid_credentials", "The username or password is wrong.", status_code=401)
+        raise ApplicationError(
+            "invalid_credentials", _("The username or password is wrong."), status_code=401
+        )
     cache.delete(failures_key)
     if user.holder_died_on is not None:
         raise ApplicationError(
             "account_holder_deceased",
-            "The holder of this account has died: it can no longer sign in.",
+            _("The holder of this account has died: it can no longer sign in."),
             status_code=403,
         )
     user.last_login = timezone.now()

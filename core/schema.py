@@ -57,11 +57,17 @@ ERROR_BODY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "code": {"type": "string", "description": "Stable snake_case code that clients can switch on."},
-        "message": {"type": "string"},
+        "message": {
+            "type": "string",
+            "description": "What went wrong, in the request's language (Chinese unless asked).",
+        },
         "fields": {
             "type": "object",
-            "additionalProperties": {},
-            "description": "Messages per invalid input field.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": (
+                "The messages of each invalid input field, always a list; a nested field is named by its "
+                "path (`months.0.period`)."
+            ),
         },
     },
     "required": ["code", "message", "fields"],

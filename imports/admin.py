@@ -14,6 +14,8 @@ from insurance.admin.base import ReadOnlyAdminMixin, RegistryAdmin
 class ImportJobAdmin(ReadOnlyAdminMixin, RegistryAdmin):
     """Batch import jobs as the runner left them; uploads, cancellations and re-runs go through the API."""
 
+    scope_province_field = "province"
+
     list_display = (
         "id", "kind", "province", "state", "rows_total", "rows_accepted", "rows_rejected", "dry_run",
         "uploaded_by", "created_at", "finished_at",

@@ -83,6 +83,7 @@ class ProvinceYearConfigAdmin(ServiceAddAdminMixin, HistoryAdmin):
     """Created through `province_year_config_create` (with the default rates). Recorded contributions keep
     the rates they were computed with, so correcting a figure here does not rewrite them."""
 
+    scope_province_field = "province"
     add_form = ProvinceYearConfigAddForm
     add_fields = ProvinceYearConfigAddForm.Meta.fields
     inlines = [ContributionRateInline]
@@ -94,7 +95,13 @@ class ProvinceYearConfigAdmin(ServiceAddAdminMixin, HistoryAdmin):
     readonly_fields = ("province", "year")
     actions = ["credit_account_interest"]
 
-    @admin.action(description="Credit the year's interest to the pension accounts held in the province")
+    def has_credit_interest_permission(self, request) -> bool:
+        return request.user.has_perm("insurance.credit_interest_provinceyearconfig")
+
+    @admin.action(
+        description="Credit the year's interest to the pension accounts held in the province",
+        permissions=["credit_interest"],
+    )
     def credit_account_interest(self, request, queryset) -> None:
         for config in queryset.order_by("province", "year"):
             try:
@@ -118,6 +125,8 @@ class ContributionRecordAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdm
     """Read-only: amounts are computed by `contributions_record` from the province's figures, and a
     correction goes through the services too."""
 
+    scope_province_field = "province"
+
     list_display = (
         "person",
         "scheme",
@@ -139,6 +148,8 @@ class ContributionRecordAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdm
 class AccountEntryAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin):
     """Interest, transfer and correction entries of the personal accounts, each with its cause.
     Read-only: append-only in the database."""
+
+    scope_province_field = "province"
 
     list_display = (
         "person",
@@ -193,6 +204,8 @@ class InterestRunAdmin(ReadOnlyAdminMixin, RegistryAdmin):
     """Every crediting of interest, by whom and up to which month. Written by `account_interest_credit`
     (the province figures' action runs it for a year)."""
 
+    scope_province_field = "province"
+
     list_display = ("ran_at", "province", "scheme", "up_to_period", "entries", "total", "channel", "run_by")
     list_filter = ("scheme", "province", "year", "channel")
     list_select_related = ("province", "run_by")
@@ -229,6 +242,7 @@ class AccountCorrectionAdmin(PersonSearchMixin, ServiceAddAdminMixin, ChangeRead
     """Proposed here through `account_correction_propose`; approved by another person with the action,
     which writes the ledger entry. A correction itself is never edited: its moves are its history."""
 
+    scope_province_field = "province"
     add_form = AccountCorrectionAddForm
     add_fields = AccountCorrectionAddForm.Meta.fields
     raw_id_fields = ("person",)
@@ -267,7 +281,12 @@ class AccountCorrectionAdmin(PersonSearchMixin, ServiceAddAdminMixin, ChangeRead
             ),
         )
 
-    @admin.action(description="Approve the selected corrections (writes their ledger entries)")
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm("insurance.approve_accountcorrection")
+
+    @admin.action(
+        description="Approve the selected corrections (writes their ledger entries)", permissions=["approve"]
+    )
     def approve_corrections(self, request, queryset) -> None:
         for correction in queryset.order_by("pk"):
             try:

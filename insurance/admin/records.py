@@ -12,6 +12,8 @@ from insurance.models import IdentityReadLog, ParticipationCertificate
 class IdentityReadLogAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin):
     """Who read whose full ID number, when, and through which endpoint (PIPL Art. 28)."""
 
+    scope_person_field = "person"
+
     list_display = ("read_at", "reader", "person", "endpoint")
     list_filter = ("reader__role",)
     list_select_related = ("reader", "person")
@@ -23,6 +25,8 @@ class IdentityReadLogAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin)
 class ParticipationCertificateAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin):
     """Certificates as issued: their content is hashed into the copy anyone can verify, so it is never
     edited. The stored content carries the masked ID number only."""
+
+    scope_person_field = "person"
 
     list_display = ("verification_code", "person", "issued_at")
     list_select_related = ("person",)

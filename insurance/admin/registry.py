@@ -7,13 +7,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import Role
 from accounts.scope import Scope
 from core.admin import IdentityNumberSearchMixin
 from core.exceptions import ApplicationError, ConflictError
@@ -72,7 +72,7 @@ class PersonAddForm(ServiceAddForm):
             raise ConflictError(
                 "person_already_registered", "A person with this ID number is already registered."
             )
-        person, _ = person_register(details=details, scope=Scope(role=Role.ADMINISTRATOR), actor=self.actor)
+        person, _ = person_register(details=details, scope=self.scope, actor=self.actor)
         return person
 
 
@@ -94,6 +94,7 @@ class InsuredPersonAdmin(IdentityNumberSearchMixin, ServiceAddAdminMixin, Histor
     Lists and pages show the ID number masked; the full one is revealed on request, through
     `selectors.person_id_number_reveal`, which logs the read."""
 
+    scope_person_field = ""
     add_form = PersonAddForm
     add_fields = ("id_number", "name", "hukou_province", "residence_province", "phone")
     list_display = (
@@ -192,6 +193,7 @@ class EmployerForm(forms.ModelForm):
 
 @admin.register(Employer)
 class EmployerAdmin(RegistryAdmin):
+    scope_province_field = "province"
     form = EmployerForm
     list_display = ("code", "name", "province")
     list_filter = ("province",)
@@ -238,6 +240,7 @@ class InsuranceRelationshipAdmin(PersonSearchMixin, ServiceAddAdminMixin, Change
     """Opened through `relationship_open`; status moves (suspension, transfer, closing) only through their
     services, so an existing relationship is read-only here."""
 
+    scope_province_field = "province"
     add_form = RelationshipAddForm
     add_fields = ("person", "scheme", "province", "opened_period", "employer", "approved_transfer")
     raw_id_fields = ("person", "employer")
@@ -255,11 +258,25 @@ class InsuranceRelationshipAdmin(PersonSearchMixin, ServiceAddAdminMixin, Change
     list_select_related = ("person", "province")
     actions = ("suspend_this_month", "resume_this_month")
 
-    @admin.action(description="Suspend payment (停保) from this month")
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "person" and not Scope.of(request.user).is_administrator:
+            # As for a registration through the API: a person insured nowhere yet may be enrolled by any
+            # province, besides the people the user already sees.
+            insured_nowhere = ~Exists(InsuranceRelationship.objects.filter(person=OuterRef("pk")))
+            formfield.queryset = InsuredPerson.objects.filter(
+                Q(pk__in=formfield.queryset.values("pk")) | insured_nowhere
+            )
+        return formfield
+
+    def has_suspend_permission(self, request) -> bool:
+        return request.user.has_perm("insurance.suspend_insurancerelationship")
+
+    @admin.action(description="Suspend payment (停保) from this month", permissions=["suspend"])
     def suspend_this_month(self, request, queryset) -> None:
         self._each(request, queryset, relationship_suspend, "suspended")
 
-    @admin.action(description="Resume payment from this month")
+    @admin.action(description="Resume payment from this month", permissions=["suspend"])
     def resume_this_month(self, request, queryset) -> None:
         self._each(request, queryset, relationship_resume, "resumed")
 

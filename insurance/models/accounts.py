@@ -122,6 +122,8 @@ class AccountCorrection(models.Model):
                 condition=~Q(status=CorrectionStatus.APPROVED) | ~Q(decided_by=F("proposed_by")),
             ),
         ]
+        # Proposing is adding; approving (which writes the ledger entry) is a role of its own.
+        permissions = [("approve_accountcorrection", "Can approve an account correction")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.scheme} {self.province_id} {self.amount} ({self.status})"

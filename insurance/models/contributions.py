@@ -40,6 +40,8 @@ class ProvinceYearConfig(models.Model):
             ),
         ]
         ordering = ["province", "-year"]
+        # The admin action that runs account_interest_credit for a province-year (accounts.roles).
+        permissions = [("credit_interest_provinceyearconfig", "Can credit a year's account interest")]
 
     def __str__(self) -> str:
         return f"{self.province_id} {self.year}"

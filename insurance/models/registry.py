@@ -160,6 +160,8 @@ class InsuranceRelationship(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["province", "scheme", "status"])]
+        # The admin's suspend and resume actions (relationship_suspend / relationship_resume).
+        permissions = [("suspend_insurancerelationship", "Can suspend and resume payment")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.scheme} in {self.province_id} ({self.status})"

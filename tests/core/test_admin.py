@@ -6,7 +6,8 @@ from core.models import CalendarDay, CalendarYear
 from core.signals import calendar_year_entered
 
 D = datetime.date
-pytestmark = pytest.mark.django_db
+# These tests read the admin's English texts.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -381,6 +381,7 @@ def test_cancelling_a_queued_job_stops_it_before_any_write(system, paying_person
     assert ContributionRecord.objects.filter(person=paying_person).count() == 3
 
 
+@pytest.mark.usefixtures("english")
 def test_api_upload_status_errors_and_csv_report(paying_person):
     client = authenticated_client(AgencyStaffFactory(province="11"))
     content = contributions_csv(

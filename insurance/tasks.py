@@ -1,4 +1,4 @@
-"""Thin Celery adapters of the transfers' periodic jobs (scheduled by migration 0015). Each is set-based
+"""Thin Celery adapters of the transfers' periodic jobs (scheduled by migration 0016). Each is set-based
 and idempotent: a second run, or a run after a worker died mid-way, finds nothing more to do."""
 
 import logging

@@ -85,6 +85,7 @@ class Transfer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        permissions = [("act_transfer", "Can take a transfer's steps for the province")]
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "scheme"],

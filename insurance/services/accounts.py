@@ -79,7 +79,8 @@ WITH rates AS (
                     WHEN entry.period <= %(up_to)s THEN entry.amount * (%(up_to)s - entry.period)
                     ELSE 0 END) AS weighted,
            SUM(CASE WHEN entry.kind = %(interest)s AND entry.period >= %(first)s THEN entry.amount
-                    ELSE 0 END) AS credited
+                    ELSE 0 END) AS credited,
+           SUM(entry.amount) AS balance
       FROM insurance_ledger entry
       JOIN rates ON rates.province_id = entry.province_id
      WHERE {conditions}
@@ -89,7 +90,7 @@ WITH rates AS (
                           AND transfer.status = %(in_transit)s)
      GROUP BY entry.person_id, entry.province_id, rates.rate
 ), due AS (
-    SELECT person_id, province_id, {credit} AS amount FROM accounts
+    SELECT person_id, province_id, balance, {credit} AS amount FROM accounts
 )"""
 _CREDIT_INTEREST = (
     _INTEREST_DUE  # noqa: S608 - constant SQL, values are parameters
@@ -200,25 +201,31 @@ def _interest_statement(
     return template.format(conditions=" AND ".join(conditions), credit=_CREDIT), params
 
 
-def account_interest_due(
+def account_balances_with_interest_due(
     *, province_id: str, scheme: str, up_to_period: int, person_ids: list[int]
-) -> dict[int, Decimal]:
-    """What `account_interest_credit` would credit now to these persons' accounts in the province, up to
-    `up_to_period`, without writing anything: for a transfer's figures computed ahead (and the benchmark).
-    Persons owed nothing are left out; a scheme credited no interest owes nothing."""
-    if scheme not in INTEREST_SCHEMES:
-        return {}
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """Each person's balance in the province and what `account_interest_credit` would credit to it now,
+    up to `up_to_period`, without writing anything: for a transfer's figures computed ahead (and the
+    benchmark). One read of the ledger; a scheme or province without interest owes none. Persons without
+    an account there are left out."""
     rates = interest_rates(year=period_year(up_to_period), province_id=province_id)
-    if not rates:
-        return {}
+    if scheme not in INTEREST_SCHEMES or not rates:
+        balances = (
+            LedgerEntry.objects.filter(person_id__in=person_ids, province_id=province_id, scheme=scheme)
+            .values("person_id")
+            .annotate(balance=Sum("amount"))
+            .order_by()
+            .values_list("person_id", "balance")
+        )
+        return {person_id: (balance, Decimal("0.00")) for person_id, balance in balances}
     sql, params = _interest_statement(
-        _INTEREST_DUE + " SELECT person_id, amount FROM due WHERE amount > 0",  # noqa: S608 - constant SQL
+        _INTEREST_DUE + " SELECT person_id, balance, GREATEST(amount, 0) FROM due",  # noqa: S608 - constant SQL
         rates=rates, province_id=province_id, scheme=scheme, up_to_period=up_to_period,
         person_ids=person_ids,
     )  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return dict(cursor.fetchall())
+        return {person_id: (balance, due) for person_id, balance, due in cursor.fetchall()}
 
 
 def _user_of(actor: Actor) -> int:

@@ -9,7 +9,7 @@ thousands of people at once.
   recorded before the duplicate check). The transfer-in side keeps them; the transfer-out side moves no
   pooled fund for them and refunds their personal-account credits to the person.
 - The personal account: the whole balance in the transfer-out province, with the interest still due up
-  to the month of the move (`account_interest_due`, the same figure `account_interest_credit` writes),
+  to the month of the move (`account_balances_with_interest_due`: what `account_interest_credit` writes),
   less the refund.
 - The pooled fund (employee pension only): 12 % of the bases of the held months since 1998-01, rounded
   once per year of the information table; the total is the sum of the years, so the table adds up.
@@ -23,19 +23,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Sum
 
 from core.money import money
 from insurance.models import (
     InsuranceRelationship,
-    LedgerEntry,
     RelationshipStatus,
     Scheme,
     Transfer,
     TransferStatus,
 )
 from insurance.periods import month_index, period_from_index
-from insurance.services.accounts import account_interest_due
+from insurance.services.accounts import account_balances_with_interest_due
 
 POOLED_FUND_RATE = Decimal("0.12")  # 国办发〔2009〕66号: 12 % of the actual bases, from 1998-01
 POOLED_FUND_FROM_YEAR = 1998
@@ -128,43 +126,68 @@ def held_provinces(
     return held
 
 
-# Per person and year: the held months that are not paid in the transfer-in province too (months, bases,
-# account credits), and the duplicate ones (their periods and their credits). `req` lists each person's
-# held provinces with their rank (0 the transfer-out province, nearer first) and the transfer-in province
-# with rank -1. Grouped here rather than in Python: the database reads each person's few hundred records
-# by its unique key and hands back one row per year.
+# Per person and year: the held months (each once: its nearest holder's record) and, of them, the ones
+# also paid in the transfer-in province (duplicates: their periods, bases and credits). `req` gives each
+# person's held provinces, nearest first (comma-separated), and their transfer-in province. The held
+# months are summed straight from the records by the unique key's index; the duplicates, a few months of a
+# few people, are found from the transfer-in province's records, so the whole history is read once.
 _HELD_YEARS = """
 WITH req AS (
-    SELECT * FROM UNNEST(%(persons)s::bigint[], %(provinces)s::varchar[], %(ranks)s::int[])
-        AS req(person_id, province_id, rank)
+    SELECT person_id, string_to_array(held, ',')::varchar[] AS held, to_province
+      FROM UNNEST(%(persons)s::bigint[], %(held)s::text[], %(to)s::varchar[])
+           AS req(person_id, held, to_province)
 ), held AS (
-    SELECT DISTINCT ON (record.person_id, record.period)
-           record.person_id, record.period, record.base, record.account_credit
+    SELECT req.person_id, req.held, record.period, record.base, record.account_credit
       FROM req
-      JOIN insurance_contributionrecord record
-        ON record.person_id = req.person_id AND record.province_id = req.province_id
-       AND record.scheme = %(scheme)s AND record.period <= %(up_to)s
-     WHERE req.rank >= 0
-     ORDER BY record.person_id, record.period, req.rank
-), paid_in AS (
-    SELECT record.person_id, record.period
+     CROSS JOIN LATERAL (
+           SELECT person_id, period, scheme, province_id, base, account_credit
+             FROM insurance_contributionrecord record
+            WHERE record.person_id = req.person_id AND record.scheme = %(scheme)s
+              AND record.period <= %(up_to)s AND record.province_id = ANY(req.held)
+           OFFSET 0  -- each person's index range, in month order, however few people are asked for
+           ) AS record
+     WHERE record.province_id = req.held[1]
+        OR NOT EXISTS (SELECT FROM insurance_contributionrecord nearer
+                        WHERE nearer.person_id = record.person_id AND nearer.period = record.period
+                          AND nearer.scheme = record.scheme
+                          AND array_position(req.held, nearer.province_id)
+                              < array_position(req.held, record.province_id))
+), years AS (
+    SELECT person_id, period / 100 AS year, COUNT(*) AS months, SUM(base) AS bases,
+           SUM(account_credit) AS credits, MAX(period) AS last
+      FROM held GROUP BY person_id, period / 100
+), duplicates AS (
+    SELECT req.person_id, record.period / 100 AS year,
+           ARRAY_AGG(record.period ORDER BY record.period) AS periods, COUNT(*) AS months,
+           SUM(record.base) AS bases, SUM(record.account_credit) AS credits
       FROM req
-      JOIN insurance_contributionrecord record
-        ON record.person_id = req.person_id AND record.province_id = req.province_id
-       AND record.scheme = %(scheme)s
-     WHERE req.rank = -1
+     CROSS JOIN LATERAL (
+           SELECT person_id, period, scheme FROM insurance_contributionrecord paid_in
+            WHERE paid_in.person_id = req.person_id AND paid_in.scheme = %(scheme)s
+              AND paid_in.province_id = req.to_province AND paid_in.period <= %(up_to)s
+           OFFSET 0  -- one index range per person: not a hash of the whole table
+           ) AS paid_in
+     CROSS JOIN LATERAL (
+           SELECT person_id, period, scheme, province_id, base, account_credit
+             FROM insurance_contributionrecord record
+            WHERE record.person_id = paid_in.person_id AND record.period = paid_in.period
+              AND record.scheme = paid_in.scheme AND record.province_id = ANY(req.held)
+           OFFSET 0  -- the month's records by the unique key, not a scan of every record
+           ) AS record
+     WHERE record.province_id = req.held[1]
+        OR NOT EXISTS (SELECT FROM insurance_contributionrecord nearer
+                        WHERE nearer.person_id = record.person_id AND nearer.period = record.period
+                          AND nearer.scheme = record.scheme
+                          AND array_position(req.held, nearer.province_id)
+                              < array_position(req.held, record.province_id))
+     GROUP BY req.person_id, record.period / 100
 )
-SELECT held.person_id, held.period / 100 AS year,
-       COUNT(*) FILTER (WHERE paid_in.period IS NULL),
-       COALESCE(SUM(held.base) FILTER (WHERE paid_in.period IS NULL), 0),
-       COALESCE(SUM(held.account_credit) FILTER (WHERE paid_in.period IS NULL), 0),
-       COALESCE(ARRAY_AGG(held.period ORDER BY held.period) FILTER (WHERE paid_in.period IS NOT NULL),
-                '{}'),
-       COALESCE(SUM(held.account_credit) FILTER (WHERE paid_in.period IS NOT NULL), 0),
-       MAX(held.period)
-  FROM held LEFT JOIN paid_in ON paid_in.person_id = held.person_id AND paid_in.period = held.period
- GROUP BY held.person_id, held.period / 100
- ORDER BY held.person_id, year
+SELECT years.person_id, years.year, years.months - COALESCE(duplicates.months, 0),
+       years.bases - COALESCE(duplicates.bases, 0), years.credits - COALESCE(duplicates.credits, 0),
+       COALESCE(duplicates.periods, '{}'), COALESCE(duplicates.credits, 0), years.last
+  FROM years
+  LEFT JOIN duplicates ON duplicates.person_id = years.person_id AND duplicates.year = years.year
+ ORDER BY years.person_id, years.year
 """
 
 
@@ -188,17 +211,9 @@ def transfer_statements_compute(
             scheme=scheme,
             provinces={request.person_id: request.from_province_id for request in requests},
         )
-    persons: list[int] = []
-    provinces: list[str] = []
-    ranks: list[int] = []
-    for request in requests:
-        for rank, province in enumerate(held[request.person_id]):
-            persons.append(request.person_id)
-            provinces.append(province)
-            ranks.append(rank)
-        persons.append(request.person_id)
-        provinces.append(request.to_province_id)
-        ranks.append(-1)
+    persons = [request.person_id for request in requests]
+    chains = [",".join(held[request.person_id]) for request in requests]
+    targets = [request.to_province_id for request in requests]
     statements = {person_id: TransferStatement(person_id) for person_id in by_person}
     last_held: dict[int, int] = {}
     with connection.cursor() as cursor:
@@ -206,8 +221,8 @@ def transfer_statements_compute(
             _HELD_YEARS,
             {
                 "persons": persons,
-                "provinces": provinces,
-                "ranks": ranks,
+                "held": chains,
+                "to": targets,
                 "scheme": scheme,
                 "up_to": up_to_period,
             },
@@ -240,20 +255,12 @@ def _balances_add(
     for request in by_person.values():
         by_province[request.from_province_id].append(request.person_id)
     for province_id, person_ids in by_province.items():
-        balances = (
-            LedgerEntry.objects.filter(person_id__in=person_ids, province_id=province_id, scheme=scheme)
-            .values("person_id")
-            .annotate(balance=Sum("amount"))
-            .order_by()
-            .values_list("person_id", "balance")
-        )
-        for person_id, balance in balances:
-            statements[person_id].balance = balance
-        due = account_interest_due(
+        found = account_balances_with_interest_due(
             province_id=province_id, scheme=scheme, up_to_period=up_to_period, person_ids=person_ids
         )
-        for person_id, amount in due.items():
-            statements[person_id].interest_due = amount
+        for person_id, (balance, due) in found.items():
+            statements[person_id].balance = balance
+            statements[person_id].interest_due = due
 
 
 def _back_payable_add(

@@ -59,4 +59,4 @@ test: install
 # Benchmarks print their figures; they are not tests (see README.md, "Benchmarks"). The API benchmark
 # needs wrk (Debian package `wrk`).
 bench: install
-	$(LOCALENV) bash -c 'python bench/api_bench.py && python bench/import_bench.py'
+	$(LOCALENV) bash -c 'python bench/api_bench.py && python bench/import_bench.py && python bench/transfer_bench.py'

@@ -381,6 +381,8 @@ SPECTACULAR_SETTINGS = {
         "AccountEntryKindEnum": "insurance.models.AccountEntryKind",
         "AccountSchemeEnum": "insurance.serializers.ACCOUNT_SCHEME_CHOICES",
         "SchemeEnum": "insurance.models.Scheme",
+        "TransferStatusEnum": "insurance.models.TransferStatus",
+        "TransferSchemeEnum": "insurance.models.TRANSFER_SCHEMES",
         "ImportKindEnum": "imports.models.ImportKind",
         "CardStatusEnum": "cards.models.CardStatus",
     },

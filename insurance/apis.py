@@ -25,12 +25,13 @@ from core.schema import error_codes
 from core.states import Actor
 from insurance import selectors
 from insurance.employer_codes import UnifiedSocialCreditCode
-from insurance.models import Scheme
+from insurance.models import Scheme, Transfer
 from insurance.serializers import (
     AccountEntrySerializer,
     AccountQuerySerializer,
     AccountSerializer,
     AccountsSerializer,
+    BenefitProvinceSerializer,
     CertificateRequestSerializer,
     CertificateSerializer,
     ContributionFilterSerializer,
@@ -56,7 +57,13 @@ from insurance.serializers import (
     RelationshipSerializer,
     RetirementPlanSerializer,
     RetirementQuerySerializer,
+    TransferApplySerializer,
+    TransferDetailSerializer,
+    TransferQueueFilterSerializer,
+    TransferRejectSerializer,
+    TransferSerializer,
 )
+from insurance.services.benefit_province import benefit_province_decide
 from insurance.services.certificates import certificate_issue, certificate_pdf
 from insurance.services.contributions import ContributionMonth, contributions_record
 from insurance.services.estimates import pension_estimate_for, retirement_plan_for
@@ -68,6 +75,16 @@ from insurance.services.relationships import (
     enrolments_submit,
     relationship_resume,
     relationship_suspend,
+)
+from insurance.services.transfers import (
+    transfer_accept,
+    transfer_apply,
+    transfer_complete,
+    transfer_confirm,
+    transfer_decline,
+    transfer_funds_send,
+    transfer_reject,
+    transfer_withdraw,
 )
 
 # What opening a relationship can refuse (relationships_open), besides an unknown person or employer.
@@ -821,3 +838,234 @@ def _pdf_response(certificate, pdf: bytes, *, status: int) -> HttpResponse:
     )
     response["Location"] = reverse("my-certificate-pdf", kwargs={"certificate_id": certificate.pk})
     return response
+
+
+# --- transfers (DOMAIN.md §3) ------------------------------------------------------------------------------
+
+_TRANSFER_PRECONDITION_CODES = (
+    "transfer_scheme_not_transferable",
+    "transfer_person_deceased",
+    "transfer_person_receives_pension",
+    "transfer_not_enrolled_in_new_province",
+    "transfer_into_temporary_account",
+    "transfer_same_province",
+    "transfer_old_relationship_not_suspended",
+    "transfer_from_province_required",
+    "transfer_old_relationship_in_arrears",
+)
+
+
+class TransfersNewestFirst(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 50
+
+
+def _transfer_detail(transfer) -> Response:
+    return Response(TransferDetailSerializer(selectors.transfer_shown(transfer=transfer)).data)
+
+
+class MyTransfersApi(ListAPIView, CitizenView):
+    serializer_class = TransferSerializer
+    pagination_class = TransfersNewestFirst
+    queryset = Transfer.objects.none()  # for the schema: the rows come from the selector
+
+    def get_queryset(self):
+        return selectors.transfers_of(person=self.person())
+
+    @extend_schema(summary="My transfers, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Apply to transfer my pension or medical insurance into the province where I pay now",
+        request=TransferApplySerializer,
+        responses={201: TransferDetailSerializer},
+        examples=[
+            OpenApiExample("Pension", value={"scheme": "EP", "from_province": "11"}, request_only=True)
+        ],
+        extensions=error_codes(*_TRANSFER_PRECONDITION_CODES, "transfer_already_open"),
+    )
+    def post(self, request):
+        body = TransferApplySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        transfer = transfer_apply(
+            person=self.person(),
+            scheme=body.validated_data["scheme"],
+            from_province_id=body.validated_data.get("from_province"),
+            actor=Actor.api(request.user),
+        )
+        return Response(
+            TransferDetailSerializer(selectors.transfer_shown(transfer=transfer)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class MyTransferApi(CitizenView):
+    @extend_schema(
+        summary="One of my transfers: its timeline with deadlines, its money and its documents",
+        responses=TransferDetailSerializer,
+    )
+    def get(self, request, transfer_id: int):
+        return _transfer_detail(selectors.transfer_get(scope=Scope.of(request.user), transfer_id=transfer_id))
+
+
+class _MyTransferMoveApi(CitizenView):
+    move = staticmethod(transfer_withdraw)
+
+    def post(self, request, transfer_id: int):
+        transfer = selectors.transfer_get(scope=Scope.of(request.user), transfer_id=transfer_id)
+        return _transfer_detail(type(self).move(transfer=transfer, actor=Actor.api(request.user)))
+
+
+class MyTransferWithdrawApi(_MyTransferMoveApi):
+    move = staticmethod(transfer_withdraw)
+
+    @extend_schema(
+        summary="Withdraw my application (until the contact letter is sent)",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes("transfer_not_in_step"),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)
+
+
+class MyTransferConfirmApi(_MyTransferMoveApi):
+    move = staticmethod(transfer_confirm)
+
+    @extend_schema(
+        summary="Confirm a transfer the platform offered me: it becomes my application",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes("transfer_not_in_step", *_TRANSFER_PRECONDITION_CODES),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)
+
+
+class MyTransferDeclineApi(_MyTransferMoveApi):
+    move = staticmethod(transfer_decline)
+
+    @extend_schema(
+        summary="Decline a transfer the platform offered me: nothing moves",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes("transfer_not_in_step"),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)
+
+
+class MyBenefitProvinceApi(CitizenView):
+    @extend_schema(
+        summary="Where my pension would be paid, and why: each branch of the 10-year rule with its years",
+        responses=BenefitProvinceSerializer,
+    )
+    def get(self, request):
+        decision = benefit_province_decide(person=self.person())
+        return Response(BenefitProvinceSerializer(decision).data)
+
+
+@extend_schema(summary="Transfers into or out of my province", parameters=[TransferQueueFilterSerializer])
+class AgencyTransferQueueApi(ListAPIView, AgencyView):
+    serializer_class = TransferSerializer
+    pagination_class = TransfersNewestFirst
+    filter_backends: list = []
+
+    def get_queryset(self):
+        query = TransferQueueFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.transfer_queue(scope=Scope.of(self.request.user), **query.validated_data)
+
+
+class AgencyTransferApi(AgencyView):
+    @extend_schema(
+        summary="A transfer into or out of my province: timeline, money and documents",
+        responses=TransferDetailSerializer,
+    )
+    def get(self, request, transfer_id: int):
+        return _transfer_detail(selectors.transfer_get(scope=Scope.of(request.user), transfer_id=transfer_id))
+
+
+class _AgencyTransferMoveApi(AgencyView):
+    side = "transfer_in"
+    move = staticmethod(transfer_accept)
+
+    def post(self, request, transfer_id: int):
+        transfer = selectors.transfer_for_side(
+            scope=Scope.of(request.user), transfer_id=transfer_id, side=self.side
+        )
+        return _transfer_detail(type(self).move(transfer=transfer, actor=Actor.api(request.user)))
+
+
+class AgencyTransferAcceptApi(_AgencyTransferMoveApi):
+    move = staticmethod(transfer_accept)
+
+    @extend_schema(
+        summary="Accept an application into my province: the contact letter (联系函) is sent",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes("transfer_not_in_step", "province_out_of_scope"),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)
+
+
+class AgencyTransferRejectApi(AgencyView):
+    @extend_schema(
+        summary="Reject an application into my province, with the written reason",
+        request=TransferRejectSerializer,
+        responses=TransferDetailSerializer,
+        examples=[
+            OpenApiExample(
+                "Reason", value={"reason": "The employer's enrolment is not confirmed."}, request_only=True
+            )
+        ],
+        extensions=error_codes(
+            "transfer_not_in_step", "transfer_rejection_reason_required", "province_out_of_scope"
+        ),
+    )
+    def post(self, request, transfer_id: int):
+        body = TransferRejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        transfer = selectors.transfer_for_side(
+            scope=Scope.of(request.user), transfer_id=transfer_id, side="transfer_in"
+        )
+        return _transfer_detail(
+            transfer_reject(
+                transfer=transfer, reason=body.validated_data["reason"], actor=Actor.api(request.user)
+            )
+        )
+
+
+class AgencyTransferSendApi(_AgencyTransferMoveApi):
+    side = "transfer_out"
+    move = staticmethod(transfer_funds_send)
+
+    @extend_schema(
+        summary="Send the funds out of my province, with the certificate and information table",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes(
+            "transfer_not_in_step",
+            "transfer_old_relationship_not_suspended",
+            "transfer_account_short",
+            "interest_rate_not_published",
+            "province_out_of_scope",
+        ),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)
+
+
+class AgencyTransferCompleteApi(_AgencyTransferMoveApi):
+    move = staticmethod(transfer_complete)
+
+    @extend_schema(
+        summary="Record the history and funds that arrived in my province: the transfer completes",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes("transfer_not_in_step", "province_out_of_scope"),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)

@@ -5,6 +5,7 @@ An object outside the caller's scope is answered exactly as a missing one: NotFo
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,19 +15,21 @@ from typing import Any, NamedTuple
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum, TextField, Value
+from django.db.models import Count, Q, QuerySet, Sum, TextField, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.scope import Scope
 from core.crypto import keyed_hash
 from core.exceptions import ApplicationError, NotFoundError
 from core.identity import IdentityNumber
 from core.sql import ModelColumns, prepared_cursor
+from core.states import events_of
 from insurance.calculators.contribution_years import ContributionYears
 from insurance.models import (
     ACCOUNT_SCHEMES,
+    STEP_SIDE,
     ContributionRecord,
     Employer,
     IdentityReadLog,
@@ -37,6 +40,9 @@ from insurance.models import (
     NameBigrams,
     ParticipationCertificate,
     Scheme,
+    Transfer,
+    TransferEscalation,
+    TransferStatus,
     name_bigrams,
 )
 
@@ -453,3 +459,123 @@ def inbox_message_get(*, person: InsuredPerson, message_id: int) -> InboxMessage
 
 def inbox_unread_count(*, person: InsuredPerson) -> int:
     return InboxMessage.objects.filter(person_id=person.pk, read_at__isnull=True).count()
+
+
+# --- transfers -------------------------------------------------------------------------------------------
+
+
+def transfers_visible(*, scope: Scope) -> QuerySet[Transfer]:
+    """The transfers the caller may see: a citizen their own, an agency those into or out of its
+    province, an administrator all; nobody else any."""
+    transfers = Transfer.objects.all()
+    if scope.is_administrator:
+        return transfers
+    if scope.role == Role.CITIZEN and scope.id_number_hash:
+        return transfers.filter(person__id_number_hash=scope.id_number_hash)
+    if scope.is_agency:
+        return transfers.filter(
+            Q(to_province_id=scope.province_code) | Q(from_province_id=scope.province_code)
+        )
+    return transfers.none()
+
+
+def transfer_get(*, scope: Scope, transfer_id: int) -> Transfer:
+    """One transfer the caller may see; any other is answered exactly as a missing one."""
+    transfer = transfers_visible(scope=scope).filter(pk=transfer_id).first()
+    if transfer is None:
+        raise NotFoundError("No such transfer.")
+    return transfer
+
+
+def transfer_for_side(*, scope: Scope, transfer_id: int, side: str) -> Transfer:
+    """A transfer the caller may see, for a move by the agency of its `side` (transfer_in or
+    transfer_out): the other province's staff are refused with `province_out_of_scope`."""
+    transfer = transfer_get(scope=scope, transfer_id=transfer_id)
+    scope.require_province(transfer.to_province_id if side == "transfer_in" else transfer.from_province_id)
+    return transfer
+
+
+def transfer_queue(
+    *,
+    scope: Scope,
+    step: str | None = None,
+    scheme: str | None = None,
+    overdue: bool | None = None,
+    side: str | None = None,
+    today: datetime.date | None = None,
+) -> QuerySet[Transfer]:
+    """An agency's queue: the transfers involving its province, filtered by step, scheme, side and
+    whether the current step is past its deadline."""
+    transfers = transfers_visible(scope=scope)
+    if side == "transfer_in":
+        transfers = transfers.filter(to_province_id=scope.province_code)
+    elif side == "transfer_out":
+        transfers = transfers.filter(from_province_id=scope.province_code)
+    if step:
+        transfers = transfers.filter(status=step)
+    if scheme:
+        transfers = transfers.filter(scheme=scheme)
+    if overdue is not None:
+        late = Q(status__in=list(STEP_SIDE), due_date__lt=today or timezone.localdate())
+        transfers = transfers.filter(late if overdue else ~late)
+    return transfers
+
+
+def transfers_of(*, person: InsuredPerson) -> QuerySet[Transfer]:
+    return Transfer.objects.filter(person_id=person.pk).order_by("-created_at", "-id")
+
+
+# The documents each step issues (the PDFs come with the document machinery).
+_DOCUMENTS_OF_STEP = {
+    TransferStatus.ACCEPTED: ("contact_letter",),
+    TransferStatus.FUNDS_SENT: ("transfer_certificate", "information_table"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TransferShown:
+    """A transfer with its timeline and documents, as the detail view shows it."""
+
+    transfer: Transfer
+    timeline: list[dict]
+    documents: list[dict]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transfer, name)
+
+
+def transfer_shown(*, transfer: Transfer) -> TransferShown:
+    """The transfer's steps (who, when, through which channel, and the deadline each began), its
+    escalations, and the documents issued, oldest first."""
+    events = list(events_of(entity=Transfer, object_id=transfer.pk).filter(person_id=transfer.person_id))
+    timeline: list[dict[str, Any]] = [
+        {
+            "step": event.to_state,
+            "at": event.at,
+            "actor": event.actor_id,
+            "channel": event.channel,
+            "reason": event.reason,
+            "due_date": None,
+        }
+        for event in events
+    ]
+    if timeline and transfer.status in STEP_SIDE:
+        timeline[-1]["due_date"] = transfer.due_date
+    timeline += [
+        {
+            "step": "overdue",
+            "at": escalation.escalated_at,
+            "actor": None,
+            "channel": "periodic",
+            "reason": f"{escalation.step} due {escalation.due_date} at {escalation.province_id}: escalated",
+            "due_date": escalation.due_date,
+        }
+        for escalation in TransferEscalation.objects.filter(person_id=transfer.person_id, transfer=transfer)
+    ]
+    timeline.sort(key=lambda entry: entry["at"])
+    documents = [
+        {"kind": kind, "issued_at": event.at}
+        for event in events
+        for kind in _DOCUMENTS_OF_STEP.get(TransferStatus(event.to_state), ())
+    ]
+    return TransferShown(transfer, timeline, documents)

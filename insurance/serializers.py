@@ -15,6 +15,8 @@ from insurance.calculators.retirement import FemaleCategory
 from insurance.employer_codes import InvalidEmployerCode, UnifiedSocialCreditCode
 from insurance.models import (
     ACCOUNT_SCHEMES,
+    STEP_SIDE,
+    TRANSFER_SCHEMES,
     BaseAdjustment,
     InboxMessage,
     InsuranceRelationship,
@@ -25,6 +27,7 @@ from insurance.models import (
     PersonStatus,
     Scheme,
     Sex,
+    TransferStatus,
 )
 from insurance.selectors import NAME_PART_MIN_LENGTH, NameMatch
 
@@ -638,4 +641,168 @@ class InboxUnreadCountSerializer(serializers.Serializer):
 class InboxMarkedReadSerializer(serializers.Serializer):
     marked_read = serializers.IntegerField(
         help_text="How many messages became read (0 when none were unread)."
+    )
+
+
+# --- transfers ------------------------------------------------------------------------------------------
+
+
+class TransferApplySerializer(serializers.Serializer):
+    scheme = serializers.ChoiceField(
+        [scheme.value for scheme in TRANSFER_SCHEMES],
+        help_text="The scheme to transfer: EP (employee pension) or EM (employee medical).",
+    )
+    from_province = serializers.CharField(
+        required=False,
+        max_length=2,
+        help_text="The province of the suspended relationship to transfer; needed when there are several.",
+    )
+
+
+class TransferRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the application is rejected, in writing.")
+
+
+class TransferQueueFilterSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(
+        TransferStatus.choices, required=False, help_text="Only transfers at this step (their status)."
+    )
+    scheme = serializers.ChoiceField(
+        [scheme.value for scheme in TRANSFER_SCHEMES],
+        required=False,
+        help_text="Only transfers of this scheme.",
+    )
+    overdue = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Only steps past their deadline (or not)."
+    )
+    side = serializers.ChoiceField(
+        ["transfer_in", "transfer_out"],
+        required=False,
+        help_text="Only transfers into my province (transfer_in) or out of it (transfer_out).",
+    )
+
+
+class TransferSerializer(serializers.Serializer):
+    """A transfer as listed: where it stands, and the deadline of its current step."""
+
+    id = serializers.IntegerField(help_text="The transfer's id.")
+    person = serializers.IntegerField(source="person_id", help_text="The insured person's id.")
+    scheme = serializers.ChoiceField(
+        Scheme.choices, help_text="EP (employee pension) or EM (employee medical)."
+    )
+    status = serializers.ChoiceField(TransferStatus.choices, help_text="The step the transfer is at.")
+    from_province = serializers.CharField(source="from_province_id", help_text="The transfer-out province.")
+    to_province = serializers.CharField(source="to_province_id", help_text="The transfer-in province.")
+    due_date = serializers.DateField(
+        allow_null=True, help_text="The deadline of the current step; empty once the transfer is over."
+    )
+    due_provisional = serializers.BooleanField(
+        help_text="True when the deadline counted days of a year whose official calendar is not entered yet."
+    )
+    waiting_for = serializers.SerializerMethodField(
+        help_text="Whose move it is: the person, transfer_in, transfer_out, or nobody when it is over."
+    )
+    overdue_since = serializers.DateField(allow_null=True, help_text="When the overdue job flagged the step.")
+    rejection_reason = serializers.CharField(help_text="The written reason of a rejection; empty otherwise.")
+    created_at = serializers.DateTimeField(help_text="When the transfer was applied for or offered.")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_waiting_for(self, transfer) -> str | None:
+        if transfer.status == TransferStatus.OFFERED:
+            return "person"
+        return STEP_SIDE.get(transfer.status)
+
+
+class TransferEventSerializer(serializers.Serializer):
+    step = serializers.CharField(help_text="The step reached, or `overdue` for an escalation.")
+    at = serializers.DateTimeField(help_text="When.")
+    actor = serializers.IntegerField(allow_null=True, help_text="The user who acted, if a person did.")
+    channel = serializers.CharField(help_text="api, admin, import or periodic.")
+    reason = serializers.CharField(help_text="What was said with the move (a rejection's reason ...).")
+    due_date = serializers.DateField(allow_null=True, help_text="The deadline of the step this one began.")
+
+
+class TransferYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text="The calendar year.")
+    months = serializers.IntegerField(help_text="Months held and moving (duplicate months left out).")
+    bases = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Sum of their bases.")
+    account_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Their personal-account credits."
+    )
+    pooled_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="12 % of the bases (from 1998; pension only)."
+    )
+
+
+class TransferMoneySerializer(serializers.Serializer):
+    interest_up_to_period = serializers.IntegerField(
+        help_text="Interest is credited up to this month, YYYYMM."
+    )
+    balance = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="The account balance before the interest to date."
+    )
+    interest_due = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Interest credited up to the month of the move."
+    )
+    account_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="What moves from the personal account."
+    )
+    refund_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Refunded to the person: credits of the duplicate months."
+    )
+    pooled_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="What moves from the pool."
+    )
+    months = serializers.IntegerField(help_text="Months that move.")
+    years = TransferYearSerializer(many=True, help_text="The information table (信息表), year by year.")
+    duplicate_periods = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Months paid in both provinces: kept by the transfer-in side.",
+    )
+    back_payable_periods = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Medical only: months of a gap of at most 3 that may be back-paid in the new province.",
+    )
+
+
+class TransferDocumentSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="contact_letter, transfer_certificate or information_table.")
+    issued_at = serializers.DateTimeField(help_text="When the step that issues it was taken.")
+
+
+class TransferDetailSerializer(TransferSerializer):
+    """A transfer with its timeline, its money once computed, and its documents."""
+
+    timeline = TransferEventSerializer(
+        many=True, help_text="Every step taken, oldest first, with escalations."
+    )
+    money = TransferMoneySerializer(
+        source="statement", allow_null=True, help_text="The amounts, once the funds are sent; empty before."
+    )
+    documents = TransferDocumentSerializer(many=True, help_text="The documents issued so far.")
+
+
+class BenefitProvinceBranchSerializer(serializers.Serializer):
+    branch = serializers.IntegerField(help_text="1 to 4, in the order the rule tries them.")
+    rule = serializers.CharField(help_text="What the branch asks.")
+    province = serializers.CharField(allow_null=True, help_text="The province the branch looked at.")
+    months = serializers.IntegerField(
+        allow_null=True, help_text="Months counted there (temporary accounts never)."
+    )
+    years = serializers.DecimalField(
+        source="decimal_years",
+        max_digits=6,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The same in years (months / 12).",
+    )
+    applies = serializers.BooleanField(help_text="Whether this branch decided.")
+
+
+class BenefitProvinceSerializer(serializers.Serializer):
+    province = serializers.CharField(help_text="Where the pension would be paid.")
+    branch = serializers.IntegerField(help_text="The branch of the 10-year rule that decided.")
+    hukou_province = serializers.CharField(help_text="The person's hukou province.")
+    branches = BenefitProvinceBranchSerializer(
+        many=True, help_text="Each branch tried, with the years counted."
     )

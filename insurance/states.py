@@ -12,6 +12,8 @@ from insurance.models import (
     ParticipationCertificate,
     PersonStatus,
     RelationshipStatus,
+    Transfer,
+    TransferStatus,
 )
 
 PERSON_STATES = StateMachine(
@@ -49,4 +51,17 @@ CORRECTION_STATES = StateMachine(
 
 CERTIFICATE_STATES = StateMachine(
     ParticipationCertificate, moves={CertificateStatus.ISSUED: {CertificateStatus.REVOKED}}
+)
+
+# A transfer (DOMAIN.md §3): applied at the transfer-in province (or offered and confirmed), then accepted
+# with a contact letter or rejected, the funds sent by the transfer-out province, and completed at the
+# transfer-in province. The applicant may withdraw until the contact letter is sent.
+TRANSFER_STATES = StateMachine(
+    Transfer,
+    moves={
+        TransferStatus.OFFERED: {TransferStatus.APPLIED, TransferStatus.DECLINED},
+        TransferStatus.APPLIED: {TransferStatus.ACCEPTED, TransferStatus.REJECTED, TransferStatus.WITHDRAWN},
+        TransferStatus.ACCEPTED: {TransferStatus.FUNDS_SENT},
+        TransferStatus.FUNDS_SENT: {TransferStatus.COMPLETED},
+    },
 )

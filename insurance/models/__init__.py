@@ -5,6 +5,7 @@ per person x province x scheme."""
 
 from insurance.models.accounts import (
     ACCOUNT_SCHEMES,
+    TRANSFER_CAUSED_KINDS,
     TRANSFER_KINDS,
     AccountCorrection,
     AccountEntry,
@@ -36,13 +37,29 @@ from insurance.models.registry import (
     Sex,
     name_bigrams,
 )
+from insurance.models.transfers import (
+    OPEN_TRANSFER_STATUSES,
+    STEP_SIDE,
+    TRANSFER_SCHEMES,
+    FundEntry,
+    FundEntryKind,
+    FundLedgerEntry,
+    ReconciliationAlert,
+    Transfer,
+    TransferEscalation,
+    TransferStatus,
+)
 
 __all__ = [
     "ACCOUNT_SCHEMES",
     "CONTRIBUTION_COLUMNS",
     "INBOX_KIND_PATTERN",
     "OPEN_RELATIONSHIP_STATUSES",
+    "OPEN_TRANSFER_STATUSES",
+    "STEP_SIDE",
+    "TRANSFER_CAUSED_KINDS",
     "TRANSFER_KINDS",
+    "TRANSFER_SCHEMES",
     "WAGE_BASED_SCHEMES",
     "AccountCorrection",
     "AccountEntry",
@@ -53,6 +70,9 @@ __all__ = [
     "ContributionRecord",
     "CorrectionStatus",
     "Employer",
+    "FundEntry",
+    "FundEntryKind",
+    "FundLedgerEntry",
     "IdentityReadLog",
     "InboxMessage",
     "InsuranceRelationship",
@@ -64,8 +84,12 @@ __all__ = [
     "PaymentType",
     "PersonStatus",
     "ProvinceYearConfig",
+    "ReconciliationAlert",
     "RelationshipStatus",
     "Scheme",
     "Sex",
+    "Transfer",
+    "TransferEscalation",
+    "TransferStatus",
     "name_bigrams",
 ]

@@ -26,10 +26,14 @@ class AccountEntryKind(models.TextChoices):
     INTEREST = "interest", "Interest"
     TRANSFER_IN = "transfer_in", "Transfer in"
     TRANSFER_OUT = "transfer_out", "Transfer out"
+    # A transfer's refund to the person of the account credits of months paid in both provinces.
+    REFUND = "refund", "Refund of a duplicate month"
     CORRECTION = "correction", "Correction"
 
 
 TRANSFER_KINDS = (AccountEntryKind.TRANSFER_IN, AccountEntryKind.TRANSFER_OUT)
+# The kinds of entry a transfer writes: its two legs, and the refund of duplicate months.
+TRANSFER_CAUSED_KINDS = (*TRANSFER_KINDS, AccountEntryKind.REFUND)
 
 
 class InterestRun(models.Model):
@@ -151,7 +155,8 @@ class AccountEntry(models.Model):
     interest_run = models.ForeignKey(
         InterestRun, on_delete=models.PROTECT, null=True, blank=True, related_name="credited"
     )
-    # The transfer an entry of a transfer kind belongs to. No foreign key yet: the transfers come next.
+    # The transfer an entry of a transfer kind (or its refund) belongs to. No foreign key: the entries of
+    # both provinces' legs name it, and a transfer is the person's row like the entry (insurance.Transfer).
     transfer_id = models.BigIntegerField(null=True, blank=True)
     # Indexed by the unique key below, which leads with the person.
     correction = models.ForeignKey(
@@ -171,7 +176,9 @@ class AccountEntry(models.Model):
             ),
             models.CheckConstraint(
                 name="entry_sign_matches_kind",
-                condition=(Q(kind=AccountEntryKind.TRANSFER_OUT) & Q(amount__lte=0))
+                condition=(
+                    Q(kind__in=[AccountEntryKind.TRANSFER_OUT, AccountEntryKind.REFUND]) & Q(amount__lte=0)
+                )
                 | (Q(kind=AccountEntryKind.CORRECTION) & ~Q(amount=0))
                 | (Q(kind__in=[AccountEntryKind.INTEREST, AccountEntryKind.TRANSFER_IN]) & Q(amount__gte=0)),
             ),
@@ -181,7 +188,7 @@ class AccountEntry(models.Model):
             ),
             models.CheckConstraint(
                 name="transfer_entry_has_transfer",
-                condition=_cause_matches_kind(TRANSFER_KINDS, "transfer_id"),
+                condition=_cause_matches_kind(TRANSFER_CAUSED_KINDS, "transfer_id"),
             ),
             models.CheckConstraint(
                 name="correction_entry_has_correction",

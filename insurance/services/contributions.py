@@ -32,7 +32,13 @@ from psycopg.errors import UniqueViolation
 from accounts.scope import Scope
 from core.batch import Refusal
 from core.exceptions import ApplicationError, ConflictError
-from insurance.models import CONTRIBUTION_COLUMNS, OPEN_RELATIONSHIP_STATUSES, PaymentType, Scheme
+from insurance.models import (
+    CONTRIBUTION_COLUMNS,
+    OPEN_RELATIONSHIP_STATUSES,
+    PaymentType,
+    RelationshipStatus,
+    Scheme,
+)
 from insurance.periods import period_of, period_refusal
 from insurance.selectors import visible_people_by_id_number
 from insurance.services.tariffs import Tariff, tariff_get
@@ -122,6 +128,7 @@ class _PersonHere:
     open_schemes: dict[str, bool] = field(default_factory=dict)  # open here: scheme -> temporary account
     death_period: int | None = None
     pension_elsewhere: bool = False  # an employee-pension relationship in another province
+    suspended: set[str] = field(default_factory=set)  # schemes whose relationship here is suspended
 
 
 class ContributionRecorder:
@@ -173,6 +180,8 @@ class ContributionRecorder:
             if province == self.province:
                 if status in OPEN_RELATIONSHIP_STATUSES:
                     person.open_schemes[scheme] = temporary
+                if status == RelationshipStatus.SUSPENDED:
+                    person.suspended.add(scheme)
             elif scheme == Scheme.EMPLOYEE_PENSION:
                 person.pension_elsewhere = True
         return found
@@ -255,6 +264,8 @@ class ContributionRecorder:
         self._tariffs_load(lines)
         elsewhere = self._months_met(lines, people, here=False)
         recorded = self._months_met(lines, people, here=True) if self._meets_recorded or dry_run else {}
+        if not dry_run:
+            self._suspended_hold(lines, people)
         refusals: list[Refusal] = []
         made = self._lines(lines, people, employers, elsewhere, recorded, refusals)
         if dry_run:
@@ -264,6 +275,41 @@ class ContributionRecorder:
             self._insert(lines, made, refusals)
         refusals.sort(key=lambda refusal: refusal.index)
         return len(lines) - len(refusals), refusals
+
+    def _suspended_hold(
+        self, lines: Sequence[ContributionLine], people: Mapping[int | str, _PersonHere | None]
+    ) -> None:
+        """Hold (FOR SHARE, until this transaction ends) the suspended relationships that the lines pay
+        into, such as a back payment of a month before the suspension, and forget those no longer open. A
+        transfer whose funds are being sent moves such a relationship out under its row lock before it
+        reads the months: the month recorded here is then either committed first and in its figures, or
+        met here as no longer open and refused. Never lost between the two provinces."""
+        held = {
+            (person.person_id, line[2]): person
+            for line in lines
+            if (person := people[line[1]]) is not None and line[2] in person.suspended
+        }
+        if not held:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT r.person_id, r.scheme FROM insurance_insurancerelationship r
+                     JOIN UNNEST(%s::bigint[], %s::varchar[]) AS held(person_id, scheme)
+                       ON r.person_id = held.person_id AND r.scheme = held.scheme
+                    WHERE r.province_id = %s AND r.status = ANY(%s)
+                      FOR SHARE OF r""",
+                [
+                    [person_id for person_id, _ in held],
+                    [scheme for _, scheme in held],
+                    self.province,
+                    list(OPEN_RELATIONSHIP_STATUSES),
+                ],
+            )
+            still_open = set(cursor.fetchall())
+        for (person_id, scheme), person in held.items():
+            if (person_id, scheme) not in still_open:
+                person.open_schemes.pop(scheme, None)
+                person.suspended.discard(scheme)
 
     def _lines(
         self,

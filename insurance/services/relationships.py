@@ -26,6 +26,7 @@ from insurance.models import (
     Scheme,
 )
 from insurance.periods import month_index, period_refusal
+from insurance.services.transfers import transfer_offers_make
 from insurance.states import RELATIONSHIP_STATES
 
 # DOMAIN.md §3: from these ages a move to a province other than the hukou province keeps the relationship
@@ -181,6 +182,8 @@ def relationships_open(
             reason=reason or "Enrolled",
         )
         result.update(zip(opened, (row.pk for row in rows), strict=True))
+        # Paying in a new province while suspended elsewhere: the person is offered the transfer.
+        transfer_offers_make(actor=actor, person_ids=sorted({row.person_id for row in rows}))
     return result, refusals
 
 

@@ -108,3 +108,33 @@ def test_the_example_files_import_in_sequence_on_the_demo_data(demo):
         ("life_evidence", "succeeded", 0, []),
         ("deaths", "succeeded", 0, []),
     ]
+
+
+def test_the_readme_transfer_walk_through_works_on_the_demo_data(demo):
+    citizen = authenticated_client(User.objects.get(username="citizen"))
+    beijing = authenticated_client(User.objects.get(username="agency-11"))
+    guangdong = authenticated_client(User.objects.get(username="agency-44"))
+
+    offered = citizen.get("/api/v1/me/transfers").json()["results"]
+    assert [(t["status"], t["from_province"], t["to_province"]) for t in offered] == [("offered", "44", "11")]
+    transfer = offered[0]["id"]
+    assert citizen.post(f"/api/v1/me/transfers/{transfer}/confirm").json()["status"] == "applied"
+    queue = beijing.get("/api/v1/agency/transfers?side=transfer_in&step=applied").json()["results"]
+    assert [row["id"] for row in queue] == [transfer]
+    assert beijing.post(f"/api/v1/agency/transfers/{transfer}/accept").json()["status"] == "accepted"
+    sent = guangdong.post(f"/api/v1/agency/transfers/{transfer}/send")
+    assert sent.status_code == 200, sent.json()
+    money = sent.json()["money"]
+    assert money["months"] > 0 and money["pooled_amount"] != "0.00"
+    done = beijing.post(f"/api/v1/agency/transfers/{transfer}/complete").json()
+    assert done["status"] == "completed"
+    detail = citizen.get(f"/api/v1/me/transfers/{transfer}").json()
+    assert [step["step"] for step in detail["timeline"]] == [
+        "offered",
+        "applied",
+        "accepted",
+        "funds_sent",
+        "completed",
+    ]
+    where = citizen.get("/api/v1/me/benefit-province").json()
+    assert where["province"] == "11"

@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 
 from insurance.models import Scheme
+from insurance.services.benefit_province import benefit_province_decide
 from insurance.services.contributions import ContributionMonth
-from insurance.services.estimates import benefit_province_decide
 from insurance.services.relationships import relationship_suspend
 from insurance.services.tariffs import province_year_config_create
 from tests.factories import (
@@ -93,4 +93,4 @@ def test_benefit_province_follows_the_ten_year_rule(person, employer):
     open_relationship(person=person, scheme="EP", province_id="32", opened_period=201501)
     _pay_months(person, "32", 2015, 3)
 
-    assert benefit_province_decide(person=person) == "44"
+    assert benefit_province_decide(person=person).province == "44"

@@ -19,6 +19,7 @@ from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -151,8 +152,10 @@ class _NumberedCanvas(Canvas):
         self.drawString(_MARGIN, y, "验证码")
         self.setFont("Courier", 8)
         self.drawString(_MARGIN + 26, y, self._verification_code)
-        self.setFont("Helvetica", 8)
-        self.drawRightString(width - _MARGIN, y, f"Page {number} / {total}")
+        self.setFont(CJK_FONT, 8)  # the page line is in the reader's language, Chinese by default
+        self.drawRightString(
+            width - _MARGIN, y, gettext("Page %(number)s / %(total)s") % {"number": number, "total": total}
+        )
 
 
 def _styles() -> dict[str, ParagraphStyle]:

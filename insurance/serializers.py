@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -207,7 +208,7 @@ class PersonSearchSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs.get("id_number") and not attrs.get("name"):
-            raise serializers.ValidationError({"id_number": ["Give an exact ID number or a name."]})
+            raise serializers.ValidationError({"id_number": [_("Give an exact ID number or a name.")]})
         return attrs
 
 
@@ -301,6 +302,15 @@ class RetirementQuerySerializer(serializers.Serializer):
     )
 
 
+class CalculationStepSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable code of the step, for a client that words it itself.")
+    params = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="The step's figures: whole numbers as integers, amounts and ratios as decimal strings.",
+    )
+    message = serializers.CharField(help_text="The step in words, in the request's language.")
+
+
 class RetirementPlanSerializer(serializers.Serializer):
     birth_month = serializers.IntegerField()
     sex = serializers.CharField()
@@ -312,7 +322,7 @@ class RetirementPlanSerializer(serializers.Serializer):
     retirement_month = serializers.IntegerField()
     minimum_contribution_months = serializers.IntegerField()
     minimum_contribution_years = serializers.DecimalField(max_digits=4, decimal_places=1)
-    steps = serializers.ListField(child=serializers.CharField())
+    steps = CalculationStepSerializer(many=True)
 
 
 class PensionEstimateSerializer(serializers.Serializer):
@@ -335,7 +345,7 @@ class PensionEstimateSerializer(serializers.Serializer):
     total = serializers.DecimalField(max_digits=14, decimal_places=2, source="estimate.total")
     minimum_contribution_months = serializers.IntegerField(source="estimate.minimum_contribution_months")
     eligible = serializers.BooleanField(source="estimate.eligible")
-    steps = serializers.ListField(child=serializers.CharField(), source="estimate.steps")
+    steps = CalculationStepSerializer(many=True, source="estimate.steps")
 
 
 class CertificateVerificationSerializer(serializers.Serializer):

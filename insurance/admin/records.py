@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from insurance.admin.base import PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin
 from insurance.models import IdentityReadLog, ParticipationCertificate
@@ -16,7 +17,9 @@ class IdentityReadLogAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin)
     list_filter = ("reader__role",)
     list_select_related = ("reader", "person")
     search_fields = ("=reader__username", "person__name__startswith")
-    search_help_text = "A full ID number (exact), a reader's username (exact), or the beginning of a name."
+    search_help_text = gettext_lazy(
+        "A full ID number (exact), a reader's username (exact), or the beginning of a name."
+    )
 
 
 @admin.register(ParticipationCertificate)
@@ -27,4 +30,6 @@ class ParticipationCertificateAdmin(PersonSearchMixin, ReadOnlyAdminMixin, Regis
     list_display = ("verification_code", "person", "issued_at")
     list_select_related = ("person",)
     search_fields = ("=verification_code", "person__name__startswith")
-    search_help_text = "A full ID number or verification code (exact), or the beginning of a name."
+    search_help_text = gettext_lazy(
+        "A full ID number or verification code (exact), or the beginning of a name."
+    )

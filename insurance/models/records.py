@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from insurance.models.registry import InsuredPerson
 
@@ -25,7 +26,11 @@ class IdentityReadLog(models.Model):
         ordering = ["-read_at"]
 
     def __str__(self) -> str:
-        return f"{self.reader_id} read {self.person_id} at {self.read_at:%Y-%m-%d %H:%M}"
+        return _("%(reader_id)s read %(person_id)s at %(read_at)s") % {
+            "reader_id": self.reader_id,
+            "person_id": self.person_id,
+            "read_at": f"{self.read_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class ParticipationCertificate(models.Model):
@@ -35,9 +40,9 @@ class ParticipationCertificate(models.Model):
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="certificates")
     verification_code = models.CharField(max_length=32, unique=True)
     issued_at = models.DateTimeField(auto_now_add=True)
-    content = models.JSONField(help_text="The facts printed on the certificate, as issued.")
+    content = models.JSONField(help_text=_("The facts printed on the certificate, as issued."))
     content_sha256 = models.CharField(max_length=64)
     pdf_sha256 = models.CharField(max_length=64)
 
     def __str__(self) -> str:
-        return f"certificate {self.verification_code}"
+        return _("certificate %(verification_code)s") % {"verification_code": self.verification_code}

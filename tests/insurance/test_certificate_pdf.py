@@ -94,7 +94,7 @@ def test_long_history_splits_across_pages_with_the_header_and_code_on_each():
     for number, page in enumerate(pages, start=1):
         assert pdf_text("缴费基数（元）") in page
         assert CODE.encode() in page
-        assert f"(Page {number} / 3)".encode() in page
+        assert pdf_text(f"第 {number} 页 / 共 3 页") in page
     assert sum(page.count(b"(1995-01)") for page in pages) == 4  # 1995 appears in rows 5, 35, 65 and 95
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from imports.models import ImportJob
 from insurance.admin.base import ReadOnlyAdminMixin, RegistryAdmin
@@ -25,7 +26,7 @@ class ImportJobAdmin(ReadOnlyAdminMixin, RegistryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "first_row_errors"]
 
-    @admin.display(description="First row errors (the full report is the job's CSV in the API)")
+    @admin.display(description=gettext_lazy("First row errors (the full report is the job's CSV in the API)"))
     def first_row_errors(self, job: ImportJob) -> str:
         errors = job.row_errors.order_by("row", "id").values_list("row", "column", "code", "message")[:200]
         return (

@@ -21,6 +21,9 @@ from xml.etree.ElementTree import ParseError
 
 import openpyxl
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl.utils.exceptions import InvalidFileException
 from rest_framework import status
 
@@ -47,18 +50,20 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 _SNIFF_BYTES = 64 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _NOT_TABULAR = {
-    b"%PDF": "a PDF document",
-    b"\xd0\xcf\x11\xe0": "a legacy Office file (.xls): save it as .xlsx or CSV",
+    b"%PDF": gettext_lazy("a PDF document"),
+    b"\xd0\xcf\x11\xe0": gettext_lazy("a legacy Office file (.xls): save it as .xlsx or CSV"),
 }
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-def _not_tabular(what: str) -> ImportFileError:
-    return ImportFileError("file_not_csv_or_xlsx", f"The file is {what}, not CSV or XLSX.")
+def _not_tabular(what: str | Promise) -> ImportFileError:
+    return ImportFileError(
+        "file_not_csv_or_xlsx", _("The file is %(what)s, not CSV or XLSX.") % {"what": what}
+    )
 
 
 def _empty() -> ImportFileError:
-    return ImportFileError("file_empty", "The file has no data rows.")
+    return ImportFileError("file_empty", _("The file has no data rows."))
 
 
 def file_check_size(*, size: int) -> None:
@@ -67,7 +72,8 @@ def file_check_size(*, size: int) -> None:
     if size > limit:
         raise ImportFileError(
             "file_too_large",
-            f"The file is {size:,} bytes; the limit is {limit:,} bytes. Split it into smaller files.",
+            _("The file is %(size)s bytes; the limit is %(limit)s bytes. Split it into smaller files.")
+            % {"size": f"{size:,}", "limit": f"{limit:,}"},
             fields={"size": size, "limit": limit},
             status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
@@ -89,9 +95,9 @@ def file_inspect(*, path: Path, count_rows: bool = True) -> SourceFile:
         if head.startswith(magic):
             raise _not_tabular(what)
     if head.startswith(_UTF16_BOMS):
-        raise ImportFileError("file_encoding", "The file is UTF-16 text: save it as UTF-8 or GB18030 CSV.")
+        raise ImportFileError("file_encoding", _("The file is UTF-16 text: save it as UTF-8 or GB18030 CSV."))
     if b"\x00" in head:
-        raise _not_tabular("binary data")
+        raise _not_tabular(_("binary data"))
     return _csv_inspect(path, count_rows=count_rows)
 
 
@@ -158,7 +164,8 @@ def _csv_encoding(path: Path) -> str:
             continue
         return encoding
     raise ImportFileError(
-        "file_encoding", "The file is neither UTF-8 nor GB18030 text: save it as UTF-8 CSV and upload again."
+        "file_encoding",
+        _("The file is neither UTF-8 nor GB18030 text: save it as UTF-8 CSV and upload again."),
     )
 
 
@@ -167,7 +174,9 @@ def _csv_inspect(path: Path, *, count_rows: bool) -> SourceFile:
     try:
         return _read(path, FileFormat.CSV, encoding, _csv_open(path, encoding), count_rows=count_rows)
     except csv.Error as error:
-        raise ImportFileError("file_not_csv_or_xlsx", f"The file is not readable as CSV: {error}.") from None
+        raise ImportFileError(
+            "file_not_csv_or_xlsx", _("The file is not readable as CSV: %(error)s.") % {"error": error}
+        ) from None
 
 
 # --- XLSX --------------------------------------------------------------------------------------------------
@@ -213,5 +222,6 @@ def _xlsx_inspect(path: Path, *, count_rows: bool) -> SourceFile:
         # KeyError: a ZIP without a workbook (a .docx, a plain archive); IndexError: no worksheet;
         # ParseError, ValueError: a part that is not well-formed XML, or a malformed cell in one.
         raise _not_tabular(
-            f"a ZIP archive that is not a readable XLSX workbook ({type(error).__name__})"
+            _("a ZIP archive that is not a readable XLSX workbook (%(error)s)")
+            % {"error": type(error).__name__}
         ) from None

@@ -22,6 +22,7 @@ from django.core.files import File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scope import Scope
@@ -153,7 +154,9 @@ def import_cancel(*, job: ImportJob, actor: Actor) -> ImportJob:
         job.refresh_from_db()
         return job
     if not ImportJob.objects.filter(pk=job.pk, state=ImportState.RUNNING).update(cancel_requested=True):
-        raise ConflictError("import_already_finished", f"The job has already {job.state}.")
+        raise ConflictError(
+            "import_already_finished", _("The job has already %(state)s.") % {"state": job.state}
+        )
     job.refresh_from_db()
     return job
 

@@ -1,4 +1,5 @@
 import datetime
+import gettext
 import os
 from decimal import Decimal
 
@@ -33,7 +34,9 @@ def compiled_translations() -> None:
     that a run straight after editing a .po speaks the edit."""
     if translations_compile():
         # Django may have read the catalogues before they were compiled (as the tests were collected):
-        # the signal a settings override sends makes it read them again.
+        # the signal a settings override sends makes it read them again, once Python's gettext forgets
+        # the files it read.
+        gettext._translations.clear()
         setting_changed.send(
             sender=None, setting="LOCALE_PATHS", value=django_settings.LOCALE_PATHS, enter=False
         )

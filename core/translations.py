@@ -38,7 +38,7 @@ def _derived_labels(model: type[Model]) -> list[tuple[Any, str, str]]:
     """(owner, attribute, English text) of each label Django derives from a name: a model's verbose names
     when its Meta gives none, a field's when the field gives none ("birth_date" -> "birth date")."""
     opts = model._meta
-    labels = []
+    labels: list[tuple[Any, str, str]] = []
     with translation.override(None):  # the English texts, also once they are translatable
         if "verbose_name" not in opts.original_attrs:
             labels.append((opts, "verbose_name", str(opts.verbose_name)))

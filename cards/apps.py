@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CardsConfig(AppConfig):
     name = "cards"
-    verbose_name = "Social security cards"
+    verbose_name = _("Social security cards")
 
     def ready(self) -> None:
         from cards.services.cards import cards_cancel_on_death

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -362,7 +363,7 @@ class ImportExampleApi(APIView):
     )
     def get(self, request, kind: str):
         if kind not in ImportKind.values:
-            raise NotFoundError("No such file kind.")
+            raise NotFoundError(_("No such file kind."))
         response = HttpResponse(kind_example_bytes(kind), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{kind}-example.csv"'
         return response

@@ -30,7 +30,9 @@ from typing import IO, BinaryIO
 
 from defusedxml import DefusedXmlException
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.exceptions import InvalidFileException
@@ -63,19 +65,21 @@ class SourceFile:
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _NOT_TABULAR = {
-    b"%PDF": "a PDF document",
-    b"\xd0\xcf\x11\xe0": "a legacy Office file (.xls): save it as .xlsx or CSV",
+    b"%PDF": gettext_lazy("a PDF document"),
+    b"\xd0\xcf\x11\xe0": gettext_lazy("a legacy Office file (.xls): save it as .xlsx or CSV"),
 }
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _SCAN_BLOCK = 1 << 20
 
 
-def _not_tabular(what: str) -> ImportFileError:
-    return ImportFileError("file_not_csv_or_xlsx", f"The file is {what}, not CSV or XLSX.")
+def _not_tabular(what: str | Promise) -> ImportFileError:
+    return ImportFileError(
+        "file_not_csv_or_xlsx", _("The file is %(what)s, not CSV or XLSX.") % {"what": what}
+    )
 
 
 def _empty() -> ImportFileError:
-    return ImportFileError("file_empty", "The file has no data rows.")
+    return ImportFileError("file_empty", _("The file has no data rows."))
 
 
 def opener_of(source: Path | Opener) -> Opener:
@@ -89,7 +93,8 @@ def file_check_size(*, size: int) -> None:
     if size > limit:
         raise ImportFileError(
             "file_too_large",
-            f"The file is {size:,} bytes; the limit is {limit:,} bytes. Split it into smaller files.",
+            _("The file is %(size)s bytes; the limit is %(limit)s bytes. Split it into smaller files.")
+            % {"size": f"{size:,}", "limit": f"{limit:,}"},
             fields={"size": size, "limit": limit},
             status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
@@ -116,9 +121,9 @@ def _text_inspect(opener: Opener, head: bytes, size: int) -> SourceFile:
         if head.startswith(magic):
             raise _not_tabular(what)
     if head.startswith(_UTF16_BOMS):
-        raise ImportFileError("file_encoding", "The file is UTF-16 text: save it as UTF-8 or GB18030 CSV.")
+        raise ImportFileError("file_encoding", _("The file is UTF-16 text: save it as UTF-8 or GB18030 CSV."))
     if b"\x00" in head:
-        raise _not_tabular("binary data")
+        raise _not_tabular(_("binary data"))
     return _csv_inspect(opener, head, whole=len(head) == size)
 
 
@@ -172,7 +177,9 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[list[str]]:
     try:
         yield from csv.reader(text)
     except csv.Error as error:
-        raise ImportFileError("file_not_csv_or_xlsx", f"The file is not readable as CSV: {error}.") from None
+        raise ImportFileError(
+            "file_not_csv_or_xlsx", _("The file is not readable as CSV: %(error)s.") % {"error": error}
+        ) from None
 
 
 @contextmanager

@@ -5,26 +5,27 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
 
 
 class ImportKind(models.TextChoices):
-    PERSONS = "persons", "Persons"
-    CONTRIBUTIONS = "contributions", "Contributions"
-    ENROLMENTS = "enrolments", "Enrolments"
-    DEATHS = "deaths", "Deaths"
-    LIFE_EVIDENCE = "life_evidence", "Life evidence"
+    PERSONS = "persons", _("Persons")
+    CONTRIBUTIONS = "contributions", _("Contributions")
+    ENROLMENTS = "enrolments", _("Enrolments")
+    DEATHS = "deaths", _("Deaths")
+    LIFE_EVIDENCE = "life_evidence", _("Life evidence")
 
 
 class ImportState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
     # Ran to its end, and some rows were rejected (the others written); every row rejected is `failed`.
-    COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED_WITH_ERRORS = "completed_with_errors", _("Completed with errors")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 IMPORT_FINISHED_STATES = (
@@ -136,7 +137,7 @@ class ImportChunk(models.Model):
 
 class ImportRowError(models.Model):
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
-    row = models.PositiveIntegerField(help_text="Line of the file, the header being line 1.")
+    row = models.PositiveIntegerField(help_text=_("Line of the file, the header being line 1."))
     column = models.CharField(max_length=64, blank=True)
     code = models.CharField(max_length=64)
     message = models.CharField(max_length=500)

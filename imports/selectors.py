@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from core.exceptions import NotFoundError
@@ -32,7 +33,7 @@ def import_job_get(*, user: AbstractBaseUser | AnonymousUser, job_id: int) -> Im
     scope = Scope.of(user)
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or not scope.allows_province(job.province_id):
-        raise NotFoundError("No such import job.")
+        raise NotFoundError(_("No such import job."))
     return job
 
 

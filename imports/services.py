@@ -160,7 +160,9 @@ def import_cancel(*, job: ImportJob, actor: Actor) -> ImportJob:
         job.refresh_from_db()
         return job
     if not ImportJob.objects.filter(pk=job.pk, state=ImportState.RUNNING).update(cancel_requested=True):
-        raise ConflictError("import_already_finished", f"The job has already {job.state}.")
+        raise ConflictError(
+            "import_already_finished", _("The job has already %(state)s.") % {"state": job.state}
+        )
     job.refresh_from_db()
     return job
 

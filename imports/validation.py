@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from imports.errors import CellError, ImportFileError, RowError
 from imports.formats import Opener, SourceFile, file_inspect, file_rows, file_scan
@@ -77,16 +78,23 @@ def header_check(*, spec: KindSpec, header: Sequence[str]) -> tuple[int, ...]:
         required = ", ".join(column.name for column in spec.columns if column.required)
         optional = ", ".join(column.name for column in spec.columns if not column.required)
         problems = [
-            f"{label}: {', '.join(repr(name) for name in found)}."
-            for label, found in (("Missing", missing), ("Unknown", unknown), ("Repeated", repeated))
+            _("%(problem)s: %(names)s.")
+            % {"problem": label, "names": ", ".join(repr(name) for name in found)}
+            for label, found in ((_("Missing"), missing), (_("Unknown"), unknown), (_("Repeated"), repeated))
             if found
         ]
+        expected = (
+            _(
+                "The first row of a %(kind)s file must name the columns %(required)s and optionally "
+                "%(optional)s."
+            )
+            if optional
+            else _("The first row of a %(kind)s file must name the columns %(required)s.")
+        ) % {"kind": spec.kind, "required": required, "optional": optional}
+        found = _("Found: %(header)s.") % {"header": ", ".join(header) or _("nothing")}
         raise ImportFileError(
             "file_header",
-            f"The first row of a {spec.kind} file must name the columns {required}"
-            + (f" and optionally {optional}" if optional else "")
-            + f". Found: {', '.join(header) or 'nothing'}. "
-            + " ".join(problems),
+            " ".join([expected, found, *problems]),
             fields={
                 "expected": list(names),
                 "found": list(header),
@@ -103,7 +111,8 @@ def row_count_check(*, declared: int | None, counted: int) -> None:
     if declared is not None and declared != counted:
         raise ImportFileError(
             "file_row_count_mismatch",
-            f"The file was declared to hold {declared:,} rows but holds {counted:,}: it may be truncated.",
+            _("The file was declared to hold %(declared)s rows but holds %(counted)s: it may be truncated.")
+            % {"declared": f"{declared:,}", "counted": f"{counted:,}"},
             fields={"declared": declared, "counted": counted},
         )
 
@@ -189,7 +198,7 @@ class _Validator:
         value = raw.strip()
         if not value:
             if column.required:
-                return CellError("required", f"{column.name} is required.")
+                return CellError("required", _("%(name)s is required.") % {"name": column.name})
             return column.default
         try:
             return column.parse(value, self.today)
@@ -210,7 +219,8 @@ class _Validator:
                             number,
                             "",
                             "row_too_many_cells",
-                            f"The row has {len(cells)} cells; the header {width}.",
+                            _("The row has %(cells)s cells; the header %(width)s.")
+                            % {"cells": len(cells), "width": width},
                         )
                     )
                     continue
@@ -277,7 +287,7 @@ class _Validator:
                         row[0],
                         "",
                         "duplicate_in_file",
-                        f"An earlier row has the same {', '.join(self.spec.key)}.",
+                        _("An earlier row has the same %(key)s.") % {"key": ", ".join(self.spec.key)},
                     )
                 )
             else:

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InsuranceConfig(AppConfig):
     name = "insurance"
-    verbose_name = "Insurance records"
+    verbose_name = _("Insurance records")
 
     def ready(self) -> None:
         from core.documents import DOCUMENT_KINDS

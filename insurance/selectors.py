@@ -104,7 +104,7 @@ def person_ids_by_id_number(*, scope: Scope, id_numbers: set[str]) -> dict[str, 
 def person_get(*, scope: Scope, person_id: int) -> InsuredPerson:
     person = _visible_person(scope=scope, condition="person.id = %s", params=[person_id])
     if person is None:
-        raise NotFoundError("No such person.")
+        raise NotFoundError(_("No such person."))
     return person
 
 
@@ -112,7 +112,7 @@ def person_of_citizen(*, scope: Scope) -> InsuredPerson:
     """The citizen's own insured-person record."""
     person = _visible_person(scope=scope)
     if person is None:
-        raise NotFoundError("No insurance record is registered for your ID number yet.")
+        raise NotFoundError(_("No insurance record is registered for your ID number yet."))
     return person
 
 
@@ -240,7 +240,7 @@ def relationship_get(*, scope: Scope, person: InsuredPerson, relationship_id: in
     """One of a person's relationships, held in a province the caller acts for."""
     relationship = person.relationships.filter(pk=relationship_id).first()
     if relationship is None or not scope.allows_province(relationship.province_id):
-        raise NotFoundError("No such relationship.")
+        raise NotFoundError(_("No such relationship."))
     return relationship
 
 
@@ -453,7 +453,7 @@ def inbox_message_get(*, person: InsuredPerson, message_id: int) -> InboxMessage
     """One of the person's messages. Another person's is answered exactly as a missing one."""
     message = InboxMessage.objects.filter(person_id=person.pk, pk=message_id).first()
     if message is None:
-        raise NotFoundError("No such message.")
+        raise NotFoundError(_("No such message."))
     return message
 
 

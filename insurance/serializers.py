@@ -474,6 +474,15 @@ class RetirementQuerySerializer(serializers.Serializer):
     )
 
 
+class CalculationStepSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable code of the step, for a client that words it itself.")
+    params = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="The step's figures: whole numbers as integers, amounts and ratios as decimal strings.",
+    )
+    message = serializers.CharField(help_text="The step in words, in the request's language.")
+
+
 class RetirementPlanSerializer(serializers.Serializer):
     birth_month = serializers.IntegerField(help_text="The month of birth, YYYYMM.")
     sex = serializers.CharField(help_text="M or F.")
@@ -493,9 +502,7 @@ class RetirementPlanSerializer(serializers.Serializer):
     minimum_contribution_years = serializers.DecimalField(
         max_digits=4, decimal_places=1, help_text="The same, in years."
     )
-    steps = serializers.ListField(
-        child=serializers.CharField(), help_text="How the result was reached, step by step."
-    )
+    steps = CalculationStepSerializer(many=True, help_text="How the result was reached, step by step.")
 
 
 class PensionEstimateSerializer(serializers.Serializer):
@@ -553,8 +560,8 @@ class PensionEstimateSerializer(serializers.Serializer):
     eligible = serializers.BooleanField(
         source="estimate.eligible", help_text="Whether the months counted reach the minimum."
     )
-    steps = serializers.ListField(
-        child=serializers.CharField(),
+    steps = CalculationStepSerializer(
+        many=True,
         source="estimate.steps",
         help_text="How the estimate was reached, step by step.",
     )

@@ -1,8 +1,11 @@
 import datetime
+import gettext
 import os
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
+from django.test.signals import setting_changed
 from hypothesis import settings
 from rest_framework.test import APIClient
 
@@ -29,7 +32,14 @@ settings.load_profile("ci" if os.environ.get("CI") else "local")
 def compiled_translations() -> None:
     """The .mo files are build output (make install compiles them): compile any catalogue edited since, so
     that a run straight after editing a .po speaks the edit."""
-    translations_compile()
+    if translations_compile():
+        # Django may have read the catalogues before they were compiled (as the tests were collected):
+        # the signal a settings override sends makes it read them again, once Python's gettext forgets
+        # the files it read.
+        gettext._translations.clear()
+        setting_changed.send(
+            sender=None, setting="LOCALE_PATHS", value=django_settings.LOCALE_PATHS, enter=False
+        )
 
 
 @pytest.fixture

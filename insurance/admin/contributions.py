@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy
 
 from core.exceptions import ApplicationError
 from core.states import Actor, events_of
@@ -54,7 +55,9 @@ class ProvinceYearConfigAddForm(ServiceAddForm):
     def clean_year(self) -> int:
         year = self.cleaned_data["year"]
         if not 1950 <= year <= 2099:
-            raise forms.ValidationError("The year must be between 1950 and 2099.", code="year_invalid")
+            raise forms.ValidationError(
+                gettext_lazy("The year must be between 1950 and 2099."), code="year_invalid"
+            )
         return year
 
     def create(self, data: dict) -> ProvinceYearConfig:
@@ -99,7 +102,7 @@ class ProvinceYearConfigAdmin(ServiceAddAdminMixin, HistoryAdmin):
         return request.user.has_perm("insurance.credit_interest_provinceyearconfig")
 
     @admin.action(
-        description="Credit the year's interest to the pension accounts held in the province",
+        description=gettext_lazy("Credit the year's interest to the pension accounts held in the province"),
         permissions=["credit_interest"],
     )
     def credit_account_interest(self, request, queryset) -> None:
@@ -112,11 +115,18 @@ class ProvinceYearConfigAdmin(ServiceAddAdminMixin, HistoryAdmin):
                     actor=Actor.admin(request.user),
                 )
             except ApplicationError as refusal:
-                self.message_user(request, f"{config}: {refusal.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext_lazy("%(config)s: %(message)s") % {"config": config, "message": refusal.message},
+                    messages.ERROR,
+                )
             else:
                 # Crediting twice writes nothing the second time.
                 self.message_user(
-                    request, f"{config}: {run.entries} interest entries credited.", messages.SUCCESS
+                    request,
+                    gettext_lazy("%(config)s: %(entries)s interest entries credited.")
+                    % {"config": config, "entries": run.entries},
+                    messages.SUCCESS,
                 )
 
 
@@ -187,7 +197,9 @@ class LedgerEntryAdmin(AccountEntryAdmin):
     )
     list_display_links = None
     list_select_related = ("person", "province", "contribution", "interest_run", "correction")
-    search_help_text = "A full ID number, or the beginning of a name: the ledger is shown person by person."
+    search_help_text = gettext_lazy(
+        "A full ID number, or the beginning of a name: the ledger is shown person by person."
+    )
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -220,7 +232,7 @@ class AccountCorrectionAddForm(ServiceAddForm):
     class Meta:
         model = AccountCorrection
         fields = ("person", "scheme", "province", "amount", "period", "reason")
-        help_texts = {"period": "The month (YYYYMM) the entry belongs to."}
+        help_texts = {"period": gettext_lazy("The month (YYYYMM) the entry belongs to.")}
 
     def clean_period(self) -> int:
         return parsed(period_parse, self.cleaned_data["period"])
@@ -270,11 +282,11 @@ class AccountCorrectionAdmin(PersonSearchMixin, ServiceAddAdminMixin, ChangeRead
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), "moves") if obj else ()
 
-    @admin.display(description="Moves")
+    @admin.display(description=gettext_lazy("Moves"))
     def moves(self, correction: AccountCorrection):
         return format_html_join(
             "",
-            "<div>{} {} &rarr; {} by user {} ({}): {}</div>",
+            gettext_lazy("<div>{} {} &rarr; {} by user {} ({}): {}</div>"),
             (
                 (f"{e.at:%Y-%m-%d %H:%M}", e.from_state or "-", e.to_state, e.actor_id, e.channel, e.reason)
                 for e in events_of(entity=AccountCorrection, object_id=correction.pk)
@@ -285,13 +297,23 @@ class AccountCorrectionAdmin(PersonSearchMixin, ServiceAddAdminMixin, ChangeRead
         return request.user.has_perm("insurance.approve_accountcorrection")
 
     @admin.action(
-        description="Approve the selected corrections (writes their ledger entries)", permissions=["approve"]
+        description=gettext_lazy("Approve the selected corrections (writes their ledger entries)"),
+        permissions=["approve"],
     )
     def approve_corrections(self, request, queryset) -> None:
         for correction in queryset.order_by("pk"):
             try:
                 account_correction_approve(correction=correction, approved_by=Actor.admin(request.user))
             except ApplicationError as refusal:
-                self.message_user(request, f"Correction {correction.pk}: {refusal.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext_lazy("Correction %(pk)s: %(message)s")
+                    % {"pk": correction.pk, "message": refusal.message},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, f"Correction {correction.pk} approved.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext_lazy("Correction %(pk)s approved.") % {"pk": correction.pk},
+                    messages.SUCCESS,
+                )

@@ -24,7 +24,9 @@ class IdentityReadLogAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin)
     list_filter = ("reader__role",)
     list_select_related = ("reader", "person")
     search_fields = ("=reader__username", "person__name__startswith")
-    search_help_text = "A full ID number (exact), a reader's username (exact), or the beginning of a name."
+    search_help_text = gettext_lazy(
+        "A full ID number (exact), a reader's username (exact), or the beginning of a name."
+    )
 
 
 @admin.register(ParticipationCertificate)
@@ -38,7 +40,9 @@ class ParticipationCertificateAdmin(PersonSearchMixin, ReadOnlyAdminMixin, Regis
     list_filter = ("status", "language")
     list_select_related = ("person",)
     search_fields = ("=verification_code", "person__name__startswith")
-    search_help_text = "A full ID number or verification code (exact), or the beginning of a name."
+    search_help_text = gettext_lazy(
+        "A full ID number or verification code (exact), or the beginning of a name."
+    )
     actions = ("revoke",)
 
     @admin.action(description=gettext_lazy("Revoke: its verification says so from now on"))

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0005_state_events'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
-        ('insurance', '0015_back_office_permissions'),
+        ('insurance', '0017_certificates_signed_and_listed'),
     ]
 
     operations = [

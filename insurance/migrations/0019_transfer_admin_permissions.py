@@ -27,7 +27,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_back_office_staff_and_role_groups"),
-        ("insurance", "0016_transfers_and_fund_ledger"),
+        ("insurance", "0018_transfers_and_fund_ledger"),
     ]
 
     operations = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
 from insurance.models.registry import InsuredPerson
@@ -26,7 +27,11 @@ class IdentityReadLog(models.Model):
         ordering = ["-read_at"]
 
     def __str__(self) -> str:
-        return f"{self.reader_id} read {self.person_id} at {self.read_at:%Y-%m-%d %H:%M}"
+        return _("%(reader_id)s read %(person_id)s at %(read_at)s") % {
+            "reader_id": self.reader_id,
+            "person_id": self.person_id,
+            "read_at": f"{self.read_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class CertificateStatus(models.TextChoices):
@@ -46,13 +51,13 @@ class ParticipationCertificate(models.Model):
         max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.ISSUED
     )
     issuer_province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, related_name="+", help_text="Whose agency issued it."
+        Region, on_delete=models.PROTECT, null=True, related_name="+", help_text=_("Whose agency issued it.")
     )
-    issuer_name = models.CharField(max_length=128, blank=True, help_text="The issuer as printed.")
+    issuer_name = models.CharField(max_length=128, blank=True, help_text=_("The issuer as printed."))
     language = models.CharField(max_length=8, default="zh-hans")
-    valid_until = models.DateField(help_text="The last day it verifies as valid.")
+    valid_until = models.DateField(help_text=_("The last day it verifies as valid."))
     revoked_at = models.DateTimeField(null=True, blank=True)
-    content = models.JSONField(help_text="The facts printed on the certificate, as issued.")
+    content = models.JSONField(help_text=_("The facts printed on the certificate, as issued."))
     content_sha256 = models.CharField(max_length=64)
     pdf_sha256 = models.CharField(max_length=64)
     pdf = models.FileField(
@@ -70,4 +75,4 @@ class ParticipationCertificate(models.Model):
         indexes = [models.Index(fields=["person", "-issued_at", "-id"], name="certificate_by_person")]
 
     def __str__(self) -> str:
-        return f"certificate {self.verification_code}"
+        return _("certificate %(verification_code)s") % {"verification_code": self.verification_code}

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import ProtectedIdentityNumber, Region
@@ -26,12 +27,12 @@ def valid_period(field: str) -> Q:
 
 
 class Scheme(models.TextChoices):
-    EMPLOYEE_PENSION = "EP", "Enterprise-employee basic pension"
-    RESIDENT_PENSION = "RP", "Urban-rural resident basic pension"
-    EMPLOYEE_MEDICAL = "EM", "Employee basic medical"
-    RESIDENT_MEDICAL = "RM", "Resident basic medical"
-    UNEMPLOYMENT = "UI", "Unemployment"
-    WORK_INJURY = "WI", "Work injury"
+    EMPLOYEE_PENSION = "EP", _("Enterprise-employee basic pension")
+    RESIDENT_PENSION = "RP", _("Urban-rural resident basic pension")
+    EMPLOYEE_MEDICAL = "EM", _("Employee basic medical")
+    RESIDENT_MEDICAL = "RM", _("Resident basic medical")
+    UNEMPLOYMENT = "UI", _("Unemployment")
+    WORK_INJURY = "WI", _("Work injury")
 
 
 # Schemes whose contribution is a share of a wage base clamped to the province's bounds. The resident
@@ -45,14 +46,14 @@ WAGE_BASED_SCHEMES = (
 
 
 class Sex(models.TextChoices):
-    MALE = "M", "Male"
-    FEMALE = "F", "Female"
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
 
 
 class PersonStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    RETIRED = "retired", "Retired"
-    DECEASED = "deceased", "Deceased"
+    ACTIVE = "active", _("Active")
+    RETIRED = "retired", _("Retired")
+    DECEASED = "deceased", _("Deceased")
 
 
 class NameBigrams(models.Func):
@@ -115,7 +116,7 @@ class InsuredPerson(ProtectedIdentityNumber):
 
 
 class Employer(models.Model):
-    code = models.CharField("unified social credit code", max_length=18, unique=True)
+    code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
     name = models.CharField(max_length=200)
     province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
 
@@ -131,10 +132,10 @@ class Employer(models.Model):
 
 
 class RelationshipStatus(models.TextChoices):
-    PAYING = "paying", "Paying"
-    SUSPENDED = "suspended", "Suspended"
-    TRANSFERRED_OUT = "transferred_out", "Transferred out"
-    CLOSED = "closed", "Closed"
+    PAYING = "paying", _("Paying")
+    SUSPENDED = "suspended", _("Suspended")
+    TRANSFERRED_OUT = "transferred_out", _("Transferred out")
+    CLOSED = "closed", _("Closed")
 
 
 OPEN_RELATIONSHIP_STATUSES = (RelationshipStatus.PAYING, RelationshipStatus.SUSPENDED)
@@ -187,4 +188,9 @@ class InsuranceRelationship(models.Model):
         permissions = [("suspend_insurancerelationship", "Can suspend and resume payment")]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.scheme} in {self.province_id} ({self.status})"
+        return _("%(person_id)s %(scheme)s in %(province_id)s (%(status)s)") % {
+            "person_id": self.person_id,
+            "scheme": self.scheme,
+            "province_id": self.province_id,
+            "status": self.status,
+        }

@@ -10,6 +10,7 @@ from typing import cast
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, ConflictError, ForbiddenError
 from core.money import money, money_sql
@@ -137,14 +138,16 @@ def account_interest_credit(
     up_to_period = period_parse(up_to_period)
     if scheme not in INTEREST_SCHEMES:
         raise ApplicationError(
-            "scheme_earns_no_interest", f"The {scheme} personal account is not credited interest."
+            "scheme_earns_no_interest",
+            _("The %(scheme)s personal account is not credited interest.") % {"scheme": scheme},
         )
     year = period_year(up_to_period)
     rates = interest_rates(year=year, province_id=province_id)
     if province_id is not None and not rates:
         raise ApplicationError(
             "interest_rate_not_published",
-            f"Province {province_id} has not published an account interest rate for {year} or before.",
+            _("Province %(province_id)s has not published an account interest rate for %(year)s or before.")
+            % {"province_id": province_id, "year": year},
         )
     provinces = sorted(rates)
     with connection.cursor() as cursor:
@@ -231,7 +234,7 @@ def account_balances_with_interest_due(
 def _user_of(actor: Actor) -> int:
     if actor.user_id is None:
         raise ApplicationError(
-            "correction_needs_a_user", "A correction is proposed and decided by people, signed in."
+            "correction_needs_a_user", _("A correction is proposed and decided by people, signed in.")
         )
     return actor.user_id
 
@@ -241,8 +244,9 @@ def _balance_check(*, person_id: int, province_id: str, scheme: str, amount: Dec
     if balance + amount < 0:
         raise ConflictError(
             "correction_exceeds_balance",
-            f"The account holds {balance}: a correction of {amount} would take it below zero.",
-            fields={"amount": [f"At least {-balance}."]},
+            _("The account holds %(balance)s: a correction of %(amount)s would take it below zero.")
+            % {"balance": balance, "amount": amount},
+            fields={"amount": [_("At least %(balance)s.") % {"balance": -balance}]},
         )
 
 
@@ -263,29 +267,30 @@ def account_correction_propose(
     if scheme not in ACCOUNT_SCHEMES:
         raise ApplicationError(
             "scheme_has_no_account",
-            f"The {scheme} scheme has no personal account.",
+            _("The %(scheme)s scheme has no personal account.") % {"scheme": scheme},
             fields={"scheme": [scheme]},
         )
     period = period_parse(period)
     if amount == 0 or money(amount) != amount:
         raise ApplicationError(
             "correction_amount_invalid",
-            "A correction is a non-zero amount in yuan with at most two places.",
+            _("A correction is a non-zero amount in yuan with at most two places."),
             fields={"amount": [str(amount)]},
         )
     reason = reason.strip()
     if not reason:
         raise ApplicationError(
             "correction_reason_required",
-            "Say why the account is corrected.",
-            fields={"reason": ["Required."]},
+            _("Say why the account is corrected."),
+            fields={"reason": [_("Required.")]},
         )
     if not InsuranceRelationship.objects.filter(
         person=person, scheme=scheme, province_id=province_id
     ).exists():
         raise ApplicationError(
             "account_not_held",
-            f"The person has never been insured for {scheme} in province {province_id}.",
+            _("The person has never been insured for %(scheme)s in province %(province_id)s.")
+            % {"scheme": scheme, "province_id": province_id},
         )
     _balance_check(person_id=person.pk, province_id=province_id, scheme=scheme, amount=amount)
     correction = AccountCorrection.objects.create(
@@ -311,7 +316,8 @@ def account_correction_approve(*, correction: AccountCorrection, approved_by: Ac
     approver = _user_of(approved_by)
     if approver == correction.proposed_by_id:
         raise ForbiddenError(
-            "correction_needs_second_person", "A correction is approved by someone other than its proposer."
+            "correction_needs_second_person",
+            _("A correction is approved by someone other than its proposer."),
         )
     account_lock(person_id=correction.person_id)
     # The move refuses a correction that is no longer proposed (approved or rejected already); the balance
@@ -351,8 +357,8 @@ def account_correction_reject(
     if not reason:
         raise ApplicationError(
             "correction_reason_required",
-            "Say why the correction is rejected.",
-            fields={"reason": ["Required."]},
+            _("Say why the correction is rejected."),
+            fields={"reason": [_("Required.")]},
         )
     CORRECTION_STATES.move(
         correction.pk,

@@ -27,6 +27,7 @@ from typing import Generic, TypeVar
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from psycopg.errors import UniqueViolation
 
 from accounts.scope import Scope
@@ -347,16 +348,19 @@ class ContributionRecorder:
                 refused = (
                     ApplicationError(
                         "relationship_not_open",
-                        f"This person has no open {scheme} relationship in {province}.",
+                        gettext("This person has no open %(scheme)s relationship in %(province)s.")
+                        % {"scheme": scheme, "province": province},
                     ),
                     "scheme",
                 )
             elif declared_temporary is not None and declared_temporary != temporary:
-                kind = "a temporary account" if temporary else "not a temporary account"
+                mismatch = (
+                    gettext("The person's %(scheme)s relationship here is a temporary account.")
+                    if temporary
+                    else gettext("The person's %(scheme)s relationship here is not a temporary account.")
+                )
                 refused = (
-                    ApplicationError(
-                        "temporary_account_mismatch", f"The person's {scheme} relationship here is {kind}."
-                    ),
+                    ApplicationError("temporary_account_mismatch", mismatch % {"scheme": scheme}),
                     "temporary_account",
                 )
             elif (
@@ -367,7 +371,10 @@ class ContributionRecorder:
                 refused = _period_refusal(period, person.death_period), "period"
             elif employer_code and employers[employer_code] is None:
                 refused = (
-                    ApplicationError("employer_not_found", f"Unknown employer {employer_code}."),
+                    ApplicationError(
+                        "employer_not_found",
+                        gettext("Unknown employer %(employer_code)s.") % {"employer_code": employer_code},
+                    ),
                     "employer_code",
                 )
             elif not isinstance(amounts := amounts_text(scheme, period, base, bool(employer_code)), str):
@@ -377,7 +384,10 @@ class ContributionRecorder:
                 refused = (
                     ConflictError(
                         "period_paid_elsewhere",
-                        f"The employee pension for {period} is already paid in province {paid_in}.",
+                        gettext(
+                            "The employee pension for %(period)s is already paid in province %(paid_in)s."
+                        )
+                        % {"period": period, "paid_in": paid_in},
                         fields={"province": [paid_in]},
                     ),
                     "period",
@@ -437,22 +447,25 @@ class ContributionRecorder:
 
 def _person_not_found() -> ApplicationError:
     return ApplicationError(
-        "person_not_found", "No insured person with this ID number here.", status_code=404
+        "person_not_found", gettext("No insured person with this ID number here."), status_code=404
     )
 
 
 def _period_refusal(period: int, death_period: int | None) -> ApplicationError:
     if death_period is not None and period > death_period:
         return ApplicationError(
-            "period_after_death", "Contributions cannot be recorded after the month of death."
+            "period_after_death", gettext("Contributions cannot be recorded after the month of death.")
         )
     return period_refusal(period) or ApplicationError(
-        "period_in_future", f"The period {period} has not begun."
+        "period_in_future", gettext("The period %(period)s has not begun.") % {"period": period}
     )
 
 
 def _already_recorded(period: int) -> ConflictError:
-    return ConflictError("contribution_already_recorded", f"The month {period} is already recorded.")
+    return ConflictError(
+        "contribution_already_recorded",
+        gettext("The month %(period)s is already recorded.") % {"period": period},
+    )
 
 
 def _copy_into(table: str) -> str:
@@ -480,7 +493,7 @@ def contributions_record(
     Refused with the first refusal's code, naming every month refused for it. Returns the periods
     recorded."""
     if not months:
-        raise ApplicationError("contributions_empty", "At least one month is required.")
+        raise ApplicationError("contributions_empty", gettext("At least one month is required."))
     periods = [month.period for month in months]
     for period in periods:
         refused = period_refusal(period)
@@ -489,7 +502,8 @@ def contributions_record(
     repeated = sorted({p for p in periods if periods.count(p) > 1})
     if repeated:
         raise _naming_periods(
-            ApplicationError("duplicate_period", "A period appears more than once in the request."), repeated
+            ApplicationError("duplicate_period", gettext("A period appears more than once in the request.")),
+            repeated,
         )
     lines: list[ContributionLine] = [
         (None, person_id, scheme, m.period, m.declared_base, m.payment_type, m.employer_code, None)

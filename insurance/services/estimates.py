@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.exceptions import ApplicationError
 from insurance.calculators.pension import (
@@ -47,7 +48,8 @@ def pension_estimate_for(*, person: InsuredPerson, female_category: str | None) 
     )
     if latest is None:
         raise ApplicationError(
-            "province_year_not_configured", f"Province {province} has not published an average wage yet."
+            "province_year_not_configured",
+            gettext("Province %(province)s has not published an average wage yet.") % {"province": province},
         )
     wages = {
         (config.province_id, config.year): config.average_monthly_wage

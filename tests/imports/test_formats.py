@@ -14,6 +14,9 @@ TODAY = datetime.date(2024, 7, 1)
 PERSONS_HEADER = "id_number,name,hukou_province,residence_province,phone\n"
 PERSON_ROW = "11010519491231002X,王秀英,11,31,13800138000\n"
 
+# These tests read the messages in English.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def write(tmp_path, content: bytes, name: str = "upload.csv"):
     path = tmp_path / name

@@ -459,6 +459,7 @@ def test_example_files_can_be_downloaded_and_imported(system, paying_person):
     assert example.content.startswith(b"\xef\xbb\xbfid_number,")
 
 
+@pytest.mark.usefixtures("english")
 def test_management_command_imports_with_progress_in_a_tuned_interpreter(
     system, paying_person, tmp_path, capsys, switch_interval_restored
 ):

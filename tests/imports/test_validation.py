@@ -13,6 +13,9 @@ WANG = "11010519491231002X"
 LI = "440106198507152313"
 EMPLOYER = "91440300708461136T"
 
+# These tests read the messages in English.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def validate(tmp_path, kind, lines, **kwargs):
     path = tmp_path / "upload.csv"

@@ -29,7 +29,8 @@ from insurance.services.accounts import account_correction_approve, account_corr
 from tests.factories import EMPLOYER_CODE, AdministratorFactory, open_relationship, register_person
 from tests.insurance.interest import year_end_interest
 
-pytestmark = pytest.mark.django_db
+# These tests read the admin's English texts.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 ADMIN = "/admin/insurance"
 X_ID = "11010519491231002X"

@@ -264,6 +264,7 @@ def test_amounts_sent_by_the_client_are_ignored(paying_person):
     assert ContributionRecord.objects.get(period=202404).individual_amount == Decimal("800.00")
 
 
+@pytest.mark.usefixtures("english")
 def test_recording_a_month_twice_answers_409_and_writes_nothing(paying_person):
     client = authenticated_client(AgencyStaffFactory(province="11"))
 

@@ -36,7 +36,11 @@ def test_retirement_age_of_the_citizen_uses_their_own_birth_month(citizen_client
         0,
     )
     assert body["retirement_month"] == 204806
-    assert body["steps"]
+    assert body["steps"][-1] == {
+        "code": "retirement_minimum_contribution",
+        "params": {"retirement_year": 2048, "minimum_years": "20", "minimum_months": 240},
+        "message": "2048 年退休的按月领取养老金最低缴费年限：20 年（240 个月）。",
+    }
 
 
 def test_retirement_age_refuses_a_category_for_a_man(citizen_client):
@@ -64,7 +68,24 @@ def test_pension_estimate_shows_inputs_and_steps(citizen_client):
     )
     assert body["total"] == "52.12"
     assert body["eligible"] is False
-    assert len(body["steps"]) >= 4
+    assert [step["code"] for step in body["steps"]] == [
+        "pension_average_contribution_index",
+        "pension_indexed_average_wage",
+        "pension_pooled_part",
+        "pension_personal_account_part",
+        "pension_total",
+        "pension_not_yet_eligible",
+    ]
+    assert body["steps"][4] == {
+        "code": "pension_total",
+        "params": {"pooled_part": "27.50", "personal_account_part": "24.62", "total": "52.12"},
+        "message": "月基本养老金 = 27.50 + 24.62 = 52.12。",
+    }
+    english = citizen_client.get("/api/v1/me/pension-estimate", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["steps"][4] == {
+        **body["steps"][4],
+        "message": "Monthly basic pension = 27.50 + 24.62 = 52.12.",
+    }
 
 
 def _pay_months(person, province, first_year, years):

@@ -1,4 +1,5 @@
 import os
+import sys
 
 from celery import Celery
 from celery.signals import worker_init, worker_process_init, worker_ready
@@ -15,6 +16,24 @@ app.autodiscover_tasks()
 # (solo and thread pools) and each process of a prefork pool.
 worker_init.connect(interpreter_tune)
 worker_process_init.connect(interpreter_tune)
+
+
+@worker_init.connect
+def refuse_keys_that_do_not_match_the_data(**_signal: object) -> None:
+    """A worker with other identity keys would fail every row it reads: it does not start (core.keys)."""
+    import django
+
+    django.setup()  # idempotent; Celery's own Django set-up comes after this signal
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core.keys import keys_verify_at_start
+
+    try:
+        keys_verify_at_start()
+    except ImproperlyConfigured as refusal:
+        # Celery logs and swallows a signal handler's exceptions: only an exit stops the worker.
+        sys.stderr.write(f"{refusal}\n")
+        raise SystemExit(1) from None
 
 
 @worker_ready.connect

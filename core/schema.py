@@ -39,7 +39,13 @@ COMMON_CODES: dict[str, tuple[str, ...]] = {
 BODY_CODES: dict[str, tuple[str, ...]] = {"400": ("malformed_request",), "415": ("unsupported_media_type",)}
 # What only an operation that authenticates its caller may answer with.
 AUTHENTICATED_CODES: dict[str, tuple[str, ...]] = {
-    "401": ("not_authenticated", "authentication_failed", "token_expired", "account_disabled"),
+    "401": (
+        "not_authenticated",
+        "authentication_failed",
+        "token_expired",
+        "api_key_expired",
+        "account_disabled",
+    ),
 }
 # The description of a status none of whose codes applies to an operation.
 ERROR_STATUSES = {
@@ -50,6 +56,7 @@ ERROR_STATUSES = {
     "409": "The record's current state does not allow this (the code says which state).",
     "423": "The resource is locked.",
     "429": "Too many requests.",
+    "503": "A service the platform depends on is unavailable: retry later.",
 }
 BODY_ERROR_STATUSES = {"415": "The body is not in a media type this operation accepts."}
 

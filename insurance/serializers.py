@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.identity import mask_id_number
-from core.serializers import IdentityNumberField
+from core.serializers import AmountField, IdentityNumberField
 from insurance.calculators.retirement import FemaleCategory
 from insurance.employer_codes import InvalidEmployerCode, UnifiedSocialCreditCode
 from insurance.models import (
@@ -228,7 +228,7 @@ class EmployerCodeField(serializers.CharField):
 
 class ContributionMonthSerializer(serializers.Serializer):
     period = serializers.RegexField(_PERIOD_SHAPE, help_text="YYYYMM")
-    base = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    base = AmountField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     employer_code = EmployerCodeField(required=False, allow_null=True)
     payment_type = serializers.ChoiceField(PaymentType.choices, default=PaymentType.NORMAL)
 

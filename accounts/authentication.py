@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -56,12 +57,12 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise AuthenticationFailed(
-                "The Authorization header must be 'Api-Key <key>'.", code="authentication_failed"
+                _("The Authorization header must be 'Api-Key <key>'."), code="authentication_failed"
             )
         try:
             key = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise AuthenticationFailed("The API key is not valid.", code="authentication_failed") from None
+            raise AuthenticationFailed(_("The API key is not valid."), code="authentication_failed") from None
         from accounts.services import api_key_verify
 
         try:

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import PROVINCIAL_ROLES, ApiKey, AuthToken, Role, SignInFailures, User
 from core.crypto import keyed_hash
@@ -245,8 +246,8 @@ def api_key_issue(*, user: User) -> IssuedApiKey:
     if user.role != Role.AGENCY_SYSTEM:
         raise ApplicationError(
             "api_key_role_not_allowed",
-            "Only agency systems sign in with an API key.",
-            fields={"user": ["Only agency systems sign in with an API key."]},
+            _("Only agency systems sign in with an API key."),
+            fields={"user": [_("Only agency systems sign in with an API key.")]},
         )
     now = timezone.now()
     overlap_end = now + settings.API_KEY_ROTATION_OVERLAP
@@ -270,10 +271,10 @@ def api_key_verify(*, key: str) -> ApiKey:
     api_key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
     # Compared in constant time, as if it were found, so that a prefix cannot be probed by timing.
     if api_key is None or not hmac.compare_digest(api_key.digest, token_digest(secret)):
-        raise ApplicationError("authentication_failed", "The API key is not valid.", status_code=401)
+        raise ApplicationError("authentication_failed", _("The API key is not valid."), status_code=401)
     if api_key.expires_at is not None and api_key.expires_at <= timezone.now():
         raise ApplicationError(
-            "api_key_expired", "The API key has ended: use the system's newer key.", status_code=401
+            "api_key_expired", _("The API key has ended: use the system's newer key."), status_code=401
         )
     if not api_key.user.is_active:
         raise ApplicationError("account_disabled", "This account is disabled.", status_code=401)
@@ -351,7 +352,7 @@ def _attempt_admit(*, pair_key: str, account_key: str) -> ApplicationError | Non
         if now < allowed_at:
             refusal = ApplicationError(
                 "login_slowed",
-                "Too many failed sign-ins for this account: wait Retry-After seconds before trying again.",
+                _("Too many failed sign-ins for this account: wait Retry-After seconds before trying again."),
                 status_code=429,
                 headers=_retry_after(allowed_at, now),
             )

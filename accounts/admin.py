@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_scope import ProvinceScopedAdmin
@@ -214,8 +215,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
         obj.pk = issued.api_key.pk  # the admin's own log and redirect refer to the issued key
         self.message_user(
             request,
-            f"API key for {issued.api_key.user.username}, shown only now: {issued.key} "
-            "(send it as 'Authorization: Api-Key <key>').",
+            _("API key for %(system)s, shown only now: %(key)s (send it as 'Authorization: Api-Key <key>').")
+            % {"system": issued.api_key.user.username, "key": issued.key},
             messages.WARNING,
         )
 
@@ -223,11 +224,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def is_valid(self, api_key: ApiKey) -> bool:
         return api_key.expires_at is None or api_key.expires_at > timezone.now()
 
-    @admin.action(description="Revoke the selected keys now")
+    @admin.action(description=gettext_lazy("Revoke the selected keys now"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
-        self.message_user(request, f"Revoked {len(queryset)} key(s).", messages.SUCCESS)
+        self.message_user(
+            request, _("Revoked %(count)d key(s).") % {"count": len(queryset)}, messages.SUCCESS
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
         return False

@@ -1,4 +1,5 @@
-"""Tells drf-spectacular how the token authentication works, so Swagger UI's Authorize button sends it."""
+"""Tells drf-spectacular how the token and API key authentications work, so Swagger UI's Authorize button
+sends them."""
 
 from __future__ import annotations
 
@@ -15,4 +16,17 @@ class ExpiringTokenScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "description": "A token from POST /api/v1/auth/login, sent as `Authorization: Bearer <token>`.",
+        }
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Agency systems: a key issued in the admin, as `Authorization: Api-Key <key>`.",
         }

@@ -1,4 +1,5 @@
 import os
+import sys
 
 from celery import Celery
 from celery.signals import (
@@ -32,6 +33,24 @@ worker_process_init.connect(memory_limit_apply)
 @after_setup_task_logger.connect
 def _handlers_mask_id_numbers(logger, **kwargs) -> None:
     handlers_masked(logger)
+
+
+@worker_init.connect
+def refuse_keys_that_do_not_match_the_data(**_signal: object) -> None:
+    """A worker with other identity keys would fail every row it reads: it does not start (core.keys)."""
+    import django
+
+    django.setup()  # idempotent; Celery's own Django set-up comes after this signal
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core.keys import keys_verify_at_start
+
+    try:
+        keys_verify_at_start()
+    except ImproperlyConfigured as refusal:
+        # Celery logs and swallows a signal handler's exceptions: only an exit stops the worker.
+        sys.stderr.write(f"{refusal}\n")
+        raise SystemExit(1) from None
 
 
 @worker_ready.connect

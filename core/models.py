@@ -208,3 +208,23 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} of user {self.user_id}"
+
+
+class KeyCheck(models.Model):
+    """A check value of a key the stored data was written with: HMAC-SHA256 of a constant under the key,
+    never the key itself. The service refuses to start, and to migrate, with keys whose check values do not
+    match (core.keys): ID numbers would neither decrypt nor be found by their hash."""
+
+    class Kind(models.TextChoices):
+        ENCRYPTION = "encryption", "IDENTITY_ENCRYPTION_KEYS"
+        HMAC = "hmac", "IDENTITY_HMAC_KEY"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    check_value = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "check_value"], name="one_check_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} key {self.check_value[:12]}"

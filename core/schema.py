@@ -50,7 +50,13 @@ INPUT_CODES = ("invalid",)
 # What only an operation that reads a body may answer with.
 BODY_CODES = ("malformed_request", "unsupported_media_type")
 # What only an operation that authenticates its caller may answer with.
-AUTHENTICATED_CODES = ("not_authenticated", "authentication_failed", "token_expired", "account_disabled")
+AUTHENTICATED_CODES = (
+    "not_authenticated",
+    "authentication_failed",
+    "token_expired",
+    "api_key_expired",
+    "account_disabled",
+)
 ROLE_CODES = ("permission_denied",)
 # An operation on a record named in its path, or on the caller's own record, which may be missing.
 RECORD_CODES = ("not_found",)

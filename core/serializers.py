@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.identity import IdentityNumber, InvalidIdentityNumber, mask_id_number
+from core.money import amount_text
 
 
 class IdentityNumberField(serializers.CharField):
@@ -55,3 +56,16 @@ class DocumentVerificationSerializer(serializers.Serializer):
     unaltered = serializers.BooleanField(
         allow_null=True, help_text="Whether the uploaded PDF is the one issued; null when none was uploaded."
     )
+
+
+class AmountField(serializers.DecimalField):
+    """A DecimalField whose text input is folded with NFKC and then takes ASCII digits only
+    (core.money.amount_text): full-width `９０００` is 9000, Arabic-Indic `٩٠٠٠` is refused as invalid."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            text = amount_text(data)
+            if text is None:
+                self.fail("invalid")
+            data = text
+        return super().to_internal_value(data)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from certification.models import EvidenceKind
 from core.exceptions import ApplicationError
 from core.identity import EARLIEST_BIRTH_DATE, IdentityNumber, InvalidIdentityNumber
+from core.money import amount_text
 from core.regions import PROVINCE_NAMES
 from imports.errors import CellError, RowError
 from imports.models import ImportKind
@@ -102,16 +103,15 @@ def parse_date(value: str, today: datetime.date) -> datetime.date:
     return date
 
 
-_MONEY = re.compile(r"-?\d+(?:\.\d+)?")
-
-
 def parse_money(value: str, today: datetime.date) -> Decimal:
-    """A positive amount in yuan with at most two decimals (no thousands separators), below a million."""
-    if not _MONEY.fullmatch(value):
+    """A positive amount in yuan with at most two decimals (no thousands separators), below a million,
+    in ASCII digits after NFKC (core.money.amount_text)."""
+    text = amount_text(value)
+    if text is None:
         raise CellError(
             "money_format", _("%(value)r is not an amount such as 5000 or 5000.50.") % {"value": value}
         )
-    amount = Decimal(value)
+    amount = Decimal(text)
     if amount.as_tuple().exponent < -2:
         raise CellError(
             "money_precision", _("%(value)r has more than two decimal places.") % {"value": value}

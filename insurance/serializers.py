@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from core.documents import DEFAULT_LANGUAGE, LANGUAGES, document_status, document_verify_url
 from core.identity import mask_id_number
-from core.serializers import IdentityNumberField
+from core.serializers import AmountField, IdentityNumberField
 from insurance.calculators.retirement import FemaleCategory
 from insurance.employer_codes import InvalidEmployerCode, UnifiedSocialCreditCode
 from insurance.models import (
@@ -346,7 +346,7 @@ class EmployerCodeField(serializers.CharField):
 
 class ContributionMonthSerializer(serializers.Serializer):
     period = serializers.RegexField(_PERIOD_SHAPE, help_text="YYYYMM")
-    base = serializers.DecimalField(
+    base = AmountField(
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),

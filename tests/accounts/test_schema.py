@@ -19,6 +19,7 @@ def test_schema_documents_the_auth_endpoints_and_the_bearer_scheme(api_client):
         "/LoginInputRequest"
     )
     me = schema["paths"]["/api/v1/auth/me"]["get"]
-    assert me["security"] == [{"BearerToken": []}]
+    assert me["security"] == [{"BearerToken": []}, {"ApiKey": []}]
+    assert schema["components"]["securitySchemes"]["ApiKey"]["in"] == "header"
     assert me["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/CurrentUser")
     assert {"204", "401"} <= set(schema["paths"]["/api/v1/auth/logout"]["post"]["responses"])

@@ -147,11 +147,13 @@ def test_only_operations_that_authenticate_name_the_token_codes(schema):
     me = schema["paths"]["/api/v1/auth/me"]["get"]
 
     assert codes(login, "401") == ["invalid_credentials"]
-    assert codes(login, "429") == ["login_locked", "throttled"]
+    assert codes(login, "429") == ["login_locked", "login_slowed", "throttled"]
+    assert codes(login, "503") == ["service_unavailable"]
     assert codes(me, "401") == [
         "not_authenticated",
         "authentication_failed",
         "token_expired",
+        "api_key_expired",
         "account_disabled",
     ]
     assert "401" not in schema["paths"]["/api/health"]["get"]["responses"]

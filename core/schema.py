@@ -136,6 +136,11 @@ def add_error_responses(
                         ),
                     },
                 )
+            # An operation that answers a browser with a page (the document verification) answers its
+            # refusals with a page too.
+            if "text/html" in responses.get("200", {}).get("content", {}):
+                for status_code in statuses.keys() | own_statuses:
+                    responses[status_code]["content"].setdefault("text/html", {"schema": {"type": "string"}})
             operation.pop(_EXTENSION, None)
             operation["responses"] = dict(sorted(responses.items()))
     return result

@@ -171,6 +171,13 @@ def add_error_responses(
                     "$ref": "#/components/schemas/Error"
                 }:
                     responses[status_code]["x-error-codes"] = codes
+            # An operation that answers a browser with a page (the document verification) answers its
+            # refusals with a page too.
+            if "text/html" in responses.get("200", {}).get("content", {}):
+                for status_code in operation_codes_by_status(operation):
+                    responses[status_code].setdefault("content", {}).setdefault(
+                        "text/html", {"schema": {"type": "string"}}
+                    )
             operation.pop(_EXTENSION, None)
             operation.pop(_COMMON_EXTENSION, None)
             operation["responses"] = dict(sorted(responses.items()))

@@ -180,7 +180,7 @@ def test_a_browser_gets_the_verification_page_in_chinese(issued, paying_person, 
     assert "<td>企业职工基本养老保险</td>" in page
     assert '<td class="number">8,640.00</td>' in page
     assert certificate.verification_code in page
-    assert "data:font/woff;base64," in page  # the page's Chinese comes with it
+    assert "data:font/woff;base64,d09GRk9UVE8" in page  # the page's Chinese comes with it: wOFF, CFF inside
 
 
 def test_an_api_client_gets_json(issued, paying_person, client):

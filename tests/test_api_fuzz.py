@@ -44,6 +44,7 @@ from insurance.services.certificates import certificate_issue
 from insurance.services.inbox import OutgoingMessage, inbox_send_many
 from tests.factories import (
     EMPLOYER_CODE,
+    TEST_ACTOR,
     AdministratorFactory,
     AgencyStaffFactory,
     AgencySystemFactory,
@@ -185,7 +186,9 @@ def world(settings, tmp_path, paying_person):
         "service_point": ServicePointFactory(),
         "administrator": AdministratorFactory(),
     }
-    certificate, _ = certificate_issue(person=beijing, verify_base_url="https://si.example.cn/verify/")
+    certificate, _ = certificate_issue(
+        person=beijing, verify_base_url="https://si.example.cn/verify/", actor=TEST_ACTOR
+    )
     # One good row and one refused row, so the job has both progress and row errors to show.
     rows = "".join(
         f"{beijing.id_number},EP,{period},12000.00,normal,{EMPLOYER_CODE},false\n"

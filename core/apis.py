@@ -1,8 +1,5 @@
-import logging
+"""The operators' endpoints: the service's health in detail, and readiness for a load balancer."""
 
-import redis
-from django.conf import settings
-from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -10,37 +7,47 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-logger = logging.getLogger(__name__)
+from core import health
+from core.schema import OWN_RESPONSES_ONLY
 
-
-def _database_status() -> str:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return "ok"
-    except Exception:
-        logger.exception("Health check: database unavailable")
-        return "unavailable"
-
-
-def _broker_status() -> str:
-    try:
-        with redis.Redis.from_url(
-            settings.CELERY_BROKER_URL, socket_timeout=2, socket_connect_timeout=2
-        ) as client:
-            client.ping()
-        return "ok"
-    except redis.RedisError:
-        logger.exception("Health check: broker unavailable")
-        return "unavailable"
-
+_DEPENDENCY = ["ok", "unavailable"]
 
 _HEALTH = inline_serializer(
     "Health",
     {
-        "status": serializers.ChoiceField(["ok", "degraded"]),
-        "database": serializers.ChoiceField(["ok", "unavailable"]),
-        "broker": serializers.ChoiceField(["ok", "unavailable"]),
+        "status": serializers.ChoiceField(["ok", "degraded"], help_text="`ok` when every part below is."),
+        "version": serializers.CharField(help_text="The platform's version."),
+        "database": serializers.ChoiceField(_DEPENDENCY, help_text="PostgreSQL answers."),
+        "broker": serializers.ChoiceField(_DEPENDENCY, help_text="The Celery broker (Redis) answers."),
+        "worker": serializers.ChoiceField(
+            _DEPENDENCY, help_text="A Celery worker sent a heartbeat within the last 90 seconds."
+        ),
+        "worker_last_seen": serializers.DateTimeField(
+            allow_null=True, help_text="The last heartbeat of any Celery worker; null if none was seen."
+        ),
+        "beat": serializers.ChoiceField(
+            _DEPENDENCY, help_text="Celery beat's scheduler ticked within the last 60 seconds."
+        ),
+        "beat_last_tick": serializers.DateTimeField(
+            allow_null=True, help_text="Beat's last tick; null if none was seen."
+        ),
+        "migrations": serializers.ChoiceField(
+            ["ok", "pending", "unavailable"],
+            help_text="`pending` when the database lacks migrations that this version has.",
+        ),
+        "pending_migrations": serializers.ListField(
+            child=serializers.CharField(), help_text="Those migrations, as `app.name`."
+        ),
+    },
+)
+_READY = inline_serializer(
+    "Readiness",
+    {
+        "ready": serializers.BooleanField(help_text="This instance can serve requests."),
+        "failing": serializers.ListField(
+            child=serializers.ChoiceField(["database", "broker", "migrations"]),
+            help_text="What keeps it from being ready: empty when ready.",
+        ),
     },
 )
 
@@ -50,10 +57,48 @@ class HealthApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        summary="Service health: database and broker",
+        summary="Service health: database, broker, worker, beat, migrations and version",
+        description="200 when every part is `ok`, 503 with the same report when any is not.",
         responses={200: _HEALTH, 503: _HEALTH},
+        extensions=OWN_RESPONSES_ONLY,
     )
     def get(self, request: Request) -> Response:
-        checks = {"database": _database_status(), "broker": _broker_status()}
-        healthy = all(value == "ok" for value in checks.values())
-        return Response({"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503)
+        worker = health.heartbeat_status("worker", stale_after=health.WORKER_STALE_SECONDS)
+        beat = health.heartbeat_status("beat", stale_after=health.BEAT_STALE_SECONDS)
+        migrations = health.migrations_status()
+        report = {
+            "version": health.version(),
+            "database": health.database_status(),
+            "broker": health.broker_status(),
+            "worker": worker.status,
+            "worker_last_seen": worker.last_seen,
+            "beat": beat.status,
+            "beat_last_tick": beat.last_seen,
+            "migrations": migrations.status,
+            "pending_migrations": list(migrations.pending),
+        }
+        healthy = all(report[part] == "ok" for part in ("database", "broker", "worker", "beat", "migrations"))
+        return Response({"status": "ok" if healthy else "degraded", **report}, status=200 if healthy else 503)
+
+
+class ReadyApi(APIView):
+    """For a load balancer: whether this instance should get traffic. The worker and beat are not asked:
+    requests are served without them, and their jobs wait in the broker."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Readiness: this instance can serve (database, broker, migrations applied)",
+        description="200 when ready, 503 when not, with what is failing.",
+        responses={200: _READY, 503: _READY},
+        extensions=OWN_RESPONSES_ONLY,
+    )
+    def get(self, request: Request) -> Response:
+        checks = {
+            "database": health.database_status() == "ok",
+            "broker": health.broker_status() == "ok",
+            "migrations": health.migrations_status().status == "ok",
+        }
+        failing = [name for name, ok in checks.items() if not ok]
+        return Response({"ready": not failing, "failing": failing}, status=503 if failing else 200)

@@ -29,6 +29,10 @@ from rest_framework.request import Request
 from core.errors import ErrorCode, declared_error_codes
 
 _EXTENSION = "x-error-codes"
+_OWN_RESPONSES_ONLY = "x-own-responses-only"
+# The `extensions` of an operation that documents every answer it gives itself (the operators' endpoints,
+# which answer no error envelope): no error responses are added to it.
+OWN_RESPONSES_ONLY = {_OWN_RESPONSES_ONLY: True}
 
 # What any operation may answer with, whatever it does, by status.
 COMMON_CODES: dict[str, tuple[str, ...]] = {
@@ -124,6 +128,8 @@ def add_error_responses(
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             if method not in _METHODS:
+                continue
+            if operation.pop(_OWN_RESPONSES_ONLY, False):
                 continue
             responses = operation.setdefault("responses", {})
             statuses = ERROR_STATUSES | (BODY_ERROR_STATUSES if "requestBody" in operation else {})

@@ -97,7 +97,7 @@ def test_embedded_services_are_on_loopback_ports_of_their_own(embedded_env):
     assert "[X] 0001_initial" in _manage(embedded_env, "showmigrations", "accounts")
 
 
-def test_gunicorn_serves_health_from_the_embedded_database_and_broker(embedded_env):
+def test_gunicorn_is_ready_on_the_embedded_database_and_broker(embedded_env):
     port = _free_port()
     server = _spawn(
         embedded_env,
@@ -108,7 +108,7 @@ def test_gunicorn_serves_health_from_the_embedded_database_and_broker(embedded_e
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as response:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ready", timeout=5) as response:
                     status, body = response.status, json.load(response)
                 break
             except OSError:
@@ -119,7 +119,7 @@ def test_gunicorn_serves_health_from_the_embedded_database_and_broker(embedded_e
         _stop(server)
 
     assert status == 200
-    assert body == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert body == {"ready": True, "failing": []}
 
 
 SEND_PING = "from core.tasks import ping; ping.delay(token='{token}')"
@@ -145,11 +145,16 @@ def test_a_job_queued_before_the_worker_starts_is_run_by_the_worker(embedded_env
     )
     try:
         answer = _shell(embedded_env, ANSWER_WITHIN.format(token=token, seconds=30))
+        heartbeat = _shell(
+            embedded_env, "from core.health import heartbeat_last; print(heartbeat_last('worker'))"
+        )
     finally:
         _stop(worker)
 
     assert not_yet.strip() == "None"
     assert answer.strip() == "pong"
+    # The worker's heartbeat, which /api/health reads, was written by the worker itself.
+    assert heartbeat.strip().endswith("+00:00")
 
 
 @pytest.mark.django_db

@@ -117,9 +117,8 @@ def test_only_operations_that_authenticate_name_the_token_codes(schema):
         "token_expired",
         "account_disabled",
     ]
-    assert schema["paths"]["/api/v1/certificates/verify/{code}"]["get"]["responses"]["401"]["description"] == (
-        "The caller is not signed in."
-    )
+    verify = schema["paths"]["/api/v1/certificates/verify/{code}"]["get"]
+    assert verify["responses"]["401"]["description"] == "The caller is not signed in."
     assert "`" not in schema["paths"]["/api/v1/imports/{job_id}"]["get"]["responses"]["409"]["description"]
 
 

@@ -1,6 +1,10 @@
 """The operators' endpoints: the service's health in detail, and readiness for a load balancer."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from typing import ClassVar
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -102,3 +106,36 @@ class ReadyApi(APIView):
         }
         failing = [name for name, ok in checks.items() if not ok]
         return Response({"ready": not failing, "failing": failing}, status=503 if failing else 200)
+
+
+class ApiIndexApi(APIView):
+    """The API's entry points, by audience: what `/api/v1/` answers, so that a client (or a person with a
+    browser) starts somewhere. `entry_points` ({group: {name: URL name}}) is given by config.urls, which
+    knows every app's routes."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    entry_points: ClassVar[dict[str, dict[str, str]]] = {}
+
+    @extend_schema(
+        summary="The API's entry points",
+        description="Absolute URLs of the main operations, by who uses them, and of the documentation.",
+        responses=OpenApiResponse(
+            OpenApiTypes.OBJECT,
+            examples=[
+                OpenApiExample(
+                    "Index",
+                    value={
+                        "version": "0.1.0",
+                        "documentation": {"openapi": "http://127.0.0.1:8000/api/schema/"},
+                        "auth": {"login": "http://127.0.0.1:8000/api/v1/auth/login"},
+                    },
+                )
+            ],
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        index: dict[str, object] = {"version": health.version()}
+        for group, names in self.entry_points.items():
+            index[group] = {name: request.build_absolute_uri(reverse(url)) for name, url in names.items()}
+        return Response(index)

@@ -165,3 +165,33 @@ def test_the_test_database_is_named_after_the_checkout(settings):
 
     assert database["TEST"]["NAME"].endswith(f"_{checkout}")
     assert connection.settings_dict["NAME"] == database["TEST"]["NAME"]
+
+
+def test_manage_py_finds_the_local_services_by_itself(embedded_env, tmp_path):
+    """`python manage.py import_file ...` as the README gives it, with no URLs in the environment: the same
+    discovery as `make run` finds the embedded servers already running on the data of LOCAL_DATA_DIR."""
+    _shell(
+        embedded_env,
+        "from accounts.services import agency_system_create; agency_system_create("
+        "username='bj.system.cli', password='a-long-test-passphrase-42', province_code='11')",
+    )
+    persons = tmp_path / "persons.csv"
+    persons.write_text("id_number,name\n11010519491231002X,张三\n", encoding="utf-8")
+    bare = {key: value for key, value in embedded_env.items() if key not in ("DATABASE_URL", "REDIS_URL")}
+    bare["LOCAL_SERVICES"] = "embedded"
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_file", str(persons), "--kind", "persons", "--province", "11"],
+        cwd=BASE_DIR,
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "rows accepted" in result.stdout
+    assert "1 rows accepted, 0 rejected" in result.stdout
+    assert "PostgreSQL: embedded, already running" in result.stderr
+    # The servers were found running, so they are left running for the command that started them.
+    assert localenv.postgres_answers(embedded_env["DATABASE_URL"])

@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.admin_scope import ProvinceScopedAdmin
 from accounts.models import BACK_OFFICE_ROLES, AuthToken, Role, User
@@ -114,7 +115,7 @@ class UserAdmin(IdentityNumberSearchMixin, ProvinceScopedAdmin, DjangoUserAdmin)
             # Only the groups of the account's own role: a clerk is never made a national administrator.
             groups: Any = form.base_fields["groups"]
             groups.queryset = groups.queryset.filter(name__in=ROLE_GROUPS.get(Role(obj.role), ()))
-            groups.help_text = "What this account may do in the admin (the groups its role may join)."
+            groups.help_text = _("What this account may do in the admin (the groups its role may join).")
         return form
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

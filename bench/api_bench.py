@@ -194,7 +194,7 @@ def server_start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ready", timeout=2) as response:
                 if response.status == 200:
                     return server
         except OSError:

@@ -1,10 +1,12 @@
 import os
 import sys
+from typing import Any
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.signals import (
     after_setup_logger,
     after_setup_task_logger,
+    setup_logging,
     worker_init,
     worker_process_init,
     worker_ready,
@@ -60,3 +62,29 @@ def resume_stalled_imports_on_start(sender: object = None, **_signal: object) ->
     from imports.tasks import resume_stalled_imports_task
 
     resume_stalled_imports_task.delay()
+
+
+@setup_logging.connect
+def keep_django_logging(**kwargs: Any) -> None:
+    """The worker and beat log through Django's LOGGING (UTC, as gunicorn), not a format of Celery's own.
+    Connecting here is what stops Celery from configuring logging; Django already has."""
+
+
+class WorkerHeartbeat(bootsteps.StartStopStep):
+    """Writes the worker's heartbeat (core.health) from its main process, on the worker's own timer."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def start(self, worker: Any) -> None:
+        from core.health import WORKER_HEARTBEAT_SECONDS, heartbeat_record
+
+        heartbeat_record("worker")
+        self.timer = worker.timer.call_repeatedly(WORKER_HEARTBEAT_SECONDS, heartbeat_record, ("worker",))
+
+    def stop(self, worker: Any) -> None:
+        timer = getattr(self, "timer", None)
+        if timer is not None:
+            timer.cancel()
+
+
+app.steps["worker"].add(WorkerHeartbeat)

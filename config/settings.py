@@ -377,6 +377,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "HealthStatusEnum": ["ok", "degraded"],
         "DependencyStatusEnum": ["ok", "unavailable"],
+        "MigrationStatusEnum": ["ok", "pending", "unavailable"],
+        "ReadinessCheckEnum": ["database", "broker", "migrations"],
         "PersonStatusEnum": "insurance.models.PersonStatus",
         "AccountEntryKindEnum": "insurance.models.AccountEntryKind",
         "AccountSchemeEnum": "insurance.serializers.ACCOUNT_SCHEME_CHOICES",
@@ -392,7 +394,7 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "core.scheduler:HeartbeatDatabaseScheduler"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -407,7 +409,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_id_numbers": {"()": "core.log_masking.IdNumberMaskFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # UTC with the offset shown, as gunicorn's (platform/gunicorn.conf.py) and Celery's (config/celery.py).
+    "formatters": {
+        "plain": {"()": "core.logs.UTCFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_id_numbers"]}
     },

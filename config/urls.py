@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.apis import DocumentVerifyApi, HealthApi
+from core.apis import ApiIndexApi, DocumentVerifyApi, HealthApi, ReadyApi
 from core.exceptions import json_not_found
 
 handler404 = "core.exceptions.json_not_found"
@@ -13,7 +13,34 @@ handler500 = "core.exceptions.json_server_error"
 # The admin's "View site" link: the API's own documentation, the service this back office runs.
 admin.site.site_url = "/api/docs/"
 
+# What /api/v1/ lists: {group: {name: URL name}}; tests/core/test_api_index.py opens each of them.
+API_ENTRY_POINTS = {
+    "documentation": {"openapi": "schema", "swagger_ui": "swagger-ui"},
+    "operators": {"health": "health", "ready": "ready"},
+    "auth": {"login": "auth-login", "logout": "auth-logout", "me": "auth-me"},
+    "citizen": {
+        "profile": "my-profile",
+        "relationships": "my-relationships",
+        "contributions": "my-contributions",
+        "contribution_years": "my-contribution-years",
+        "account": "my-account",
+        "retirement": "my-retirement",
+        "pension_estimate": "my-pension-estimate",
+        "certificates": "my-certificates",
+        "messages": "my-messages",
+    },
+    "agency": {
+        "persons": "agency-person-search",
+        "registrations": "agency-registration",
+        "enrolments": "agency-enrolment",
+        "enrolments_batch": "agency-enrolment-batch",
+        "imports": "import-upload",
+        "import_kinds": "import-kinds",
+    },
+}
+
 api_v1 = [
+    path("", ApiIndexApi.as_view(entry_points=API_ENTRY_POINTS), name="api-index"),
     path("auth/", include("accounts.urls")),
     # The address printed on every document and in its QR code (core.documents.VERIFY_PATH).
     path("certificates/verify/<str:code>", DocumentVerifyApi.as_view(), name="document-verify"),
@@ -27,6 +54,7 @@ urlpatterns = [
     # The admin's language switch (POST language=en|zh-hans), kept in the session and a cookie.
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/health", HealthApi.as_view(), name="health"),
+    path("api/ready", ReadyApi.as_view(), name="ready"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include(api_v1)),

@@ -17,7 +17,8 @@ A request that carries `Idempotency-Key: <1-255 visible ASCII characters>`:
   insert waits for the first to commit and then answers with the stored answer. It waits at most
   `IDEMPOTENCY_WAIT_SECONDS`, then is refused with `idempotency_in_progress` (409), to retry later.
 
-Answers of 500 and above, and 429, are not stored: nothing was written, and a retry runs afresh. Keys are
+Answers of 500 and above, and 429, are not stored: a retry runs afresh (a transient failure, or a 503 that
+names work saved for later, which the retry finds again). Keys are
 per caller (the signed-in user) and expire after `IDEMPOTENCY_KEY_TTL_SECONDS`; the periodic task
 `core.delete_expired_idempotency_keys` deletes expired rows. A request without the header runs as before.
 core.schema documents the header and the codes on every operation decorated here.
@@ -74,7 +75,6 @@ def idempotent(handler: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             stored = _claim(user_id=user_id, key=key, fingerprint=fingerprint)
             if stored is not None:
                 return _replay(stored)
-            work = transaction.savepoint()
             try:
                 response = handler(view, request, *args, **kwargs)
             except Exception as exc:  # the answer DRF would give, stored like any other
@@ -82,13 +82,13 @@ def idempotent(handler: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             response = view.finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
             if hasattr(response, "render"):
                 response.render()
+            # What the request wrote stays as it would without the header (the services' own transactions
+            # decide that); only whether its answer is kept depends on the status.
+            claim = IdempotencyKey.objects.filter(user_id=user_id, key=key)
             if response.status_code >= 500 or response.status_code == 429:
-                # Nothing is stored, the claim included: a retry runs afresh.
-                transaction.set_rollback(True)
+                claim.delete()  # not kept, the claim included: a retry runs afresh
                 return response
-            if response.status_code >= 400:
-                transaction.savepoint_rollback(work)  # a refusal writes nothing, whatever the view did
-            IdempotencyKey.objects.filter(user_id=user_id, key=key).update(
+            claim.update(
                 status_code=response.status_code,
                 headers={name: response[name] for name in _KEPT_HEADERS if response.has_header(name)},
                 body=response.content,

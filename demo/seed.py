@@ -70,10 +70,18 @@ def demo_logins(citizen_id_number: str) -> tuple[DemoLogin, ...]:
             {"id_number": citizen_id_number},
         ),
         DemoLogin(
-            "agency-11", Role.AGENCY_STAFF, "Beijing agency", agency_staff_create, {"province_code": "11"}
+            "agency-11",
+            Role.AGENCY_STAFF,
+            "Beijing clerk: API, and /admin/ for Beijing",
+            agency_staff_create,
+            {"province_code": "11"},
         ),
         DemoLogin(
-            "agency-44", Role.AGENCY_STAFF, "Guangdong agency", agency_staff_create, {"province_code": "44"}
+            "agency-44",
+            Role.AGENCY_STAFF,
+            "Guangdong clerk: API, and /admin/ for Guangdong",
+            agency_staff_create,
+            {"province_code": "44"},
         ),
         DemoLogin(
             "agency-system-11",
@@ -83,7 +91,7 @@ def demo_logins(citizen_id_number: str) -> tuple[DemoLogin, ...]:
             {"province_code": "11"},
         ),
         DemoLogin("service-point", Role.SERVICE_POINT, "card service point", service_point_create, {}),
-        DemoLogin("admin", Role.ADMINISTRATOR, "Django admin at /admin/", administrator_create, {}),
+        DemoLogin("admin", Role.ADMINISTRATOR, "national administrator at /admin/", administrator_create, {}),
     )
 
 

@@ -36,6 +36,23 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# The same line format and clock (UTC, offset shown) as Django's and Celery's logs (core.logs).
+_LINES = {
+    "()": "core.logs.UTCFormatter",
+    "format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
+}
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"utc": _LINES},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "utc", "stream": "ext://sys.stderr"}
+    },
+    "loggers": {
+        "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
 
 # Worker heartbeats on a disk-backed /tmp can stall under I/O load (and containers often have one).
 _SHARED_MEMORY = "/dev/shm"  # noqa: S108 - only heartbeat files, as the gunicorn docs advise

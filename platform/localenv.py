@@ -386,17 +386,26 @@ def local_services(*, mode: str, data_dir: Path) -> Iterator[dict[str, str]]:
         yield urls
 
 
+@contextmanager
+def command_environment() -> Iterator[dict[str, str]]:
+    """The variables a local command runs with (DATABASE_URL, REDIS_URL, LOCAL_DATA_DIR), chosen as the
+    module docstring says from LOCAL_SERVICES and LOCAL_DATA_DIR; embedded servers live as long as the
+    block. For this script's command, and for manage.py run without the URLs."""
+    mode = os.environ.get("LOCAL_SERVICES", "auto")
+    if mode not in ("auto", "embedded"):
+        log(f"LOCAL_SERVICES must be 'auto' or 'embedded', not {mode!r}")
+        raise SystemExit(2)
+    data_dir = Path(os.environ.get("LOCAL_DATA_DIR", BASE_DIR / ".data"))
+    with local_services(mode=mode, data_dir=data_dir) as urls:
+        yield {**urls, "LOCAL_DATA_DIR": str(data_dir)}
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    mode = os.environ.get("LOCAL_SERVICES", "auto")
-    if mode not in ("auto", "embedded"):
-        log(f"LOCAL_SERVICES must be 'auto' or 'embedded', not {mode!r}")
-        return 2
-    data_dir = Path(os.environ.get("LOCAL_DATA_DIR", BASE_DIR / ".data"))
-    with local_services(mode=mode, data_dir=data_dir) as urls:
-        child = subprocess.Popen(argv, env={**os.environ, **urls, "LOCAL_DATA_DIR": str(data_dir)})
+    with command_environment() as variables:
+        child = subprocess.Popen(argv, env={**os.environ, **variables})
         # The terminal's Ctrl-C reaches the command directly (same process group): let it shut down,
         # then stop the servers. Termination requests aimed at this process are passed on.
         signal.signal(signal.SIGINT, lambda signum, frame: None)

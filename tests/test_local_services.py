@@ -99,7 +99,7 @@ def test_embedded_services_are_on_loopback_ports_of_their_own(embedded_env):
     assert "[X] 0001_initial" in _manage(embedded_env, "showmigrations", "accounts")
 
 
-def test_gunicorn_serves_health_from_the_embedded_database_and_broker(embedded_env):
+def test_gunicorn_is_ready_on_the_embedded_database_and_broker(embedded_env):
     port = _free_port()
     server = _spawn(
         embedded_env,
@@ -110,7 +110,7 @@ def test_gunicorn_serves_health_from_the_embedded_database_and_broker(embedded_e
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as response:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ready", timeout=5) as response:
                     status, body = response.status, json.load(response)
                 break
             except OSError:
@@ -121,7 +121,7 @@ def test_gunicorn_serves_health_from_the_embedded_database_and_broker(embedded_e
         _stop(server)
 
     assert status == 200
-    assert body == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert body == {"ready": True, "failing": []}
 
 
 SEND_PING = "from core.tasks import ping; ping.delay(token='{token}')"
@@ -149,11 +149,16 @@ def test_a_job_queued_before_the_worker_starts_is_run_by_the_worker(embedded_env
     )
     try:
         answer = _shell(embedded_env, ANSWER_WITHIN.format(token=token, seconds=30))
+        heartbeat = _shell(
+            embedded_env, "from core.health import heartbeat_last; print(heartbeat_last('worker'))"
+        )
     finally:
         _stop(worker)
 
     assert not_yet.strip() == "None"
     assert answer.strip() == "pong"
+    # The worker's heartbeat, which /api/health reads, was written by the worker itself.
+    assert heartbeat.strip().endswith("+00:00")
 
 
 @pytest.mark.django_db
@@ -202,3 +207,33 @@ def test_embedded_postgres_starts_from_a_private_folder_and_changes_nothing_outs
         assert private.stat().st_mode & 0o777 == 0o700
     finally:
         shutil.rmtree(private, ignore_errors=True)
+
+
+def test_manage_py_finds_the_local_services_by_itself(embedded_env, tmp_path):
+    """`python manage.py import_file ...` as the README gives it, with no URLs in the environment: the same
+    discovery as `make run` finds the embedded servers already running on the data of LOCAL_DATA_DIR."""
+    _shell(
+        embedded_env,
+        "from accounts.services import agency_system_create; agency_system_create("
+        "username='bj.system.cli', password='a-long-test-passphrase-42', province_code='11')",
+    )
+    persons = tmp_path / "persons.csv"
+    persons.write_text("id_number,name\n11010519491231002X,张三\n", encoding="utf-8")
+    bare = {key: value for key, value in embedded_env.items() if key not in ("DATABASE_URL", "REDIS_URL")}
+    bare["LOCAL_SERVICES"] = "embedded"
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_file", str(persons), "--kind", "persons", "--province", "11"],
+        cwd=BASE_DIR,
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "rows accepted" in result.stdout
+    assert "1 rows accepted, 0 rejected" in result.stdout
+    assert "PostgreSQL: embedded, already running" in result.stderr
+    # The servers were found running, so they are left running for the command that started them.
+    assert localenv.postgres_answers(embedded_env["DATABASE_URL"])

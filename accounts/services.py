@@ -267,7 +267,7 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
 
 def api_key_verify(*, key: str) -> ApiKey:
     """The key's record with its user, if the key is known, has not ended and its system may sign in."""
-    prefix, _, secret = key.partition(".")
+    prefix, _separator, secret = key.partition(".")
     api_key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
     # Compared in constant time, as if it were found, so that a prefix cannot be probed by timing.
     if api_key is None or not hmac.compare_digest(api_key.digest, token_digest(secret)):
@@ -412,7 +412,7 @@ def sign_in_failures_delete_expired(*, now: datetime | None = None) -> int:
     """Forget the counts whose window has passed and that lock nothing."""
     now = now or timezone.now()
     window = max(settings.LOGIN_LOCKOUT, settings.LOGIN_ACCOUNT_WINDOW)
-    deleted, _ = (
+    deleted, _by_model = (
         SignInFailures.objects.filter(window_started_at__lt=now - window)
         .exclude(locked_until__gt=now)
         .delete()

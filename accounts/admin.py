@@ -6,13 +6,22 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import ApiKey, AuthToken, Role, User
-from accounts.services import UserBinding, api_key_issue, api_key_revoke, user_binding_resolve
+from accounts.admin_scope import ProvinceScopedAdmin
+from accounts.models import BACK_OFFICE_ROLES, ApiKey, AuthToken, Role, User
+from accounts.roles import ROLE_GROUPS
+from accounts.services import (
+    UserBinding,
+    api_key_issue,
+    api_key_revoke,
+    user_binding_resolve,
+    user_role_group_join,
+)
 from core.admin import IdentityNumberSearchMixin
 from core.exceptions import ApplicationError
 
@@ -22,7 +31,10 @@ class UserCreationForm(AdminUserCreationForm):
     citizen's ID number goes in through the encrypting `id_number` setter, never as raw text."""
 
     id_number = forms.CharField(
-        label="ID number", required=False, max_length=18, help_text="Citizens only: the 18-character ID."
+        label=gettext_lazy("ID number"),
+        required=False,
+        max_length=18,
+        help_text=gettext_lazy("Citizens only: the 18-character ID."),
     )
 
     # The stubs leave out the Meta that Django's user creation forms declare.
@@ -55,7 +67,7 @@ class UserCreationForm(AdminUserCreationForm):
         user: User = super().save(commit=False)  # refuses a form that did not validate
         assert self.binding is not None, "a valid form has its binding"
         user.id_number = self.binding.id_number
-        user.is_staff = user.is_superuser = user.role == Role.ADMINISTRATOR
+        user.is_staff = user.role in BACK_OFFICE_ROLES
         if commit:
             user.save()
             self.save_m2m()
@@ -63,7 +75,11 @@ class UserCreationForm(AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(IdentityNumberSearchMixin, DjangoUserAdmin):
+class UserAdmin(IdentityNumberSearchMixin, ProvinceScopedAdmin, DjangoUserAdmin):
+    """Accounts of every role. Only national administrators hold the permissions (accounts.roles); the
+    province scope would still keep anyone else to their own province's agency accounts."""
+
+    scope_province_field = "province"
     add_form = UserCreationForm
     add_fieldsets = (
         (
@@ -83,33 +99,55 @@ class UserAdmin(IdentityNumberSearchMixin, DjangoUserAdmin):
         ),
     )
     # A user's role and binding are fixed at creation: changing them would silently widen a scope.
-    # is_staff and is_superuser follow from the role (and a constraint enforces it).
+    # is_staff follows from the role (and a constraint enforces it); the groups, among the role's own,
+    # decide what a back-office account may do.
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("Role and scope", {"fields": ("role", "province", "masked_id_number", "is_active")}),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        (gettext_lazy("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (
+            gettext_lazy("Role and scope"),
+            {"fields": ("role", "province", "masked_id_number", "is_active", "groups")},
+        ),
+        (gettext_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("role", "province", "masked_id_number", "last_login", "date_joined")
     list_display = ("username", "role", "province", "masked_id_number", "is_active", "last_login")
     list_filter = ("role", "province", "is_active")
     list_select_related = ("province",)
     search_fields = ("username",)
-    search_help_text = "Username (partial), or a citizen's full 18-character ID number (exact)."
+    search_help_text = gettext_lazy("Username (partial), or a citizen's full 18-character ID number (exact).")
     ordering = ("username",)
     filter_horizontal = ()
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
         return tuple(self.readonly_fields) if obj else ()
 
-    @admin.display(description="ID number")
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and "groups" in form.base_fields:
+            # Only the groups of the account's own role: a clerk is never made a national administrator.
+            groups: Any = form.base_fields["groups"]
+            groups.queryset = groups.queryset.filter(name__in=ROLE_GROUPS.get(Role(obj.role), ()))
+            groups.help_text = gettext_lazy(
+                "What this account may do in the admin (the groups its role may join)."
+            )
+        return form
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change:
+            user_role_group_join(user=form.instance)
+
+    @admin.display(description=gettext_lazy("ID number"))
     def masked_id_number(self, user: User) -> str:
         return user.id_number_masked or "-"
 
 
 @admin.register(AuthToken)
-class AuthTokenAdmin(admin.ModelAdmin):
+class AuthTokenAdmin(ProvinceScopedAdmin):
     """Tokens can be looked at and deleted (revoked), never created or edited here."""
+
+    scope_province_field = "user__province"
 
     list_display = ("user", "created_at", "expires_at", "is_expired")
     list_filter = ("user__role",)
@@ -119,14 +157,14 @@ class AuthTokenAdmin(admin.ModelAdmin):
     readonly_fields = fields
     ordering = ("-created_at",)
 
-    @admin.display(boolean=True, description="Expired")
+    @admin.display(boolean=True, description=gettext_lazy("Expired"))
     def is_expired(self, token: AuthToken) -> bool:
         return token.expires_at <= timezone.now()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: AuthToken | None = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

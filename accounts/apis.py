@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,6 +24,13 @@ class LoginApi(APIView):
         summary="Sign in and receive an API token",
         auth=[],
         request=LoginInputSerializer,
+        examples=[
+            OpenApiExample(
+                "Beijing agency staff (demo data)",
+                value={"username": "agency-11", "password": "shebao-demo-2026"},
+                request_only=True,
+            )
+        ],
         responses=LoginOutputSerializer,
         extensions=error_codes(
             "invalid_credentials",

@@ -25,12 +25,12 @@ class ExpiringTokenAuthentication(BaseAuthentication):
             return None  # not ours: the request stays anonymous
         if len(parts) != 2:
             raise AuthenticationFailed(
-                "The Authorization header must be 'Bearer <token>'.", code="authentication_failed"
+                _("The Authorization header must be 'Bearer <token>'."), code="authentication_failed"
             )
         try:
             token = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise AuthenticationFailed("The token is not valid.", code="authentication_failed") from None
+            raise AuthenticationFailed(_("The token is not valid."), code="authentication_failed") from None
         # Imported here: DRF imports this class along with rest_framework.views, which may happen while
         # the models are still loading.
         from accounts.services import auth_token_verify

@@ -5,19 +5,23 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.models import ProtectedIdentityNumber, Region
 
 
 class Role(models.TextChoices):
-    CITIZEN = "citizen", "Citizen"
-    AGENCY_STAFF = "agency_staff", "Agency staff"
-    AGENCY_SYSTEM = "agency_system", "Agency system"
-    SERVICE_POINT = "service_point", "Service point"
-    ADMINISTRATOR = "administrator", "Administrator"
+    CITIZEN = "citizen", _("Citizen")
+    AGENCY_STAFF = "agency_staff", _("Agency staff")
+    AGENCY_SYSTEM = "agency_system", _("Agency system")
+    SERVICE_POINT = "service_point", _("Service point")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 PROVINCIAL_ROLES = (Role.AGENCY_STAFF, Role.AGENCY_SYSTEM)
+# The roles that sign in to the admin (the back office); what each may do there comes from its groups
+# (accounts.roles), and accounts.admin_scope keeps agency staff to their province.
+BACK_OFFICE_ROLES = (Role.ADMINISTRATOR, Role.AGENCY_STAFF)
 
 
 class RoleAwareUserManager(UserManager["User"]):
@@ -32,7 +36,7 @@ class RoleAwareUserManager(UserManager["User"]):
     ) -> User:
         extra_fields.setdefault("role", Role.ADMINISTRATOR)
         if extra_fields["role"] != Role.ADMINISTRATOR:
-            raise ValueError("A superuser must have the administrator role.")
+            raise ValueError(_("A superuser must have the administrator role."))
         return super().create_superuser(username, email, password, **extra_fields)
 
 
@@ -47,7 +51,7 @@ class User(ProtectedIdentityNumber, AbstractUser):
         null=True,
         blank=True,
         related_name="users",
-        help_text="The province an agency user or system works for.",
+        help_text=_("The province an agency user or system works for."),
     )
     id_number_hash = models.CharField(
         max_length=64,
@@ -55,13 +59,13 @@ class User(ProtectedIdentityNumber, AbstractUser):
         null=True,
         blank=True,
         editable=False,
-        help_text="Keyed hash of the citizen's ID number.",
+        help_text=_("Keyed hash of the citizen's ID number."),
     )
     holder_died_on = models.DateField(
         null=True,
         blank=True,
         editable=False,
-        help_text="The citizen's recorded date of death: the account can no longer sign in.",
+        help_text=_("The citizen's recorded date of death: the account can no longer sign in."),
     )
 
     objects: ClassVar[RoleAwareUserManager] = RoleAwareUserManager()
@@ -84,10 +88,15 @@ class User(ProtectedIdentityNumber, AbstractUser):
                 name="only_provincial_roles_have_a_province",
                 condition=Q(role__in=PROVINCIAL_ROLES) | Q(province__isnull=True),
             ),
-            # The Django admin site bypasses every regional scope, so only administrators may enter it.
+            # Every admin page applies the regional scope (accounts.admin_scope), so agency staff may enter
+            # the admin too; a superuser passes every permission check, so only an administrator can be one.
             models.CheckConstraint(
-                name="only_administrators_are_staff",
-                condition=Q(role=Role.ADMINISTRATOR) | Q(is_staff=False, is_superuser=False),
+                name="only_back_office_roles_are_staff",
+                condition=Q(role__in=BACK_OFFICE_ROLES) | Q(is_staff=False),
+            ),
+            models.CheckConstraint(
+                name="only_administrators_are_superusers",
+                condition=Q(role=Role.ADMINISTRATOR) | Q(is_superuser=False),
             ),
         ]
 
@@ -104,7 +113,10 @@ class AuthToken(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:
-        return f"token of {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"
+        return _("token of %(user)s until %(expires_at)s") % {
+            "user": self.user,
+            "expires_at": f"{self.expires_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class SignInFailures(models.Model):
@@ -121,10 +133,14 @@ class SignInFailures(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["window_started_at"])]
-        verbose_name_plural = "sign-in failures"
+        verbose_name = _("sign-in failures")
+        verbose_name_plural = _("sign-in failures")
 
     def __str__(self) -> str:
-        return f"{self.failures} failed sign-in(s) since {self.window_started_at:%Y-%m-%d %H:%M}"
+        return _("%(failures)d failed sign-in(s) since %(since)s") % {
+            "failures": self.failures,
+            "since": f"{self.window_started_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class ApiKey(models.Model):
@@ -134,14 +150,15 @@ class ApiKey(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
     prefix = models.CharField(
-        max_length=16, unique=True, help_text="Public part of the key: tells keys apart."
+        max_length=16, unique=True, help_text=_("Public part of the key: tells keys apart.")
     )
     digest = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Set when a newer key replaces it.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("Set when a newer key replaces it."))
 
     class Meta:
-        verbose_name = "API key"
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
 
     def __str__(self) -> str:
-        return f"API key {self.prefix} of {self.user.username}"
+        return _("API key %(prefix)s of %(user)s") % {"prefix": self.prefix, "user": self.user.username}

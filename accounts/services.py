@@ -13,14 +13,25 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from accounts.models import PROVINCIAL_ROLES, ApiKey, AuthToken, Role, SignInFailures, User
+from accounts.models import (
+    BACK_OFFICE_ROLES,
+    PROVINCIAL_ROLES,
+    ApiKey,
+    AuthToken,
+    Role,
+    SignInFailures,
+    User,
+)
+from accounts.roles import ROLE_DEFAULT_GROUP
 from core.crypto import keyed_hash
 from core.exceptions import ApplicationError, ConflictError
 from core.identity import IdentityNumber
@@ -50,12 +61,12 @@ def user_binding_resolve(
 ) -> UserBinding:
     """Check that a role comes with exactly the binding it needs, and nothing else."""
     if role not in Role.values:
-        raise _field_error("role_unknown", "role", f"There is no role called {role!r}.")
+        raise _field_error("role_unknown", "role", _("There is no role called %(role)r.") % {"role": role})
     role = Role(role)
     number = None
     if role == Role.CITIZEN:
         if not id_number:
-            raise _field_error("id_number_required", "id_number", "A citizen account needs an ID number.")
+            raise _field_error("id_number_required", "id_number", _("A citizen account needs an ID number."))
         try:
             number = id_number if isinstance(id_number, IdentityNumber) else IdentityNumber.parse(id_number)
         except ApplicationError as error:
@@ -64,22 +75,26 @@ def user_binding_resolve(
             raise _field_error(
                 "citizen_already_registered",
                 "id_number",
-                "An account is already registered for this ID number.",
+                _("An account is already registered for this ID number."),
                 conflict=True,
             )
     elif id_number:
-        raise _field_error("id_number_not_allowed", "id_number", "Only citizen accounts have an ID number.")
+        raise _field_error(
+            "id_number_not_allowed", "id_number", _("Only citizen accounts have an ID number.")
+        )
 
     province = None
     if role in PROVINCIAL_ROLES:
         if not province_code:
-            raise _field_error("province_required", "province", "An agency account needs a province.")
+            raise _field_error("province_required", "province", _("An agency account needs a province."))
         province = Region.objects.filter(code=province_code).first()
         if province is None:
-            raise _field_error("province_unknown", "province", f"There is no province {province_code!r}.")
+            raise _field_error(
+                "province_unknown", "province", _("There is no province %(code)r.") % {"code": province_code}
+            )
     elif province_code:
         raise _field_error(
-            "province_not_allowed", "province", "Only agency staff and systems are bound to a province."
+            "province_not_allowed", "province", _("Only agency staff and systems are bound to a province.")
         )
     return UserBinding(role=role, province=province, id_number=number)
 
@@ -97,26 +112,25 @@ def user_create(
     binding = user_binding_resolve(role=role, province_code=province_code, id_number=id_number)
     username = User.normalize_username(username.strip())
     if not username:
-        raise _field_error("username_required", "username", "A username is required.")
+        raise _field_error("username_required", "username", _("A username is required."))
     # Case-insensitive, because the login lockout treats "Alice" and "alice" as one name.
     if User.objects.filter(username__iexact=username).exists():
-        raise _field_error("username_taken", "username", "This username is taken.", conflict=True)
+        raise _field_error("username_taken", "username", _("This username is taken."), conflict=True)
 
-    administrator = binding.role == Role.ADMINISTRATOR
+    # Not a superuser: an administrator's permissions are their group's (accounts.roles).
     user = User(
         username=username,
         email=User.objects.normalize_email(email),
         role=binding.role,
         province=binding.province,
-        is_staff=administrator,
-        is_superuser=administrator,
+        is_staff=binding.role in BACK_OFFICE_ROLES,
     )
     user.id_number = binding.id_number
     try:
         validate_password(password, user=user)
     except ValidationError as error:
         raise ApplicationError(
-            "password_too_weak", "The password is too weak.", fields={"password": error.messages}
+            "password_too_weak", _("The password is too weak."), fields={"password": error.messages}
         ) from None
     user.set_password(password)
     try:
@@ -128,11 +142,21 @@ def user_create(
             raise _field_error(
                 "citizen_already_registered",
                 "id_number",
-                "An account is already registered for this ID number.",
+                _("An account is already registered for this ID number."),
                 conflict=True,
             ) from None
-        raise _field_error("username_taken", "username", "This username is taken.", conflict=True) from None
+        raise _field_error(
+            "username_taken", "username", _("This username is taken."), conflict=True
+        ) from None
+    user_role_group_join(user=user)
     return user
+
+
+def user_role_group_join(*, user: User) -> None:
+    """Put a new back-office account in its role's default group (the permissions the role needs)."""
+    group_name = ROLE_DEFAULT_GROUP.get(Role(user.role))
+    if group_name is not None:
+        user.groups.add(Group.objects.get_or_create(name=group_name)[0])
 
 
 def citizen_create(*, username: str, password: str, id_number: str, email: str = "") -> User:
@@ -204,15 +228,15 @@ def auth_token_verify(*, token: str) -> AuthToken:
         cursor.execute(_TOKEN_WITH_USER, [token_digest(token)])
         row = cursor.fetchone()
     if row is None:
-        raise ApplicationError("authentication_failed", "The token is not valid.", status_code=401)
+        raise ApplicationError("authentication_failed", _("The token is not valid."), status_code=401)
     auth_token: AuthToken
     user: User
     auth_token, user = instances(row, _TOKEN_COLUMNS, _USER_COLUMNS)
     auth_token.user = user
     if auth_token.expires_at <= timezone.now():
-        raise ApplicationError("token_expired", "The token has expired: sign in again.", status_code=401)
+        raise ApplicationError("token_expired", _("The token has expired: sign in again."), status_code=401)
     if not auth_token.user.is_active:
-        raise ApplicationError("account_disabled", "This account is disabled.", status_code=401)
+        raise ApplicationError("account_disabled", _("This account is disabled."), status_code=401)
     return auth_token
 
 
@@ -267,7 +291,7 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
 
 def api_key_verify(*, key: str) -> ApiKey:
     """The key's record with its user, if the key is known, has not ended and its system may sign in."""
-    prefix, _separator, secret = key.partition(".")
+    prefix, _dot, secret = key.partition(".")
     api_key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
     # Compared in constant time, as if it were found, so that a prefix cannot be probed by timing.
     if api_key is None or not hmac.compare_digest(api_key.digest, token_digest(secret)):
@@ -277,7 +301,7 @@ def api_key_verify(*, key: str) -> ApiKey:
             "api_key_expired", _("The API key has ended: use the system's newer key."), status_code=401
         )
     if not api_key.user.is_active:
-        raise ApplicationError("account_disabled", "This account is disabled.", status_code=401)
+        raise ApplicationError("account_disabled", _("This account is disabled."), status_code=401)
     return api_key
 
 
@@ -303,8 +327,8 @@ def _slowdown(failures_over_ceiling: int) -> timedelta:
     return min(delay, ceiling)
 
 
-def _retry_after(until: datetime, now: datetime) -> dict[str, str]:
-    return {"Retry-After": str(max(1, math.ceil((until - now).total_seconds())))}
+def _seconds_until(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
 
 
 def _locked_refusal(until: datetime, now: datetime) -> ApplicationError:
@@ -312,10 +336,14 @@ def _locked_refusal(until: datetime, now: datetime) -> ApplicationError:
     local = timezone.localtime(until)
     return ApplicationError(
         "login_locked",
-        f"Too many failed sign-in attempts. Try again in {wait_minutes} minute(s), "
-        f"after {local:%Y-%m-%d %H:%M:%S %Z}.",
+        ngettext(
+            "Too many failed sign-in attempts. Try again in %(minutes)d minute, after %(time)s.",
+            "Too many failed sign-in attempts. Try again in %(minutes)d minutes, after %(time)s.",
+            wait_minutes,
+        )
+        % {"minutes": wait_minutes, "time": f"{local:%Y-%m-%d %H:%M:%S %Z}"},
         status_code=429,
-        headers=_retry_after(until, now),
+        retry_after=_seconds_until(until, now),
     )
 
 
@@ -354,7 +382,7 @@ def _attempt_admit(*, pair_key: str, account_key: str) -> ApplicationError | Non
                 "login_slowed",
                 _("Too many failed sign-ins for this account: wait Retry-After seconds before trying again."),
                 status_code=429,
-                headers=_retry_after(allowed_at, now),
+                retry_after=_seconds_until(allowed_at, now),
             )
     if refusal is None:
         pair.failures += 1
@@ -393,12 +421,14 @@ def user_login(*, username: str, password: str, client_address: str) -> IssuedTo
     user = authenticate(username=username, password=password)
     if user is None:
         _attempt_failed(pair_key=pair_key)
-        raise ApplicationError("invalid_credentials", "The username or password is wrong.", status_code=401)
+        raise ApplicationError(
+            "invalid_credentials", _("The username or password is wrong."), status_code=401
+        )
     _attempt_succeeded(pair_key=pair_key, account_key=account_key)
     if user.holder_died_on is not None:
         raise ApplicationError(
             "account_holder_deceased",
-            "The holder of this account has died: it can no longer sign in.",
+            _("The holder of this account has died: it can no longer sign in."),
             status_code=403,
         )
     with transaction.atomic():
@@ -412,7 +442,7 @@ def sign_in_failures_delete_expired(*, now: datetime | None = None) -> int:
     """Forget the counts whose window has passed and that lock nothing."""
     now = now or timezone.now()
     window = max(settings.LOGIN_LOCKOUT, settings.LOGIN_ACCOUNT_WINDOW)
-    deleted, _by_model = (
+    deleted, _ = (
         SignInFailures.objects.filter(window_started_at__lt=now - window)
         .exclude(locked_until__gt=now)
         .delete()

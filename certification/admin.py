@@ -8,6 +8,8 @@ from insurance.admin.base import PersonSearchMixin, ReadOnlyAdminMixin, Registry
 class LifeEvidenceAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin):
     """Evidence of life fed by provincial batch files; it is facts from other systems, never edited here."""
 
+    scope_province_field = "province"
+
     list_display = ("person", "evidence_date", "kind", "source", "province")
     list_filter = ("kind", "province")
     list_select_related = ("person", "province")

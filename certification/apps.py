@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CertificationConfig(AppConfig):
     name = "certification"
-    verbose_name = "Pension eligibility certification"
+    verbose_name = _("Pension eligibility certification")

@@ -1,13 +1,14 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
 
 
 class EvidenceKind(models.TextChoices):
-    MEDICAL_SETTLEMENT = "medical_settlement", "Medical settlement"
-    HOSPITAL_STAY = "hospital_stay", "Hospital stay"
-    RAIL_TRAVEL = "rail_travel", "Rail travel"
-    OTHER_SERVICE = "other_service", "Other public service"
+    MEDICAL_SETTLEMENT = "medical_settlement", _("Medical settlement")
+    HOSPITAL_STAY = "hospital_stay", _("Hospital stay")
+    RAIL_TRAVEL = "rail_travel", _("Rail travel")
+    OTHER_SERVICE = "other_service", _("Other public service")
 
 
 class LifeEvidence(models.Model):
@@ -24,7 +25,7 @@ class LifeEvidence(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "life evidence"
+        verbose_name_plural = _("life evidence")
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "evidence_date", "kind", "source"], name="one_evidence_per_event"

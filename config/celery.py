@@ -2,9 +2,16 @@ import os
 import sys
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init, worker_ready
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+)
 
-from imports.tuning import interpreter_tune
+from core.log_masking import handlers_masked
+from imports.tuning import interpreter_tune, memory_limit_apply
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -16,6 +23,16 @@ app.autodiscover_tasks()
 # (solo and thread pools) and each process of a prefork pool.
 worker_init.connect(interpreter_tune)
 worker_process_init.connect(interpreter_tune)
+# Each process of the pool that runs the jobs has a memory ceiling (IMPORT_WORKER_MEMORY_LIMIT_BYTES).
+worker_process_init.connect(memory_limit_apply)
+
+
+# The worker sets up logging of its own (its root and task loggers, not Django's LOGGING): its handlers
+# mask ID numbers too (core.log_masking).
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _handlers_mask_id_numbers(logger, **kwargs) -> None:
+    handlers_masked(logger)
 
 
 @worker_init.connect

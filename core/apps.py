@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _record_identity_keys(**signal: Any) -> None:
@@ -17,9 +18,13 @@ def _record_identity_keys(**signal: Any) -> None:
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Shared kernel"
+    verbose_name = _("Shared kernel")
 
     def ready(self) -> None:
         from core import checks  # noqa: F401 - registers the system checks
 
+        # Every app's models are loaded before any app is ready.
+        from core.translations import model_labels_translate
+
+        model_labels_translate()
         post_migrate.connect(_record_identity_keys, sender=self)

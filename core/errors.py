@@ -25,6 +25,9 @@ class ErrorCode:
     # error, or a job's failure), which no response answers with.
     status: int | None
     description: str
+    # Further statuses of a code whose status follows the refusal it stands for (a refused batch answers
+    # with its first refused item's); documented under each (core.schema).
+    also_statuses: tuple[int, ...] = ()
 
 
 ERRORS = (
@@ -46,12 +49,26 @@ ERRORS = (
     ),
     ErrorCode("server_error", 500, "An unexpected failure on the platform's side; it has been logged."),
     # The kernel's.
+    ErrorCode(
+        "idempotency_key_invalid", 400, "The Idempotency-Key header is not 1-255 visible ASCII characters."
+    ),
+    ErrorCode(
+        "idempotency_key_reused",
+        422,
+        "The Idempotency-Key was already used by this caller for another request (method, path or body).",
+    ),
+    ErrorCode(
+        "idempotency_in_progress",
+        409,
+        "A request with this Idempotency-Key is still running: retry later to get its answer.",
+    ),
     ErrorCode("state_move_not_allowed", 409, "The record's current state does not allow this move."),
     ErrorCode(
         "batch_refused",
         400,
         "Items of a batch sent whole were refused, so nothing was written: `fields` names each refused item "
         "with its code and message. The status is the first refused item's (400, 404 or 409).",
+        also_statuses=(404, 409),
     ),
     ErrorCode("id_number_format", 400, "The ID number is not 17 digits followed by a digit or X."),
     ErrorCode("id_number_province", 400, "The ID number does not start with a province code."),

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DemoConfig(AppConfig):
@@ -6,4 +7,4 @@ class DemoConfig(AppConfig):
     install it outside production, and no domain app imports it."""
 
     name = "demo"
-    verbose_name = "Demo data (development only)"
+    verbose_name = _("Demo data (development only)")

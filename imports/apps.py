@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportsConfig(AppConfig):
     name = "imports"
-    verbose_name = "Provincial batch imports"
+    verbose_name = _("Provincial batch imports")

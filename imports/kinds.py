@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import TextChoices
+from django.utils.translation import gettext as _
 
 from certification.models import EvidenceKind
 from core.exceptions import ApplicationError
@@ -53,7 +54,9 @@ def _choice(enum: type[TextChoices], code: str, *, upper: bool) -> Callable[[str
     def parse(value: str, today: datetime.date) -> str:
         normalised = value.upper() if upper else value.lower()
         if normalised not in values:
-            raise CellError(code, f"{value!r} is not one of: {allowed}.")
+            raise CellError(
+                code, _("%(value)r is not one of: %(allowed)s.") % {"value": value, "allowed": allowed}
+            )
         return normalised
 
     return parse
@@ -79,16 +82,24 @@ def parse_date(value: str, today: datetime.date) -> datetime.date:
     """YYYY-MM-DD; also YYYY/M/D (what a Chinese-locale spreadsheet exports) and YYYYMMDD."""
     match = _DATE.fullmatch(value)
     if not match:
-        raise CellError("date_format", f"{value!r} is not a date written YYYY-MM-DD.")
+        raise CellError("date_format", _("%(value)r is not a date written YYYY-MM-DD.") % {"value": value})
     year, month, day = (int(part) for part in match.groups() if part is not None)
     try:
         date = datetime.date(year, month, day)
     except ValueError:
-        raise CellError("date_invalid", f"{value!r} is not a real calendar date.") from None
+        raise CellError(
+            "date_invalid", _("%(value)r is not a real calendar date.") % {"value": value}
+        ) from None
     if date > today:
-        raise CellError("date_in_future", f"The date {date.isoformat()} is in the future.")
+        raise CellError(
+            "date_in_future", _("The date %(date)s is in the future.") % {"date": date.isoformat()}
+        )
     if date < EARLIEST_BIRTH_DATE:
-        raise CellError("date_too_early", f"The date {date.isoformat()} is before {EARLIEST_BIRTH_DATE}.")
+        raise CellError(
+            "date_too_early",
+            _("The date %(date)s is before %(earliest)s.")
+            % {"date": date.isoformat(), "earliest": EARLIEST_BIRTH_DATE},
+        )
     return date
 
 
@@ -97,14 +108,23 @@ def parse_money(value: str, today: datetime.date) -> Decimal:
     in ASCII digits after NFKC (core.money.amount_text)."""
     text = amount_text(value)
     if text is None:
-        raise CellError("money_format", f"{value!r} is not an amount such as 5000 or 5000.50.")
+        raise CellError(
+            "money_format", _("%(value)r is not an amount such as 5000 or 5000.50.") % {"value": value}
+        )
     amount = Decimal(text)
     if amount.as_tuple().exponent < -2:
-        raise CellError("money_precision", f"{value!r} has more than two decimal places.")
+        raise CellError(
+            "money_precision", _("%(value)r has more than two decimal places.") % {"value": value}
+        )
     if amount <= 0:
-        raise CellError("money_not_positive", f"The amount {value} must be above zero.")
+        raise CellError(
+            "money_not_positive", _("The amount %(value)s must be above zero.") % {"value": value}
+        )
     if amount > MAX_MONEY:
-        raise CellError("money_too_large", f"The amount {value} is above {MAX_MONEY}.")
+        raise CellError(
+            "money_too_large",
+            _("The amount %(value)s is above %(maximum)s.") % {"value": value, "maximum": MAX_MONEY},
+        )
     return amount.quantize(_CENT)
 
 
@@ -133,20 +153,28 @@ def parse_boolean(value: str, today: datetime.date) -> bool:
         return _BOOLEANS[value.lower()]
     except KeyError:
         raise CellError(
-            "boolean_format", f"{value!r} is not one of: true, false, 1, 0, yes, no, 是, 否."
+            "boolean_format",
+            _("%(value)r is not one of: true, false, 1, 0, yes, no, 是, 否.") % {"value": value},
         ) from None
 
 
 def parse_province(value: str, today: datetime.date) -> str:
     if value not in PROVINCE_NAMES:
-        raise CellError("province_unknown", f"{value!r} is not a two-digit province code such as 11 or 44.")
+        raise CellError(
+            "province_unknown",
+            _("%(value)r is not a two-digit province code such as 11 or 44.") % {"value": value},
+        )
     return value
 
 
 def _text(max_length: int) -> Callable[[str, datetime.date], str]:
     def parse(value: str, today: datetime.date) -> str:
         if len(value) > max_length:
-            raise CellError("text_too_long", f"The text has {len(value)} characters; at most {max_length}.")
+            raise CellError(
+                "text_too_long",
+                _("The text has %(value)s characters; at most %(max_length)s.")
+                % {"value": len(value), "max_length": max_length},
+            )
         return value
 
     return parse
@@ -163,7 +191,9 @@ _PHONE = re.compile(r"(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})")
 
 def parse_phone(value: str, today: datetime.date) -> str:
     if not _PHONE.fullmatch(value):
-        raise CellError("phone_format", f"{value!r} is not a mainland mobile or landline number.")
+        raise CellError(
+            "phone_format", _("%(value)r is not a mainland mobile or landline number.") % {"value": value}
+        )
     return value
 
 
@@ -214,7 +244,10 @@ def _not_before_birth(date_column: str, position: int) -> RowCheck:
         id_number, date = row[1], row[position]
         if date.strftime("%Y%m%d") < id_number[6:14]:
             return RowError(
-                row[0], date_column, "date_before_birth", f"{date.isoformat()} is before the person's birth."
+                row[0],
+                date_column,
+                "date_before_birth",
+                _("%(date)s is before the person's birth.") % {"date": date.isoformat()},
             )
         return None
 
@@ -227,11 +260,11 @@ def _enrolment_complete(row: tuple) -> RowError | None:
     if (scheme is None) != (start_period is None):
         return RowError(
             row[0], "start_period" if start_period is None else "scheme", "enrolment_incomplete",
-            "To enrol, give both the scheme and the start month; to register only, neither.",
+            _("To enrol, give both the scheme and the start month; to register only, neither."),
         )  # fmt: skip
     if employer_code is not None and scheme is None:
         return RowError(
-            row[0], "employer_code", "enrolment_incomplete", "An employer is given only with a scheme."
+            row[0], "employer_code", "enrolment_incomplete", _("An employer is given only with a scheme.")
         )
     return None
 

@@ -5,42 +5,55 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
 
 
 class ImportKind(models.TextChoices):
-    PERSONS = "persons", "Persons"
-    CONTRIBUTIONS = "contributions", "Contributions"
-    ENROLMENTS = "enrolments", "Enrolments"
-    DEATHS = "deaths", "Deaths"
-    LIFE_EVIDENCE = "life_evidence", "Life evidence"
+    PERSONS = "persons", _("Persons")
+    CONTRIBUTIONS = "contributions", _("Contributions")
+    ENROLMENTS = "enrolments", _("Enrolments")
+    DEATHS = "deaths", _("Deaths")
+    LIFE_EVIDENCE = "life_evidence", _("Life evidence")
 
 
 class ImportState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    # Ran to its end, and some rows were rejected (the others written); every row rejected is `failed`.
+    COMPLETED_WITH_ERRORS = "completed_with_errors", _("Completed with errors")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
-IMPORT_FINISHED_STATES = (ImportState.SUCCEEDED, ImportState.FAILED, ImportState.CANCELLED)
+IMPORT_FINISHED_STATES = (
+    ImportState.SUCCEEDED,
+    ImportState.COMPLETED_WITH_ERRORS,
+    ImportState.FAILED,
+    ImportState.CANCELLED,
+)
 
 
 class ImportJob(models.Model):
-    """A provincial batch file and its processing. The same file (content hash, kind, province) uploaded
-    again returns the first job; chunks commit with their marker, so a re-run after a crash resumes."""
+    """A provincial batch file and its processing. The same file (content hash, kind, province, dry run or
+    not) uploaded again returns its latest job; chunks commit with their marker, so a re-run after a crash
+    resumes. A finished file is run again only on purpose, as a new attempt (`import_rerun`)."""
 
     kind = models.CharField(max_length=16, choices=ImportKind.choices)
     province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(upload_to="imports/")
+    # The stored upload, encrypted (imports.storage); blank once the retention rule has deleted it.
+    file = models.FileField(upload_to="imports/", blank=True)
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=255)
     file_sha256 = models.CharField(max_length=64)
+    header = models.JSONField(default=list, help_text="The file's first row, as the columns of its errors.")
     dry_run = models.BooleanField(default=False)
+    attempt = models.PositiveSmallIntegerField(default=1, help_text="1, then one more per re-run on purpose.")
     expected_rows = models.PositiveIntegerField(null=True, blank=True)
-    state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    state = models.CharField(max_length=24, choices=ImportState.choices, default=ImportState.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     rows_processed = models.PositiveIntegerField(default=0)
     rows_accepted = models.PositiveIntegerField(default=0)
@@ -55,16 +68,21 @@ class ImportJob(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["province", "kind", "file_sha256"],
-                condition=Q(dry_run=False),
-                name="one_import_per_file",
+                fields=["province", "kind", "file_sha256", "dry_run", "attempt"],
+                name="one_import_per_file_and_attempt",
             ),
             models.CheckConstraint(
                 name="import_counts_consistent",
                 condition=Q(rows_processed__gte=F("rows_accepted") + F("rows_rejected")),
             ),
         ]
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            # The job list of a province, newest first.
+            models.Index(fields=["province", "-created_at", "-id"], name="import_jobs_by_province"),
+            # The retention rule's look-up of files to delete.
+            models.Index(fields=["finished_at"], condition=~Q(file=""), name="import_files_kept"),
+        ]
 
     def __str__(self) -> str:
         return f"import {self.pk} {self.kind} {self.province_id} ({self.state})"
@@ -119,13 +137,17 @@ class ImportChunk(models.Model):
 
 class ImportRowError(models.Model):
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
-    row = models.PositiveIntegerField(help_text="Line of the file, the header being line 1.")
+    row = models.PositiveIntegerField(help_text=_("Line of the file, the header being line 1."))
     column = models.CharField(max_length=64, blank=True)
     code = models.CharField(max_length=64)
     message = models.CharField(max_length=500)
+    # The row's cells as the file held them (in the job's header order), its ID number masked; the full
+    # number encrypted beside them (core.crypto), shown only through the logged full-ID reader.
+    values = models.JSONField(default=list)
+    id_number_ciphertext = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["job", "row"])]
+        indexes = [models.Index(fields=["job", "row"]), models.Index(fields=["job", "code", "row"])]
 
     def __str__(self) -> str:
         return f"import {self.job_id} row {self.row}: {self.code}"

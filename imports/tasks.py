@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from imports.dispatch import imports_resume_stalled
-from imports.services import import_job_run
+from imports.services import import_files_purge, import_job_run
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +25,9 @@ def resume_stalled_imports_task() -> int:
     if resumed:
         logger.warning("Queued stalled import jobs again: %s", resumed)
     return len(resumed)
+
+
+# Scheduled in the database by django-celery-beat (migration 0006 of imports): the retention rule.
+@shared_task(name="imports.purge_expired_files")
+def purge_expired_import_files_task() -> int:
+    return import_files_purge()

@@ -1,10 +1,12 @@
-"""From a file on disk to clean typed rows and row errors, chunk by chunk.
+"""From a file to clean typed rows and row errors, chunk by chunk.
 
-    prepared = file_prepare(path=path, kind=ImportKind.CONTRIBUTIONS, expected_rows=None)  # may refuse
+    prepared = file_prepare(source=path, kind=ImportKind.CONTRIBUTIONS)  # at upload: may refuse
+    prepared = file_count(prepared=prepared, expected_rows=None)  # the job's first pass: may refuse
     for chunk in file_validate(prepared=prepared):
         write(chunk.rows); record(chunk.errors)
 
-`file_prepare` performs every file-level refusal, so nothing has been written when it raises. A clean row is
+`file_prepare` and `file_count` perform every file-level refusal, so nothing has been written when they
+raise. A clean row is
 the tuple `(row_number, *values)` with the values in the kind's column order (`KINDS[kind].column_names`),
 typed by the column parsers. Memory stays flat except for the natural keys kept to find duplicates.
 """
@@ -16,15 +18,16 @@ import gc
 import operator
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from imports.errors import CellError, ImportFileError, RowError
-from imports.formats import SourceFile, file_inspect, file_rows
+from imports.formats import Opener, SourceFile, file_inspect, file_rows, file_scan
 from imports.kinds import KINDS, Column, ImportKind, KindSpec
 
 CHUNK_SIZE = 5000
@@ -51,6 +54,7 @@ class Chunk:
     last_row: int
     rows: list[tuple]  # clean rows (row_number, *values)
     errors: list[RowError]  # ordered by row
+    raw: list[list[str]]  # the cells as read, row `first_row + i` at i: the error report's row values
 
     @property
     def rejected(self) -> int:
@@ -74,16 +78,23 @@ def header_check(*, spec: KindSpec, header: Sequence[str]) -> tuple[int, ...]:
         required = ", ".join(column.name for column in spec.columns if column.required)
         optional = ", ".join(column.name for column in spec.columns if not column.required)
         problems = [
-            f"{label}: {', '.join(repr(name) for name in found)}."
-            for label, found in (("Missing", missing), ("Unknown", unknown), ("Repeated", repeated))
+            _("%(problem)s: %(names)s.")
+            % {"problem": label, "names": ", ".join(repr(name) for name in found)}
+            for label, found in ((_("Missing"), missing), (_("Unknown"), unknown), (_("Repeated"), repeated))
             if found
         ]
+        expected = (
+            _(
+                "The first row of a %(kind)s file must name the columns %(required)s and optionally "
+                "%(optional)s."
+            )
+            if optional
+            else _("The first row of a %(kind)s file must name the columns %(required)s.")
+        ) % {"kind": spec.kind, "required": required, "optional": optional}
+        found = _("Found: %(header)s.") % {"header": ", ".join(header) or _("nothing")}
         raise ImportFileError(
             "file_header",
-            f"The first row of a {spec.kind} file must name the columns {required}"
-            + (f" and optionally {optional}" if optional else "")
-            + f". Found: {', '.join(header) or 'nothing'}. "
-            + " ".join(problems),
+            " ".join([expected, found, *problems]),
             fields={
                 "expected": list(names),
                 "found": list(header),
@@ -100,26 +111,26 @@ def row_count_check(*, declared: int | None, counted: int) -> None:
     if declared is not None and declared != counted:
         raise ImportFileError(
             "file_row_count_mismatch",
-            f"The file was declared to hold {declared:,} rows but holds {counted:,}: it may be truncated.",
+            _("The file was declared to hold %(declared)s rows but holds %(counted)s: it may be truncated.")
+            % {"declared": f"{declared:,}", "counted": f"{counted:,}"},
             fields={"declared": declared, "counted": counted},
         )
 
 
-def file_prepare(*, path: Path, kind: str, expected_rows: int | None = None) -> PreparedFile:
-    """Every file-level check: size, format, encoding, emptiness, header, declared row count."""
+def file_prepare(*, source: Path | Opener, kind: str) -> PreparedFile:
+    """The checks made at upload, on the file's first bytes: size, format, encoding so far, header."""
     spec = KINDS[ImportKind(kind)]
-    source = file_inspect(path=path)
-    positions = header_check(spec=spec, header=source.header)
-    row_count_check(declared=expected_rows, counted=source.row_count)
-    return PreparedFile(source, spec, positions)
+    file = file_inspect(source=source)
+    return PreparedFile(file, spec, header_check(spec=spec, header=file.header))
 
 
-def file_reopen(*, path: Path, kind: str) -> PreparedFile:
-    """A file that passed `file_prepare` at upload, opened again to be imported: format, encoding and
-    header are settled again (the same bytes give the same answers), but the rows are not counted."""
-    spec = KINDS[ImportKind(kind)]
-    source = file_inspect(path=path, count_rows=False)
-    return PreparedFile(source, spec, header_check(spec=spec, header=source.header))
+def file_count(*, prepared: PreparedFile, expected_rows: int | None = None) -> PreparedFile:
+    """The job's first pass over the whole file, before any row is written: every line's encoding, the
+    rows counted, and the count the sender declared."""
+    scanned = file_scan(prepared.source)
+    assert scanned.row_count is not None
+    row_count_check(declared=expected_rows, counted=scanned.row_count)
+    return replace(prepared, source=scanned)
 
 
 def file_validate(
@@ -140,10 +151,10 @@ def file_validate(
                     return
                 last_row = first_row + len(raw_rows) - 1
                 clean, errors = validator.cells(first_row, raw_rows)
-                del raw_rows  # freed here, not promoted to an old generation once the collector is back
                 clean = validator.distinct(clean, errors)
                 errors.sort(key=operator.attrgetter("row"))
-            yield Chunk(first_row, last_row, clean, errors)
+            yield Chunk(first_row, last_row, clean, errors, raw_rows)
+            del raw_rows  # freed before the next chunk is read
             first_row = last_row + 1
 
 
@@ -187,7 +198,7 @@ class _Validator:
         value = raw.strip()
         if not value:
             if column.required:
-                return CellError("required", f"{column.name} is required.")
+                return CellError("required", _("%(name)s is required.") % {"name": column.name})
             return column.default
         try:
             return column.parse(value, self.today)
@@ -208,7 +219,8 @@ class _Validator:
                             number,
                             "",
                             "row_too_many_cells",
-                            f"The row has {len(cells)} cells; the header {width}.",
+                            _("The row has %(cells)s cells; the header %(width)s.")
+                            % {"cells": len(cells), "width": width},
                         )
                     )
                     continue
@@ -275,7 +287,7 @@ class _Validator:
                         row[0],
                         "",
                         "duplicate_in_file",
-                        f"An earlier row has the same {', '.join(self.spec.key)}.",
+                        _("An earlier row has the same %(key)s.") % {"key": ", ".join(self.spec.key)},
                     )
                 )
             else:

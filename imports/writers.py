@@ -13,6 +13,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
+from django.utils.translation import gettext as _
+
 from accounts.scope import Scope
 from certification.services import LifeEvidenceItem, life_evidence_record
 from core.batch import Refusal
@@ -61,7 +63,10 @@ class _Writer(ABC):
             if person_id is None:
                 errors.append(
                     RowError(
-                        row[0], "id_number", "person_not_found", "No insured person with this ID number here."
+                        row[0],
+                        "id_number",
+                        "person_not_found",
+                        _("No insured person with this ID number here."),
                     )
                 )
             else:

@@ -4,35 +4,42 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import Cursor, CursorPagination
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAgencyUser, IsCitizen
 from accounts.scope import Scope
 from core.batch import batch_refused, refusal_raise
+from core.exceptions import ApplicationError, NotFoundError
+from core.idempotency import idempotent
+from core.pagination import ClientPageSize
 from core.schema import error_codes
 from core.states import Actor
-from core.throttling import ResilientScopedRateThrottle
 from insurance import selectors
-from insurance.models import Scheme
+from insurance.employer_codes import UnifiedSocialCreditCode
+from insurance.models import Scheme, Transfer
 from insurance.serializers import (
     AccountEntrySerializer,
     AccountQuerySerializer,
     AccountSerializer,
-    CertificateUploadSerializer,
-    CertificateVerificationSerializer,
+    AccountsSerializer,
+    BenefitProvinceSerializer,
+    CertificateRequestSerializer,
+    CertificateSerializer,
     ContributionFilterSerializer,
     ContributionRecordRequestSerializer,
     ContributionSerializer,
     ContributionYearsReportSerializer,
     DeathRequestSerializer,
+    EmployerSerializer,
     EnrolmentBatchSerializer,
     EnrolmentRequestSerializer,
     InboxFilterSerializer,
@@ -41,6 +48,7 @@ from insurance.serializers import (
     InboxUnreadCountSerializer,
     PensionEstimateSerializer,
     PersonDetailSerializer,
+    PersonLookupSerializer,
     PersonSearchSerializer,
     PersonSerializer,
     RegistrationRequestSerializer,
@@ -49,8 +57,14 @@ from insurance.serializers import (
     RelationshipSerializer,
     RetirementPlanSerializer,
     RetirementQuerySerializer,
+    TransferApplySerializer,
+    TransferDetailSerializer,
+    TransferQueueFilterSerializer,
+    TransferRejectSerializer,
+    TransferSerializer,
 )
-from insurance.services.certificates import certificate_issue, certificate_matches_pdf
+from insurance.services.benefit_province import benefit_province_decide
+from insurance.services.certificates import certificate_issue, certificate_pdf
 from insurance.services.contributions import ContributionMonth, contributions_record
 from insurance.services.estimates import pension_estimate_for, retirement_plan_for
 from insurance.services.inbox import inbox_mark_read
@@ -61,6 +75,16 @@ from insurance.services.relationships import (
     enrolments_submit,
     relationship_resume,
     relationship_suspend,
+)
+from insurance.services.transfers import (
+    transfer_accept,
+    transfer_apply,
+    transfer_complete,
+    transfer_confirm,
+    transfer_decline,
+    transfer_funds_send,
+    transfer_reject,
+    transfer_withdraw,
 )
 
 # What opening a relationship can refuse (relationships_open), besides an unknown person or employer.
@@ -76,12 +100,12 @@ _ENROLMENT_CODES = (
 )
 
 
-class NewestPeriodFirst(CursorPagination):
+class NewestPeriodFirst(ClientPageSize, CursorPagination):
     ordering = ("-period", "-id")
     page_size = 50
 
 
-class NewestContributionsFirst(CursorPagination):
+class NewestContributionsFirst(ClientPageSize, CursorPagination):
     """Pages of `selectors.contribution_page`, with DRF's cursor links and their form. A cursor holds the
     position (period and id) of the record its page continues from: each page is one read of an index
     range, with no offset to skip and no position that a record inserted since could shift."""
@@ -90,6 +114,7 @@ class NewestContributionsFirst(CursorPagination):
 
     def paginate_contributions(self, request, **query) -> list[dict]:
         self.request = request
+        self.page_size = self.get_page_size(request)
         self.base_url = request.build_absolute_uri()
         self.cursor = self.decode_cursor(request)
         after = self._position_decode(self.cursor)
@@ -128,13 +153,14 @@ class NewestContributionsFirst(CursorPagination):
         return self.encode_cursor(cursor)
 
 
-class ByName(CursorPagination):
+class ByName(ClientPageSize, CursorPagination):
     ordering = ("name", "id")
     page_size = 20
 
 
 class CitizenView(APIView):
     permission_classes = [IsCitizen]
+    answers_not_found = True  # a citizen whose ID number has no insurance record yet (core.schema)
 
     def person(self):
         return selectors.person_of_citizen(scope=Scope.of(self.request.user))
@@ -154,7 +180,8 @@ class MyRelationshipsApi(CitizenView):
 
 
 class ContributionListView(ListAPIView):
-    """Contribution records of one person, newest first, filtered by scheme, province and year."""
+    """Contribution records of one person, newest first, filtered by scheme, province, year and a range
+    of months."""
 
     serializer_class = ContributionSerializer  # what the rows hold (they come ready to show)
     pagination_class = NewestContributionsFirst
@@ -175,7 +202,17 @@ class ContributionListView(ListAPIView):
         return filters.validated_data
 
 
-@extend_schema(summary="My contribution records, newest first", parameters=[ContributionFilterSerializer])
+_CONTRIBUTIONS_LISTED = (
+    "Newest first, in pages (`page_size` up to 200), filtered by scheme, province, year, and a range of "
+    "months (`period_from` to `period_to`, both included)."
+)
+
+
+@extend_schema(
+    summary="My contribution records, newest first",
+    description=_CONTRIBUTIONS_LISTED,
+    parameters=[ContributionFilterSerializer],
+)
 class MyContributionsApi(ContributionListView, CitizenView):
     pass
 
@@ -184,24 +221,37 @@ def _years(years) -> dict[str, int]:
     return {"total_months": years.total_months, "years": years.years, "months": years.months}
 
 
+def _contribution_years_report(request, person) -> Response:
+    """A person's contribution years of the scheme the query names (employee pension unless it says)."""
+    scheme = ContributionFilterSerializer(data=request.query_params)
+    scheme.is_valid(raise_exception=True)
+    chosen = scheme.validated_data.get("scheme", Scheme.EMPLOYEE_PENSION)
+    months = selectors.contribution_months_of(person=person, scheme=chosen)
+    by_province, total = months.by_province, months.total
+    report = {
+        "scheme": chosen,
+        "by_province": [{"province": code, **_years(years)} for code, years in by_province.items()],
+        "total": total,
+    }
+    return Response(ContributionYearsReportSerializer(report).data)
+
+
+_CONTRIBUTION_YEARS_SCHEME = OpenApiParameter(
+    "scheme",
+    enum=Scheme.values,
+    default=Scheme.EMPLOYEE_PENSION,
+    description="The scheme whose months are counted.",
+)
+
+
 class MyContributionYearsApi(CitizenView):
     @extend_schema(
         summary="My contribution years per province and in total",
-        parameters=[OpenApiParameter("scheme", enum=Scheme.values, default=Scheme.EMPLOYEE_PENSION)],
+        parameters=[_CONTRIBUTION_YEARS_SCHEME],
         responses=ContributionYearsReportSerializer,
     )
     def get(self, request):
-        scheme = ContributionFilterSerializer(data=request.query_params)
-        scheme.is_valid(raise_exception=True)
-        chosen = scheme.validated_data.get("scheme", Scheme.EMPLOYEE_PENSION)
-        months = selectors.contribution_months_of(person=self.person(), scheme=chosen)
-        by_province, total = months.by_province, months.total
-        report = {
-            "scheme": chosen,
-            "by_province": [{"province": code, **_years(years)} for code, years in by_province.items()],
-            "total": total,
-        }
-        return Response(ContributionYearsReportSerializer(report).data)
+        return _contribution_years_report(request, self.person())
 
 
 def _account_scheme(request) -> str:
@@ -238,7 +288,7 @@ class MyAccountEntriesApi(ListAPIView, CitizenView):
         return selectors.account_entries_of(person=self.person(), scheme=scheme)
 
 
-class NewestMessagesFirst(CursorPagination):
+class NewestMessagesFirst(ClientPageSize, CursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 20
 
@@ -298,9 +348,16 @@ class AgencyView(APIView):
         return selectors.person_get(scope=Scope.of(self.request.user), person_id=person_id)
 
 
+PERSON_LOOKUP_PATH = "/api/v1/agency/persons/lookup"
+
+
 @extend_schema(
-    summary="Find people insured in my province, by exact ID number or by name",
+    summary="Find people insured in my province by name: exact, its beginning, or any part of it",
+    description="By ID number: `POST /api/v1/agency/persons/lookup`, with the number in the body. A URL "
+    "carrying an ID number (`?id_number=`) is refused with `id_number_in_url`: URLs are kept in access "
+    "logs, proxies and browser histories.",
     parameters=[PersonSearchSerializer],
+    extensions=error_codes("id_number_in_url"),
 )
 class AgencyPersonSearchApi(ListAPIView, AgencyView):
     serializer_class = PersonSerializer
@@ -308,9 +365,39 @@ class AgencyPersonSearchApi(ListAPIView, AgencyView):
     filter_backends: list = []
 
     def get_queryset(self):
+        if "id_number" in self.request.query_params:
+            where = {"path": PERSON_LOOKUP_PATH}
+            raise ApplicationError(
+                "id_number_in_url",
+                _(
+                    'ID numbers are not taken in URLs, which logs keep: send {"id_number": ...} in the body '
+                    "of POST %(path)s."
+                )
+                % where,
+                fields={"id_number": [_("Send it in the body of POST %(path)s.") % where]},
+            )
         query = PersonSearchSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return selectors.persons_search(scope=Scope.of(self.request.user), **query.validated_data)
+
+
+class AgencyPersonLookupApi(AgencyView):
+    @extend_schema(
+        summary="Find the person insured in my province with an exact ID number (sent in the body)",
+        request=PersonLookupSerializer,
+        examples=[
+            OpenApiExample("By ID number", value={"id_number": "110105199003071239"}, request_only=True)
+        ],
+        responses=PersonSerializer,
+        extensions=error_codes("person_not_found"),
+    )
+    def post(self, request):
+        body = PersonLookupSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        person = selectors.person_by_id_number(
+            scope=Scope.of(request.user), id_number=body.validated_data["id_number"]
+        )
+        return Response(PersonSerializer(person).data)
 
 
 class AgencyPersonDetailApi(AgencyView):
@@ -325,13 +412,33 @@ class AgencyPersonDetailApi(AgencyView):
 
 
 class AgencyPersonContributionsApi(ContributionListView, AgencyView):
-    @extend_schema(summary="A person's contribution records", parameters=[ContributionFilterSerializer])
+    @extend_schema(
+        summary="A person's contribution records",
+        description=_CONTRIBUTIONS_LISTED,
+        parameters=[ContributionFilterSerializer],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Record months of contributions in my province (amounts are computed, never taken)",
+        description="The amounts are computed from the province's figures for each month's year (the base "
+        "clamped to its bounds, the clamp shown on the record); amounts sent are ignored. The months are "
+        "recorded all together, or none of them: a refusal names the months concerned in `fields`.",
         request=ContributionRecordRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "Two months for an employee",
+                value={
+                    "scheme": "EP",
+                    "months": [
+                        {"period": "202609", "base": "9000.00", "employer_code": "91110000600037341L"},
+                        {"period": "202610", "base": "9000.00", "employer_code": "91110000600037341L"},
+                    ],
+                },
+                request_only=True,
+            )
+        ],
         responses={201: ContributionSerializer(many=True)},
         extensions=error_codes(
             "period_format",
@@ -348,6 +455,7 @@ class AgencyPersonContributionsApi(ContributionListView, AgencyView):
             "contribution_already_recorded",
         ),
     )
+    @idempotent
     def post(self, request, person_id: int):
         body = ContributionRecordRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -377,11 +485,13 @@ class AgencyPersonDeathApi(AgencyView):
     @extend_schema(
         summary="Register a person's death",
         request=DeathRequestSerializer,
+        examples=[OpenApiExample("A death", value={"date_of_death": "2026-11-20"}, request_only=True)],
         responses=PersonSerializer,
         extensions=error_codes(
             "person_already_deceased", "date_of_death_invalid", "date_of_death_before_relationship"
         ),
     )
+    @idempotent
     def post(self, request, person_id: int):
         body = DeathRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -395,9 +505,17 @@ class AgencyEnrolmentApi(AgencyView):
     @extend_schema(
         summary="Enrol a person in my province (参保登记), or resume their suspended relationship here",
         request=EnrolmentRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "Employee medical insurance from a month",
+                value={"id_number": "110105199003071239", "scheme": "EM", "start_period": "202609"},
+                request_only=True,
+            )
+        ],
         responses={201: RelationshipSerializer},
         extensions=error_codes("person_not_found", "employer_not_found", *_ENROLMENT_CODES),
     )
+    @idempotent
     def post(self, request):
         body = EnrolmentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -415,10 +533,28 @@ class AgencyEnrolmentBatchApi(AgencyView):
     @extend_schema(
         summary="Enrol many people in my province at once: all of them, or none",
         request=EnrolmentBatchSerializer,
+        examples=[
+            OpenApiExample(
+                "Two enrolments at once",
+                value={
+                    "enrolments": [
+                        {"id_number": "110105199003071239", "scheme": "UI", "start_period": "202609"},
+                        {
+                            "id_number": "110105199003071239",
+                            "scheme": "WI",
+                            "start_period": "202609",
+                            "employer_code": "91110000600037341L",
+                        },
+                    ]
+                },
+                request_only=True,
+            )
+        ],
         responses={201: RelationshipSerializer(many=True)},
         # Each refused enrolment is named in `fields` with its own code, as the single enrolment's.
         extensions=error_codes("batch_refused", "relationship_already_paying"),
     )
+    @idempotent
     def post(self, request):
         body = EnrolmentBatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -448,6 +584,17 @@ class AgencyRegistrationApi(AgencyView):
     @extend_schema(
         summary="Register a person (once nationwide), and optionally enrol them in my province",
         request=RegistrationRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "A flexible worker enrolled in employee pension",
+                value={
+                    "id_number": "110105199003071239",
+                    "name": "王小明",
+                    "enrolment": {"scheme": "EP", "start_period": "202609"},
+                },
+                request_only=True,
+            )
+        ],
         responses={201: RegistrationSerializer, 200: RegistrationSerializer},
         extensions=error_codes(
             "name_required",
@@ -457,6 +604,7 @@ class AgencyRegistrationApi(AgencyView):
             *_ENROLMENT_CODES,
         ),
     )
+    @idempotent
     def post(self, request):
         body = RegistrationRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -493,6 +641,37 @@ class AgencyRegistrationApi(AgencyView):
         return Response(shown, status=status.HTTP_201_CREATED if registered.created else status.HTTP_200_OK)
 
 
+class AgencyPersonContributionYearsApi(AgencyView):
+    @extend_schema(
+        summary="A person's contribution years per province and in total",
+        parameters=[_CONTRIBUTION_YEARS_SCHEME],
+        responses=ContributionYearsReportSerializer,
+    )
+    def get(self, request, person_id: int):
+        return _contribution_years_report(request, self.person(person_id))
+
+
+class AgencyPersonAccountsApi(AgencyView):
+    @extend_schema(
+        summary="A person's personal accounts: the balance of each, in total and per province",
+        responses=AccountsSerializer,
+    )
+    def get(self, request, person_id: int):
+        accounts = selectors.account_balances_of(person=self.person(person_id))
+        return Response(AccountsSerializer({"accounts": accounts}).data)
+
+
+class AgencyEmployerApi(AgencyView):
+    @extend_schema(
+        summary="An employer, by its unified social credit code",
+        responses=EmployerSerializer,
+        extensions=error_codes("employer_code_format", "employer_code_checksum"),
+    )
+    def get(self, request, code: str):
+        employer = selectors.employer_by_code(code=UnifiedSocialCreditCode.parse(code).value)
+        return Response(EmployerSerializer(employer).data)
+
+
 class AgencyPersonRelationshipsApi(AgencyView):
     @extend_schema(summary="A person's insurance relationships", responses=RelationshipSerializer(many=True))
     def get(self, request, person_id: int):
@@ -523,6 +702,9 @@ class AgencyRelationshipSuspendApi(_RelationshipMoveApi):
     @extend_schema(
         summary="Suspend payment (停保) of a relationship in my province from a month",
         request=RelationshipMoveSerializer,
+        examples=[
+            OpenApiExample("From a month", value={"period": "202611", "reason": "Left"}, request_only=True)
+        ],
         responses=RelationshipSerializer,
         extensions=error_codes(
             "period_format",
@@ -533,6 +715,7 @@ class AgencyRelationshipSuspendApi(_RelationshipMoveApi):
             "relationship_not_paying",
         ),
     )
+    @idempotent
     def post(self, request, person_id: int, relationship_id: int):
         return self.moved(person_id, relationship_id, relationship_suspend)
 
@@ -541,6 +724,7 @@ class AgencyRelationshipResumeApi(_RelationshipMoveApi):
     @extend_schema(
         summary="Resume payment of a suspended relationship in my province from a month",
         request=RelationshipMoveSerializer,
+        examples=[OpenApiExample("From a month", value={"period": "202612"}, request_only=True)],
         responses=RelationshipSerializer,
         extensions=error_codes(
             "relationship_not_suspended",
@@ -552,6 +736,7 @@ class AgencyRelationshipResumeApi(_RelationshipMoveApi):
             "relationship_paying_elsewhere",
         ),
     )
+    @idempotent
     def post(self, request, person_id: int, relationship_id: int):
         return self.moved(person_id, relationship_id, relationship_resume)
 
@@ -592,57 +777,295 @@ class MyPensionEstimateApi(_RetirementView):
         return Response(PensionEstimateSerializer(result).data)
 
 
-class MyCertificatesApi(CitizenView):
+class NewestCertificatesFirst(CursorPagination):
+    ordering = ("-issued_at", "-id")
+    page_size = 20
+
+
+class MyCertificatesApi(ListAPIView, CitizenView):
+    serializer_class = CertificateSerializer
+    pagination_class = NewestCertificatesFirst
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.certificates_of(person=self.person())
+
+    @extend_schema(summary="The participation certificates I was issued, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(
-        summary="Issue my participation certificate (参保证明) as a PDF",
-        request=None,
+        summary="Issue my participation certificate (参保证明) as a signed PDF",
+        description=(
+            "Signed by the platform (PAdES), with the issuing agency, its seal, and a verification code "
+            "and QR code valid until the date it states. `Location` names the certificate in my list; "
+            "the same PDF downloads again from `pdf_url`."
+        ),
+        request=CertificateRequestSerializer,
         responses={(201, "application/pdf"): OpenApiTypes.BINARY},
     )
+    @idempotent
     def post(self, request):
+        choice = CertificateRequestSerializer(data=request.data)
+        choice.is_valid(raise_exception=True)
         certificate, pdf = certificate_issue(
-            person=self.person(), verify_base_url=request.build_absolute_uri("/")
+            person=self.person(),
+            verify_base_url=request.build_absolute_uri("/"),
+            actor=Actor.api(request.user),
+            language=choice.validated_data["language"],
         )
-        response = HttpResponse(pdf, content_type="application/pdf", status=status.HTTP_201_CREATED)
-        response["Content-Disposition"] = (
-            f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
-        )
-        return response
+        return _pdf_response(certificate, pdf, status=status.HTTP_201_CREATED)
 
 
-class CertificateVerifyApi(APIView):
-    """Public: anyone holding a certificate's code can check it is genuine and, with the PDF, unaltered."""
+class MyCertificatePdfApi(CitizenView):
+    @extend_schema(
+        summary="Download one of my certificates again: the signed PDF as issued, byte for byte",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, certificate_id: int):
+        certificate = selectors.certificate_of(person=self.person(), certificate_id=certificate_id)
+        if not certificate.pdf:
+            raise NotFoundError(
+                _("This certificate was issued before certificates were kept; issue a new one.")
+            )
+        return _pdf_response(certificate, certificate_pdf(certificate=certificate), status=status.HTTP_200_OK)
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_scope = "certificate_verify"
-    throttle_classes = [ResilientScopedRateThrottle]
 
-    @extend_schema(summary="Check that a certificate is genuine", responses=CertificateVerificationSerializer)
-    def get(self, request, code: str):
-        certificate = selectors.certificate_by_code(code=code)
-        return Response(CertificateVerificationSerializer(_verification(certificate, unaltered=None)).data)
+def _pdf_response(certificate, pdf: bytes, *, status: int) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf", status=status)
+    response["Content-Disposition"] = (
+        f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
+    )
+    response["Location"] = reverse("my-certificate-pdf", kwargs={"certificate_id": certificate.pk})
+    return response
+
+
+# --- transfers (DOMAIN.md §3) ------------------------------------------------------------------------------
+
+_TRANSFER_PRECONDITION_CODES = (
+    "transfer_scheme_not_transferable",
+    "transfer_person_deceased",
+    "transfer_person_receives_pension",
+    "transfer_not_enrolled_in_new_province",
+    "transfer_into_temporary_account",
+    "transfer_same_province",
+    "transfer_old_relationship_not_suspended",
+    "transfer_from_province_required",
+    "transfer_old_relationship_in_arrears",
+)
+
+
+class TransfersNewestFirst(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 50
+
+
+def _transfer_detail(transfer) -> Response:
+    return Response(TransferDetailSerializer(selectors.transfer_shown(transfer=transfer)).data)
+
+
+class MyTransfersApi(ListAPIView, CitizenView):
+    serializer_class = TransferSerializer
+    pagination_class = TransfersNewestFirst
+    queryset = Transfer.objects.none()  # for the schema: the rows come from the selector
+
+    def get_queryset(self):
+        return selectors.transfers_of(person=self.person())
+
+    @extend_schema(summary="My transfers, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        summary="Check that a certificate PDF is genuine and unaltered",
-        request={"multipart/form-data": CertificateUploadSerializer},
-        responses=CertificateVerificationSerializer,
+        summary="Apply to transfer my pension or medical insurance into the province where I pay now",
+        request=TransferApplySerializer,
+        responses={201: TransferDetailSerializer},
+        examples=[
+            OpenApiExample("Pension", value={"scheme": "EP", "from_province": "11"}, request_only=True)
+        ],
+        extensions=error_codes(*_TRANSFER_PRECONDITION_CODES, "transfer_already_open"),
     )
-    def post(self, request, code: str):
-        upload = CertificateUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
-        certificate = selectors.certificate_by_code(code=code)
-        unaltered = certificate_matches_pdf(certificate=certificate, pdf=upload.validated_data["file"].read())
+    def post(self, request):
+        body = TransferApplySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        transfer = transfer_apply(
+            person=self.person(),
+            scheme=body.validated_data["scheme"],
+            from_province_id=body.validated_data.get("from_province"),
+            actor=Actor.api(request.user),
+        )
         return Response(
-            CertificateVerificationSerializer(_verification(certificate, unaltered=unaltered)).data
+            TransferDetailSerializer(selectors.transfer_shown(transfer=transfer)).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
-def _verification(certificate, *, unaltered: bool | None) -> dict:
-    return {
-        "verification_code": certificate.verification_code,
-        "genuine": True,
-        "issued_at": certificate.issued_at,
-        "content": certificate.content,
-        "content_sha256": certificate.content_sha256,
-        "unaltered": unaltered,
-    }
+class MyTransferApi(CitizenView):
+    @extend_schema(
+        summary="One of my transfers: its timeline with deadlines, its money and its documents",
+        responses=TransferDetailSerializer,
+    )
+    def get(self, request, transfer_id: int):
+        return _transfer_detail(selectors.transfer_get(scope=Scope.of(request.user), transfer_id=transfer_id))
+
+
+class _MyTransferMoveApi(CitizenView):
+    move = staticmethod(transfer_withdraw)
+
+    def post(self, request, transfer_id: int):
+        transfer = selectors.transfer_get(scope=Scope.of(request.user), transfer_id=transfer_id)
+        return _transfer_detail(type(self).move(transfer=transfer, actor=Actor.api(request.user)))
+
+
+class MyTransferWithdrawApi(_MyTransferMoveApi):
+    move = staticmethod(transfer_withdraw)
+
+    @extend_schema(
+        summary="Withdraw my application (until the contact letter is sent)",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes("transfer_not_in_step"),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)
+
+
+class MyTransferConfirmApi(_MyTransferMoveApi):
+    move = staticmethod(transfer_confirm)
+
+    @extend_schema(
+        summary="Confirm a transfer the platform offered me: it becomes my application",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes("transfer_not_in_step", *_TRANSFER_PRECONDITION_CODES),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)
+
+
+class MyTransferDeclineApi(_MyTransferMoveApi):
+    move = staticmethod(transfer_decline)
+
+    @extend_schema(
+        summary="Decline a transfer the platform offered me: nothing moves",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes("transfer_not_in_step"),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)
+
+
+class MyBenefitProvinceApi(CitizenView):
+    @extend_schema(
+        summary="Where my pension would be paid, and why: each branch of the 10-year rule with its years",
+        responses=BenefitProvinceSerializer,
+    )
+    def get(self, request):
+        decision = benefit_province_decide(person=self.person())
+        return Response(BenefitProvinceSerializer(decision).data)
+
+
+@extend_schema(summary="Transfers into or out of my province", parameters=[TransferQueueFilterSerializer])
+class AgencyTransferQueueApi(ListAPIView, AgencyView):
+    serializer_class = TransferSerializer
+    pagination_class = TransfersNewestFirst
+    filter_backends: list = []
+
+    def get_queryset(self):
+        query = TransferQueueFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.transfer_queue(scope=Scope.of(self.request.user), **query.validated_data)
+
+
+class AgencyTransferApi(AgencyView):
+    @extend_schema(
+        summary="A transfer into or out of my province: timeline, money and documents",
+        responses=TransferDetailSerializer,
+    )
+    def get(self, request, transfer_id: int):
+        return _transfer_detail(selectors.transfer_get(scope=Scope.of(request.user), transfer_id=transfer_id))
+
+
+class _AgencyTransferMoveApi(AgencyView):
+    side = "transfer_in"
+    move = staticmethod(transfer_accept)
+
+    def post(self, request, transfer_id: int):
+        transfer = selectors.transfer_for_side(
+            scope=Scope.of(request.user), transfer_id=transfer_id, side=self.side
+        )
+        return _transfer_detail(type(self).move(transfer=transfer, actor=Actor.api(request.user)))
+
+
+class AgencyTransferAcceptApi(_AgencyTransferMoveApi):
+    move = staticmethod(transfer_accept)
+
+    @extend_schema(
+        summary="Accept an application into my province: the contact letter (联系函) is sent",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes("transfer_not_in_step", "province_out_of_scope"),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)
+
+
+class AgencyTransferRejectApi(AgencyView):
+    @extend_schema(
+        summary="Reject an application into my province, with the written reason",
+        request=TransferRejectSerializer,
+        responses=TransferDetailSerializer,
+        examples=[
+            OpenApiExample(
+                "Reason", value={"reason": "The employer's enrolment is not confirmed."}, request_only=True
+            )
+        ],
+        extensions=error_codes(
+            "transfer_not_in_step", "transfer_rejection_reason_required", "province_out_of_scope"
+        ),
+    )
+    def post(self, request, transfer_id: int):
+        body = TransferRejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        transfer = selectors.transfer_for_side(
+            scope=Scope.of(request.user), transfer_id=transfer_id, side="transfer_in"
+        )
+        return _transfer_detail(
+            transfer_reject(
+                transfer=transfer, reason=body.validated_data["reason"], actor=Actor.api(request.user)
+            )
+        )
+
+
+class AgencyTransferSendApi(_AgencyTransferMoveApi):
+    side = "transfer_out"
+    move = staticmethod(transfer_funds_send)
+
+    @extend_schema(
+        summary="Send the funds out of my province, with the certificate and information table",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes(
+            "transfer_not_in_step",
+            "transfer_old_relationship_not_suspended",
+            "transfer_account_short",
+            "interest_rate_not_published",
+            "province_out_of_scope",
+        ),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)
+
+
+class AgencyTransferCompleteApi(_AgencyTransferMoveApi):
+    move = staticmethod(transfer_complete)
+
+    @extend_schema(
+        summary="Record the history and funds that arrived in my province: the transfer completes",
+        request=None,
+        responses=TransferDetailSerializer,
+        extensions=error_codes("transfer_not_in_step", "province_out_of_scope"),
+    )
+    def post(self, request, transfer_id: int):
+        return super().post(request, transfer_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 
 from core.exceptions import ApplicationError
@@ -34,18 +35,22 @@ class UnifiedSocialCreditCode:
     @classmethod
     def parse(cls, raw: str) -> UnifiedSocialCreditCode:
         if not isinstance(raw, str):
-            raise InvalidEmployerCode("employer_code_format", "The unified social credit code must be text.")
+            raise InvalidEmployerCode(
+                "employer_code_format", _("The unified social credit code must be text.")
+            )
         value = raw.strip().upper()
         if not _SHAPE.match(value):
             raise InvalidEmployerCode(
                 "employer_code_format",
-                "The unified social credit code is 18 characters: digits and capital letters except "
-                "I, O, S, V and Z, with digits in positions 3 to 8.",
+                _(
+                    "The unified social credit code is 18 characters: digits and capital letters except "
+                    "I, O, S, V and Z, with digits in positions 3 to 8."
+                ),
             )
         if uscc.calc_check_digit(value[:17]) != value[17]:
             raise InvalidEmployerCode(
                 "employer_code_checksum",
-                "The unified social credit code's check character does not match: check for a typo.",
+                _("The unified social credit code's check character does not match: check for a typo."),
             )
         return cls(value)
 

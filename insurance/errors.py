@@ -8,6 +8,12 @@ from core.errors import ErrorCode
 ERRORS = (
     # Persons and deaths.
     ErrorCode("person_not_found", 404, "No insured person has this ID number (within the caller's scope)."),
+    ErrorCode(
+        "id_number_in_url",
+        400,
+        "An ID number was sent in a URL, which logs keep: send it in the body of "
+        "POST /api/v1/agency/persons/lookup.",
+    ),
     ErrorCode("person_repeated", 400, "The same person appears twice in one batch."),
     ErrorCode("name_required", 400, "A person is registered with a name."),
     ErrorCode("name_too_long", 400, "The name is longer than the register holds."),
@@ -132,4 +138,44 @@ ERRORS = (
     ),
     ErrorCode("inbox_title_invalid", 400, "A message has a title, and a short one."),
     ErrorCode("inbox_subject_invalid", 400, "A message's subject names no model."),
+    # Transfers (DOMAIN.md §3).
+    ErrorCode("transfer_scheme_not_transferable", 400, "Only the EP and EM schemes are transferred."),
+    ErrorCode("transfer_person_deceased", 409, "The person is deceased: nothing is transferred."),
+    ErrorCode("transfer_person_receives_pension", 409, "The person is retired or receives a pension."),
+    ErrorCode(
+        "transfer_not_enrolled_in_new_province",
+        409,
+        "The person does not pay into the scheme in the transfer-in province yet: enrol there first.",
+    ),
+    ErrorCode(
+        "transfer_into_temporary_account",
+        409,
+        "The person pays into a temporary account in the new province: the relationship stays where it is.",
+    ),
+    ErrorCode("transfer_same_province", 400, "The transfer-out and transfer-in provinces are the same."),
+    ErrorCode(
+        "transfer_old_relationship_not_suspended",
+        409,
+        "No suspended relationship of the scheme in another province (it still pays, or has left).",
+    ),
+    ErrorCode(
+        "transfer_from_province_required",
+        400,
+        "Several provinces hold suspended relationships: `fields.from_province` lists them, name one.",
+    ),
+    ErrorCode(
+        "transfer_old_relationship_in_arrears",
+        409,
+        "The old relationship owes months before its suspension (listed in `fields.periods`).",
+    ),
+    ErrorCode(
+        "transfer_already_open", 409, "A transfer of this scheme is already in progress for the person."
+    ),
+    ErrorCode(
+        "transfer_not_in_step", 409, "The transfer is not (or no longer) at the step this move starts from."
+    ),
+    ErrorCode("transfer_rejection_reason_required", 400, "A rejection gives its reason in writing."),
+    ErrorCode(
+        "transfer_account_short", 409, "The account holds less than the refund of the duplicate months."
+    ),
 )

@@ -24,3 +24,10 @@ DeathHook = Callable[[Sequence[DeathRecorded], Actor], None]
 # Appended to by the apps above from their AppConfig.ready(); run in that order by `deaths_register`, after
 # the people and their relationships moved.
 DEATH_HOOKS: list[DeathHook] = []
+
+
+# Whether people receive a pension: the registry knows the retired, and certification (the app that holds
+# pension awards) registers a look-up of its awards. Each returns the ids of `person_ids` that do; a
+# transfer is refused for them.
+PensionerLookup = Callable[[Sequence[int]], set[int]]
+PENSIONER_LOOKUPS: list[PensionerLookup] = []

@@ -8,6 +8,7 @@ import unicodedata
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 
@@ -23,13 +24,20 @@ def period_refusal(period: int, *, today: datetime.date | None = None) -> Applic
     """The valid-period rule, the same on every path: a real month, from the earliest month the platform
     records (settings.EARLIEST_CONTRIBUTION_PERIOD, default 199001) up to the current month."""
     if not 1 <= period % 100 <= 12:
-        return ApplicationError("period_format", f"{period} has no month {period % 100:02d}.")
+        return ApplicationError(
+            "period_format",
+            _("%(period)s has no month %(month)s.") % {"period": period, "month": f"{period % 100:02d}"},
+        )
     if period < settings.EARLIEST_CONTRIBUTION_PERIOD:
         return ApplicationError(
-            "period_too_early", f"The period {period} is before {settings.EARLIEST_CONTRIBUTION_PERIOD}."
+            "period_too_early",
+            _("The period %(period)s is before %(earliest)s.")
+            % {"period": period, "earliest": settings.EARLIEST_CONTRIBUTION_PERIOD},
         )
     if period > period_of(today or timezone.localdate()):
-        return ApplicationError("period_in_future", f"The period {period} has not begun yet.")
+        return ApplicationError(
+            "period_in_future", _("The period %(period)s has not begun yet.") % {"period": period}
+        )
     return None
 
 
@@ -38,7 +46,9 @@ def period_parse(value: int | str, *, today: datetime.date | None = None) -> int
     input method fold to ASCII (NFKC); other scripts' digits stay out."""
     text = unicodedata.normalize("NFKC", str(value)).strip()
     if not _PERIOD.fullmatch(text):
-        raise ApplicationError("period_format", f"{value!r} is not a period written YYYYMM, e.g. 202401.")
+        raise ApplicationError(
+            "period_format", _("%(value)r is not a period written YYYYMM, e.g. 202401.") % {"value": value}
+        )
     period = int(text)
     refusal = period_refusal(period, today=today)
     if refusal is not None:

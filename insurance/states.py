@@ -5,11 +5,15 @@ from __future__ import annotations
 from core.states import StateMachine
 from insurance.models import (
     AccountCorrection,
+    CertificateStatus,
     CorrectionStatus,
     InsuranceRelationship,
     InsuredPerson,
+    ParticipationCertificate,
     PersonStatus,
     RelationshipStatus,
+    Transfer,
+    TransferStatus,
 )
 
 PERSON_STATES = StateMachine(
@@ -43,4 +47,21 @@ RELATIONSHIP_STATES = StateMachine(
 CORRECTION_STATES = StateMachine(
     AccountCorrection,
     moves={CorrectionStatus.PROPOSED: {CorrectionStatus.APPROVED, CorrectionStatus.REJECTED}},
+)
+
+CERTIFICATE_STATES = StateMachine(
+    ParticipationCertificate, moves={CertificateStatus.ISSUED: {CertificateStatus.REVOKED}}
+)
+
+# A transfer (DOMAIN.md §3): applied at the transfer-in province (or offered and confirmed), then accepted
+# with a contact letter or rejected, the funds sent by the transfer-out province, and completed at the
+# transfer-in province. The applicant may withdraw until the contact letter is sent.
+TRANSFER_STATES = StateMachine(
+    Transfer,
+    moves={
+        TransferStatus.OFFERED: {TransferStatus.APPLIED, TransferStatus.DECLINED},
+        TransferStatus.APPLIED: {TransferStatus.ACCEPTED, TransferStatus.REJECTED, TransferStatus.WITHDRAWN},
+        TransferStatus.ACCEPTED: {TransferStatus.FUNDS_SENT},
+        TransferStatus.FUNDS_SENT: {TransferStatus.COMPLETED},
+    },
 )

@@ -1,11 +1,15 @@
 import datetime
+import gettext
 import os
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
+from django.test.signals import setting_changed
 from hypothesis import settings
 from rest_framework.test import APIClient
 
+from core.translations import translations_compile
 from insurance.models import Employer, Scheme
 from insurance.services.contributions import ContributionMonth
 from insurance.services.tariffs import province_year_config_create
@@ -22,6 +26,27 @@ from tests.factories import (
 settings.register_profile("local", deadline=None)
 settings.register_profile("ci", deadline=None, derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "local")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """The .mo files are build output (make install compiles them): compile any catalogue edited since, so
+    that a run straight after editing a .po speaks the edit."""
+    if translations_compile():
+        # Django may have read the catalogues before they were compiled (as the tests were collected):
+        # the signal a settings override sends makes it read them again, once Python's gettext forgets
+        # the files it read.
+        gettext._translations.clear()
+        setting_changed.send(
+            sender=None, setting="LOCALE_PATHS", value=django_settings.LOCALE_PATHS, enter=False
+        )
+
+
+@pytest.fixture
+def english(settings) -> None:
+    """For a test that reads English texts: English becomes what a request without Accept-Language, and
+    code outside a request, speak (the platform's default is Chinese)."""
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

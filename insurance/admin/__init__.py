@@ -1,5 +1,5 @@
 """Django admin for the insurance records; each module registers its models."""
 
-from insurance.admin import contributions, inbox, records, registry
+from insurance.admin import contributions, inbox, records, registry, transfers
 
-__all__ = ["contributions", "inbox", "records", "registry"]
+__all__ = ["contributions", "inbox", "records", "registry", "transfers"]

@@ -1,9 +1,11 @@
 """Shared pieces of the insurance admin.
 
-Built for tables of millions of rows: ID numbers are found only through their keyed hash, lists show them
-masked, counts above a threshold come from the planner's estimate, and lists are ordered by the primary
-key only. Every rule-bearing write goes through the services: objects are created by them (a refusal is a
-form error and nothing is written), and what they alone may change is read-only here.
+Every admin here is an accounts.admin_scope.ProvinceScopedAdmin: agency staff see and change only their
+province's rows, with their role's permissions. Built for tables of millions of rows: ID numbers are
+found only through their keyed hash, lists show them masked, counts above a threshold come from the
+planner's estimate, and lists are ordered by the primary key only. Every rule-bearing write goes through
+the services: objects are created by them (a refusal is a form error and nothing is written), and what
+they alone may change is read-only here.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from django import forms
-from django.contrib import admin
 from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_scope import ProvinceScopedAdmin
+from accounts.scope import Scope
 from core.admin import IdentityNumberSearchMixin
 from core.exceptions import ApplicationError
 from core.states import Actor
@@ -51,9 +54,10 @@ def planner_row_estimate(queryset: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-class RegistryAdmin(admin.ModelAdmin):
-    """Defaults for every registry table: cheap lists, and no deletion (the registry's records are corrected
-    through the services, never deleted; the delete page would also list every protected row)."""
+class RegistryAdmin(ProvinceScopedAdmin):
+    """Defaults for every registry table: scoped to the user's province, cheap lists, and no deletion (the
+    registry's records are corrected through the services, never deleted; the delete page would also list
+    every protected row)."""
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
@@ -120,8 +124,10 @@ class ServiceAddForm(forms.ModelForm):
     the service allows, such as resuming a suspended relationship). A refusal becomes a form error, and the
     service's transaction leaves nothing written."""
 
-    # Who acts, set by ServiceAddAdminMixin on the form class it builds for each request.
+    # Who acts and what they may see, set by ServiceAddAdminMixin on the form class it builds for each
+    # request.
     actor: Actor
+    scope: Scope
 
     def create(self, data: dict) -> Model:
         raise NotImplementedError
@@ -160,7 +166,8 @@ class ServiceAddAdminMixin:
             kwargs["form"] = self.add_form
         form = super().get_form(request, obj, **kwargs)
         if obj is None:
-            form.actor = Actor.admin(request.user)  # the class is built anew for this request
+            # The class is built anew for this request.
+            form.actor, form.scope = Actor.admin(request.user), Scope.of(request.user)
         return form
 
     def save_model(self, request, obj, form, change) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy
 
 from core.exceptions import ApplicationError
 from core.states import Actor, events_of
@@ -54,7 +55,9 @@ class ProvinceYearConfigAddForm(ServiceAddForm):
     def clean_year(self) -> int:
         year = self.cleaned_data["year"]
         if not 1950 <= year <= 2099:
-            raise forms.ValidationError("The year must be between 1950 and 2099.", code="year_invalid")
+            raise forms.ValidationError(
+                gettext_lazy("The year must be between 1950 and 2099."), code="year_invalid"
+            )
         return year
 
     def create(self, data: dict) -> ProvinceYearConfig:
@@ -83,6 +86,7 @@ class ProvinceYearConfigAdmin(ServiceAddAdminMixin, HistoryAdmin):
     """Created through `province_year_config_create` (with the default rates). Recorded contributions keep
     the rates they were computed with, so correcting a figure here does not rewrite them."""
 
+    scope_province_field = "province"
     add_form = ProvinceYearConfigAddForm
     add_fields = ProvinceYearConfigAddForm.Meta.fields
     inlines = [ContributionRateInline]
@@ -94,7 +98,13 @@ class ProvinceYearConfigAdmin(ServiceAddAdminMixin, HistoryAdmin):
     readonly_fields = ("province", "year")
     actions = ["credit_account_interest"]
 
-    @admin.action(description="Credit the year's interest to the pension accounts held in the province")
+    def has_credit_interest_permission(self, request) -> bool:
+        return request.user.has_perm("insurance.credit_interest_provinceyearconfig")
+
+    @admin.action(
+        description=gettext_lazy("Credit the year's interest to the pension accounts held in the province"),
+        permissions=["credit_interest"],
+    )
     def credit_account_interest(self, request, queryset) -> None:
         for config in queryset.order_by("province", "year"):
             try:
@@ -105,11 +115,18 @@ class ProvinceYearConfigAdmin(ServiceAddAdminMixin, HistoryAdmin):
                     actor=Actor.admin(request.user),
                 )
             except ApplicationError as refusal:
-                self.message_user(request, f"{config}: {refusal.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext_lazy("%(config)s: %(message)s") % {"config": config, "message": refusal.message},
+                    messages.ERROR,
+                )
             else:
                 # Crediting twice writes nothing the second time.
                 self.message_user(
-                    request, f"{config}: {run.entries} interest entries credited.", messages.SUCCESS
+                    request,
+                    gettext_lazy("%(config)s: %(entries)s interest entries credited.")
+                    % {"config": config, "entries": run.entries},
+                    messages.SUCCESS,
                 )
 
 
@@ -117,6 +134,8 @@ class ProvinceYearConfigAdmin(ServiceAddAdminMixin, HistoryAdmin):
 class ContributionRecordAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin):
     """Read-only: amounts are computed by `contributions_record` from the province's figures, and a
     correction goes through the services too."""
+
+    scope_province_field = "province"
 
     list_display = (
         "person",
@@ -139,6 +158,8 @@ class ContributionRecordAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdm
 class AccountEntryAdmin(PersonSearchMixin, ReadOnlyAdminMixin, RegistryAdmin):
     """Interest, transfer and correction entries of the personal accounts, each with its cause.
     Read-only: append-only in the database."""
+
+    scope_province_field = "province"
 
     list_display = (
         "person",
@@ -176,7 +197,9 @@ class LedgerEntryAdmin(AccountEntryAdmin):
     )
     list_display_links = None
     list_select_related = ("person", "province", "contribution", "interest_run", "correction")
-    search_help_text = "A full ID number, or the beginning of a name: the ledger is shown person by person."
+    search_help_text = gettext_lazy(
+        "A full ID number, or the beginning of a name: the ledger is shown person by person."
+    )
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -193,6 +216,8 @@ class InterestRunAdmin(ReadOnlyAdminMixin, RegistryAdmin):
     """Every crediting of interest, by whom and up to which month. Written by `account_interest_credit`
     (the province figures' action runs it for a year)."""
 
+    scope_province_field = "province"
+
     list_display = ("ran_at", "province", "scheme", "up_to_period", "entries", "total", "channel", "run_by")
     list_filter = ("scheme", "province", "year", "channel")
     list_select_related = ("province", "run_by")
@@ -207,7 +232,7 @@ class AccountCorrectionAddForm(ServiceAddForm):
     class Meta:
         model = AccountCorrection
         fields = ("person", "scheme", "province", "amount", "period", "reason")
-        help_texts = {"period": "The month (YYYYMM) the entry belongs to."}
+        help_texts = {"period": gettext_lazy("The month (YYYYMM) the entry belongs to.")}
 
     def clean_period(self) -> int:
         return parsed(period_parse, self.cleaned_data["period"])
@@ -229,6 +254,7 @@ class AccountCorrectionAdmin(PersonSearchMixin, ServiceAddAdminMixin, ChangeRead
     """Proposed here through `account_correction_propose`; approved by another person with the action,
     which writes the ledger entry. A correction itself is never edited: its moves are its history."""
 
+    scope_province_field = "province"
     add_form = AccountCorrectionAddForm
     add_fields = AccountCorrectionAddForm.Meta.fields
     raw_id_fields = ("person",)
@@ -256,23 +282,38 @@ class AccountCorrectionAdmin(PersonSearchMixin, ServiceAddAdminMixin, ChangeRead
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), "moves") if obj else ()
 
-    @admin.display(description="Moves")
+    @admin.display(description=gettext_lazy("Moves"))
     def moves(self, correction: AccountCorrection):
         return format_html_join(
             "",
-            "<div>{} {} &rarr; {} by user {} ({}): {}</div>",
+            gettext_lazy("<div>{} {} &rarr; {} by user {} ({}): {}</div>"),
             (
                 (f"{e.at:%Y-%m-%d %H:%M}", e.from_state or "-", e.to_state, e.actor_id, e.channel, e.reason)
                 for e in events_of(entity=AccountCorrection, object_id=correction.pk)
             ),
         )
 
-    @admin.action(description="Approve the selected corrections (writes their ledger entries)")
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm("insurance.approve_accountcorrection")
+
+    @admin.action(
+        description=gettext_lazy("Approve the selected corrections (writes their ledger entries)"),
+        permissions=["approve"],
+    )
     def approve_corrections(self, request, queryset) -> None:
         for correction in queryset.order_by("pk"):
             try:
                 account_correction_approve(correction=correction, approved_by=Actor.admin(request.user))
             except ApplicationError as refusal:
-                self.message_user(request, f"Correction {correction.pk}: {refusal.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext_lazy("Correction %(pk)s: %(message)s")
+                    % {"pk": correction.pk, "message": refusal.message},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, f"Correction {correction.pk} approved.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext_lazy("Correction %(pk)s approved.") % {"pk": correction.pk},
+                    messages.SUCCESS,
+                )

@@ -7,13 +7,14 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy
 
-from accounts.models import Role
 from accounts.scope import Scope
 from core.admin import IdentityNumberSearchMixin
 from core.exceptions import ApplicationError, ConflictError
@@ -46,12 +47,14 @@ from insurance.services.relationships import (
 
 
 class PersonAddForm(ServiceAddForm):
-    id_number = forms.CharField(label="ID number", max_length=18, help_text="The 18-character ID number.")
+    id_number = forms.CharField(
+        label=gettext_lazy("ID number"), max_length=18, help_text=gettext_lazy("The 18-character ID number.")
+    )
 
     class Meta:
         model = InsuredPerson
         fields = ("name", "hukou_province", "residence_province", "phone")
-        help_texts = {"hukou_province": "Leave empty for the ID number's province."}
+        help_texts = {"hukou_province": gettext_lazy("Leave empty for the ID number's province.")}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -70,20 +73,21 @@ class PersonAddForm(ServiceAddForm):
         )
         if selectors.person_is_registered(id_number=details.id_number):
             raise ConflictError(
-                "person_already_registered", "A person with this ID number is already registered."
+                "person_already_registered",
+                gettext_lazy("A person with this ID number is already registered."),
             )
-        person, _ = person_register(details=details, scope=Scope(role=Role.ADMINISTRATOR), actor=self.actor)
+        person, _ = person_register(details=details, scope=self.scope, actor=self.actor)
         return person
 
 
 # Related lists of a person, linked from the person's page: (admin model name, label).
 PERSON_RECORDS = (
-    ("insurancerelationship", "Relationships"),
-    ("contributionrecord", "Contributions"),
-    ("accountentry", "Personal account ledger"),
-    ("participationcertificate", "Certificates"),
-    ("inboxmessage", "Inbox messages"),
-    ("identityreadlog", "Reads of the full ID number"),
+    ("insurancerelationship", gettext_lazy("Relationships")),
+    ("contributionrecord", gettext_lazy("Contributions")),
+    ("accountentry", gettext_lazy("Personal account ledger")),
+    ("participationcertificate", gettext_lazy("Certificates")),
+    ("inboxmessage", gettext_lazy("Inbox messages")),
+    ("identityreadlog", gettext_lazy("Reads of the full ID number")),
 )
 
 
@@ -94,6 +98,7 @@ class InsuredPersonAdmin(IdentityNumberSearchMixin, ServiceAddAdminMixin, Histor
     Lists and pages show the ID number masked; the full one is revealed on request, through
     `selectors.person_id_number_reveal`, which logs the read."""
 
+    scope_person_field = ""
     add_form = PersonAddForm
     add_fields = ("id_number", "name", "hukou_province", "residence_province", "phone")
     list_display = (
@@ -109,10 +114,13 @@ class InsuredPersonAdmin(IdentityNumberSearchMixin, ServiceAddAdminMixin, Histor
     list_select_related = ("hukou_province", "residence_province")
     search_fields = ("name__startswith",)
     fieldsets = (
-        ("Identity", {"fields": ("id_number_with_reveal", "name", "sex", "birth_date")}),
-        ("Provinces and contact", {"fields": ("hukou_province", "residence_province", "phone")}),
-        ("Status", {"fields": ("status", "date_of_death")}),
-        ("Records", {"fields": ("records", "created_at", "updated_at")}),
+        (gettext_lazy("Identity"), {"fields": ("id_number_with_reveal", "name", "sex", "birth_date")}),
+        (
+            gettext_lazy("Provinces and contact"),
+            {"fields": ("hukou_province", "residence_province", "phone")},
+        ),
+        (gettext_lazy("Status"), {"fields": ("status", "date_of_death")}),
+        (gettext_lazy("Records"), {"fields": ("records", "created_at", "updated_at")}),
     )
     readonly_fields = (
         "id_number_with_reveal",
@@ -125,19 +133,19 @@ class InsuredPersonAdmin(IdentityNumberSearchMixin, ServiceAddAdminMixin, Histor
         "updated_at",
     )
 
-    @admin.display(description="ID number")
+    @admin.display(description=gettext_lazy("ID number"))
     def masked_id_number(self, person: InsuredPerson) -> str:
         return person.id_number_masked
 
-    @admin.display(description="ID number")
+    @admin.display(description=gettext_lazy("ID number"))
     def id_number_with_reveal(self, person: InsuredPerson) -> str:
         return format_html(
-            '{} <a href="{}">Show the full ID number</a> (the read is logged)',
+            gettext_lazy('{} <a href="{}">Show the full ID number</a> (the read is logged)'),
             person.id_number_masked,
             reverse("admin:insurance_insuredperson_id_number", args=[person.pk]),
         )
 
-    @admin.display(description="Records")
+    @admin.display(description=gettext_lazy("Records"))
     def records(self, person: InsuredPerson) -> str:
         return format_html_join(
             " · ",
@@ -163,7 +171,7 @@ class InsuredPersonAdmin(IdentityNumberSearchMixin, ServiceAddAdminMixin, Histor
             return HttpResponseNotAllowed(["GET", "POST"])
         person = self.get_object(request, unquote(object_id))
         if person is None:
-            raise Http404("No such person.")
+            raise Http404(gettext_lazy("No such person."))
         if not self.has_view_permission(request, person):
             raise PermissionDenied
         revealed = None
@@ -174,7 +182,7 @@ class InsuredPersonAdmin(IdentityNumberSearchMixin, ServiceAddAdminMixin, Histor
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"ID number of {person}",
+            "title": gettext_lazy("ID number of %(person)s") % {"person": person},
             "person": person,
             "id_number": revealed,
         }
@@ -192,12 +200,13 @@ class EmployerForm(forms.ModelForm):
 
 @admin.register(Employer)
 class EmployerAdmin(RegistryAdmin):
+    scope_province_field = "province"
     form = EmployerForm
     list_display = ("code", "name", "province")
     list_filter = ("province",)
     list_select_related = ("province",)
     search_fields = ("=code", "name__startswith")
-    search_help_text = "A full unified social credit code (exact), or the beginning of a name."
+    search_help_text = gettext_lazy("A full unified social credit code (exact), or the beginning of a name.")
 
     def get_readonly_fields(self, request, obj=None):
         # The code identifies the employer on its contribution records: it is never edited.
@@ -207,15 +216,17 @@ class EmployerAdmin(RegistryAdmin):
 class RelationshipAddForm(ServiceAddForm):
     approved_transfer = forms.BooleanField(
         required=False,
-        help_text="An officially approved transfer (批准调动): no temporary account is opened.",
+        help_text=gettext_lazy("An officially approved transfer (批准调动): no temporary account is opened."),
     )
 
     class Meta:
         model = InsuranceRelationship
         fields = ("person", "scheme", "province", "opened_period", "employer")
         help_texts = {
-            "opened_period": "The first month (YYYYMM). A suspended relationship in the same scheme and "
-            "province is resumed instead."
+            "opened_period": gettext_lazy(
+                "The first month (YYYYMM). A suspended relationship in the same scheme and "
+                "province is resumed instead."
+            )
         }
 
     def clean_opened_period(self) -> int:
@@ -238,6 +249,7 @@ class InsuranceRelationshipAdmin(PersonSearchMixin, ServiceAddAdminMixin, Change
     """Opened through `relationship_open`; status moves (suspension, transfer, closing) only through their
     services, so an existing relationship is read-only here."""
 
+    scope_province_field = "province"
     add_form = RelationshipAddForm
     add_fields = ("person", "scheme", "province", "opened_period", "employer", "approved_transfer")
     raw_id_fields = ("person", "employer")
@@ -255,13 +267,34 @@ class InsuranceRelationshipAdmin(PersonSearchMixin, ServiceAddAdminMixin, Change
     list_select_related = ("person", "province")
     actions = ("suspend_this_month", "resume_this_month")
 
-    @admin.action(description="Suspend payment (停保) from this month")
-    def suspend_this_month(self, request, queryset) -> None:
-        self._each(request, queryset, relationship_suspend, "suspended")
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "person" and not Scope.of(request.user).is_administrator:
+            # As for a registration through the API: a person insured nowhere yet may be enrolled by any
+            # province, besides the people the user already sees.
+            insured_nowhere = ~Exists(InsuranceRelationship.objects.filter(person=OuterRef("pk")))
+            formfield.queryset = InsuredPerson.objects.filter(
+                Q(pk__in=formfield.queryset.values("pk")) | insured_nowhere
+            )
+        return formfield
 
-    @admin.action(description="Resume payment from this month")
+    def has_suspend_permission(self, request) -> bool:
+        return request.user.has_perm("insurance.suspend_insurancerelationship")
+
+    @admin.action(description=gettext_lazy("Suspend payment (停保) from this month"), permissions=["suspend"])
+    def suspend_this_month(self, request, queryset) -> None:
+        self._each(
+            request,
+            queryset,
+            relationship_suspend,
+            gettext_lazy("%(relationship)s: suspended from %(period)s."),
+        )
+
+    @admin.action(description=gettext_lazy("Resume payment from this month"), permissions=["suspend"])
     def resume_this_month(self, request, queryset) -> None:
-        self._each(request, queryset, relationship_resume, "resumed")
+        self._each(
+            request, queryset, relationship_resume, gettext_lazy("%(relationship)s: resumed from %(period)s.")
+        )
 
     def _each(self, request, queryset, move, done: str) -> None:
         """Apply a move to each selected relationship through its service, from the current month."""
@@ -271,6 +304,11 @@ class InsuranceRelationshipAdmin(PersonSearchMixin, ServiceAddAdminMixin, Change
                 with transaction.atomic():
                     move(relationship=relationship, period=period, actor=Actor.admin(request.user))
             except ApplicationError as refusal:
-                self.message_user(request, f"{relationship}: {refusal.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext_lazy("%(relationship)s: %(message)s")
+                    % {"relationship": relationship, "message": refusal.message},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, f"{relationship}: {done} from {period}.")
+                self.message_user(request, done % {"relationship": relationship, "period": period})

@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
+from django.utils.translation import gettext as _
+
 from core.exceptions import ApplicationError
 from core.money import money
 from insurance.calculators.contribution_years import ContributionYears
 from insurance.calculators.retirement import minimum_contribution_months, years_from_months
+from insurance.calculators.steps import Step, step
 from insurance.periods import period_label
 
 # Months over which the personal account is paid out, by age at retirement in whole years
@@ -61,11 +64,11 @@ class PensionEstimate:
     contribution_years: ContributionYears
     minimum_contribution_months: int
     eligible: bool
-    steps: tuple[str, ...]
+    steps: tuple[Step, ...]
 
 
 def _refuse(code: str, message: str, field: str) -> PensionEstimateError:
-    return PensionEstimateError(code, message, fields={field: message})
+    return PensionEstimateError(code, message, fields={field: [message]})
 
 
 def _check_inputs(
@@ -77,13 +80,13 @@ def _check_inputs(
     if province_average_wage <= 0:
         raise _refuse(
             "pension_average_wage_invalid",
-            "The province's average monthly wage must be more than zero.",
+            _("The province's average monthly wage must be more than zero."),
             "province_average_wage",
         )
     if not contribution_months:
         raise _refuse(
             "pension_no_contribution_months",
-            "The estimate needs at least one month of contributions.",
+            _("The estimate needs at least one month of contributions."),
             "contribution_months",
         )
     seen: set[int] = set()
@@ -91,28 +94,33 @@ def _check_inputs(
         if month.period in seen:
             raise _refuse(
                 "pension_duplicate_period",
-                f"{period_label(month.period)} appears twice: keep the month of one province only.",
+                _("%(period)s appears twice: keep the month of one province only.")
+                % {"period": period_label(month.period)},
                 "contribution_months",
             )
         seen.add(month.period)
         if month.average_wage <= 0 or month.base < 0:
             raise _refuse(
                 "pension_contribution_month_invalid",
-                f"{period_label(month.period)}: the base must not be negative and the average wage "
-                "must be more than zero.",
+                _("%(period)s: the base must not be negative and the average wage must be more than zero.")
+                % {"period": period_label(month.period)},
                 "contribution_months",
             )
     if personal_account_balance < 0:
         raise _refuse(
             "pension_account_balance_negative",
-            "The personal account balance must not be negative.",
+            _("The personal account balance must not be negative."),
             "personal_account_balance",
         )
     if retirement_age_years not in PENSION_DIVISOR_MONTHS:
         raise _refuse(
             "pension_retirement_age_out_of_range",
-            f"The divisor table covers retirement ages {min(PENSION_DIVISOR_MONTHS)} to "
-            f"{max(PENSION_DIVISOR_MONTHS)}, not {retirement_age_years}.",
+            _("The divisor table covers retirement ages %(lowest)s to %(highest)s, not %(age)s.")
+            % {
+                "lowest": min(PENSION_DIVISOR_MONTHS),
+                "highest": max(PENSION_DIVISOR_MONTHS),
+                "age": retirement_age_years,
+            },
             "retirement_age_years",
         )
 
@@ -135,46 +143,114 @@ def pension_estimate_calculate(
     index_sum = sum((month.base / month.average_wage for month in contribution_months), Decimal(0))
     average_index = (index_sum / count).quantize(INDEX_PLACES, rounding=ROUND_HALF_UP)
     steps.append(
-        f"Average contribution index = sum over {count} months of (base / that year's average wage) "
-        f"/ {count} = {index_sum.quantize(Decimal('0.000001'), rounding=ROUND_HALF_UP)} / {count} "
-        f"= {average_index}."
+        step(
+            "pension_average_contribution_index",
+            _(
+                "Average contribution index = sum over %(months)s months of (base / that year's average "
+                "wage) / %(months)s = %(index_sum)s / %(months)s = %(average_contribution_index)s."
+            ),
+            months=count,
+            index_sum=index_sum.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP),
+            average_contribution_index=average_index,
+        )
     )
 
     indexed_wage = money(province_average_wage * average_index)
     steps.append(
-        f"Indexed average contribution wage = {province_average_wage:,.2f} × {average_index} "
-        f"= {indexed_wage:,.2f}."
+        step(
+            "pension_indexed_average_wage",
+            _(
+                "Indexed average contribution wage = %(province_average_wage)s × "
+                "%(average_contribution_index)s = %(indexed_average_wage)s."
+            ),
+            province_average_wage=province_average_wage,
+            average_contribution_index=average_index,
+            indexed_average_wage=indexed_wage,
+        )
     )
 
     total_months = contribution_years.total_months
     # / 2 × (months / 12) years × 1 % as one division, so that a half fen is not lost before rounding.
     pooled = money((province_average_wage + indexed_wage) * total_months / _POOLED_DIVISOR)
     steps.append(
-        f"Pooled part = ({province_average_wage:,.2f} + {indexed_wage:,.2f}) / 2 × {total_months} / 12 years "
-        f"({contribution_years}) × 1% = {pooled:,.2f}."
+        step(
+            "pension_pooled_part",
+            _(
+                "Pooled part = (%(province_average_wage)s + %(indexed_average_wage)s) / 2 × "
+                "%(contribution_months)s / 12 years (%(years)s y %(months)s m) × 1%% = %(pooled_part)s."
+            ),
+            province_average_wage=province_average_wage,
+            indexed_average_wage=indexed_wage,
+            contribution_months=total_months,
+            years=contribution_years.years,
+            months=contribution_years.months,
+            pooled_part=pooled,
+        )
     )
 
     divisor = PENSION_DIVISOR_MONTHS[retirement_age_years]
     personal = money(personal_account_balance / divisor)
     steps.append(
-        f"Personal account part = {personal_account_balance:,.2f} / {divisor} months "
-        f"(divisor for retiring at {retirement_age_years}) = {personal:,.2f}."
+        step(
+            "pension_personal_account_part",
+            _(
+                "Personal account part = %(personal_account_balance)s / %(divisor_months)s months "
+                "(divisor for retiring at %(retirement_age_years)s) = %(personal_account_part)s."
+            ),
+            personal_account_balance=personal_account_balance,
+            divisor_months=divisor,
+            retirement_age_years=retirement_age_years,
+            personal_account_part=personal,
+        )
     )
 
     total = pooled + personal
-    steps.append(f"Monthly basic pension = {pooled:,.2f} + {personal:,.2f} = {total:,.2f}.")
+    steps.append(
+        step(
+            "pension_total",
+            _("Monthly basic pension = %(pooled_part)s + %(personal_account_part)s = %(total)s."),
+            pooled_part=pooled,
+            personal_account_part=personal,
+            total=total,
+        )
+    )
 
     minimum = minimum_contribution_months(retirement_year=retirement_year)
     eligible = total_months >= minimum
-    verdict = (
-        "eligible for a monthly pension"
-        if eligible
-        else f"not yet eligible for a monthly pension: {minimum - total_months} months short"
-    )
-    steps.append(
-        f"Contribution {contribution_years} ({total_months} months) against the minimum of "
-        f"{years_from_months(minimum)} years ({minimum} months) for retiring in {retirement_year}: {verdict}."
-    )
+    figures = {
+        "years": contribution_years.years,
+        "months": contribution_years.months,
+        "contribution_months": total_months,
+        "minimum_years": years_from_months(minimum),
+        "minimum_months": minimum,
+        "retirement_year": retirement_year,
+    }
+    if eligible:
+        steps.append(
+            step(
+                "pension_eligible",
+                _(
+                    "Contribution %(years)s y %(months)s m (%(contribution_months)s months) against the "
+                    "minimum of %(minimum_years)s years (%(minimum_months)s months) for retiring in "
+                    "%(retirement_year)s: eligible for a monthly pension."
+                ),
+                **figures,
+            )
+        )
+    else:
+        steps.append(
+            step(
+                "pension_not_yet_eligible",
+                _(
+                    "Contribution %(years)s y %(months)s m (%(contribution_months)s months) against the "
+                    "minimum of %(minimum_years)s years (%(minimum_months)s months) for retiring in "
+                    "%(retirement_year)s: not yet eligible for a monthly pension: %(short_months)s months "
+                    "short."
+                ),
+                short_months=minimum - total_months,
+                **figures,
+            )
+        )
     return PensionEstimate(
         average_contribution_index=average_index,
         indexed_average_wage=indexed_wage,

@@ -10,8 +10,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from core.exceptions import ApplicationError
 from core.identity import Sex
+from insurance.calculators.steps import Step, step
 from insurance.periods import month_index, period_add_months, period_label, period_year
 
 
@@ -28,6 +32,7 @@ class RetirementInputError(ApplicationError):
 
 @dataclass(frozen=True, slots=True)
 class _Cohort:
+    code: str  # a step's `cohort` parameter
     description: str
     original_age_years: int
     start: int  # first birth month (YYYYMM) whose retirement is delayed
@@ -36,9 +41,13 @@ class _Cohort:
 
 
 _COHORTS: dict[tuple[Sex, FemaleCategory | None], _Cohort] = {
-    (Sex.MALE, None): _Cohort("men", 60, 196501, 4, 36),
-    (Sex.FEMALE, FemaleCategory.CADRE): _Cohort("women originally retiring at 55", 55, 197001, 4, 36),
-    (Sex.FEMALE, FemaleCategory.WORKER): _Cohort("women originally retiring at 50", 50, 197501, 2, 60),
+    (Sex.MALE, None): _Cohort("men", gettext_lazy("men"), 60, 196501, 4, 36),
+    (Sex.FEMALE, FemaleCategory.CADRE): _Cohort(
+        "women_cadre", gettext_lazy("women originally retiring at 55"), 55, 197001, 4, 36
+    ),
+    (Sex.FEMALE, FemaleCategory.WORKER): _Cohort(
+        "women_worker", gettext_lazy("women originally retiring at 50"), 50, 197501, 2, 60
+    ),
 }
 
 # Minimum contribution for a monthly pension: 15 years until 2029, then 6 months more each year from
@@ -70,7 +79,7 @@ class RetirementPlan:
     retirement_age_months: int
     retirement_month: int  # YYYYMM: the month the person reaches the new statutory age
     minimum_contribution_months: int
-    steps: tuple[str, ...]
+    steps: tuple[Step, ...]
 
     @property
     def minimum_contribution_years(self) -> Decimal:
@@ -81,14 +90,14 @@ def _cohort_for(sex: Sex, female_category: FemaleCategory | None) -> _Cohort:
     if sex == Sex.FEMALE and female_category is None:
         raise RetirementInputError(
             "retirement_female_category_required",
-            "For a woman, say whether her original retirement age was 50 (worker) or 55 (cadre).",
-            fields={"female_category": "Required for women."},
+            _("For a woman, say whether her original retirement age was 50 (worker) or 55 (cadre)."),
+            fields={"female_category": [_("Required for women.")]},
         )
     if sex == Sex.MALE and female_category is not None:
         raise RetirementInputError(
             "retirement_female_category_not_applicable",
-            "The worker/cadre category applies to women only.",
-            fields={"female_category": "Leave empty for men."},
+            _("The worker/cadre category applies to women only."),
+            fields={"female_category": [_("Leave empty for men.")]},
         )
     return _COHORTS[(sex, female_category)]
 
@@ -100,53 +109,112 @@ def retirement_plan_calculate(
     if not 1 <= birth_month % 100 <= 12:
         raise RetirementInputError(
             "retirement_birth_month_invalid",
-            f"{birth_month} is not a month: write it as YYYYMM.",
-            fields={"birth_month": "Not a month."},
+            _("%(birth_month)s is not a month: write it as YYYYMM.") % {"birth_month": birth_month},
+            fields={"birth_month": [_("Not a month.")]},
         )
     try:
         sex = Sex(sex)
         female_category = FemaleCategory(female_category) if female_category is not None else None
     except ValueError as error:
-        raise RetirementInputError("retirement_input_invalid", str(error)) from None
+        raise RetirementInputError(
+            "retirement_input_invalid",
+            _("The sex is one of %(sexes)s, and the female category one of %(categories)s.")
+            % {"sexes": ", ".join(Sex), "categories": ", ".join(FemaleCategory)},
+        ) from error
     cohort = _cohort_for(sex, female_category)
     born = period_label(birth_month)
     steps = [
-        f"Born {born}, {cohort.description}: the statutory age before the 2025 reform is "
-        f"{cohort.original_age_years} years."
+        step(
+            "retirement_original_age",
+            _(
+                "Born %(born)s, %(cohort_description)s: the statutory age before the 2025 reform is "
+                "%(original_age_years)s years."
+            ),
+            born=born,
+            cohort=cohort.code,
+            cohort_description=str(cohort.description),
+            original_age_years=cohort.original_age_years,
+        )
     ]
 
     # n counts the cohort's first month as 1, so someone born in it is already delayed by one month.
     n = month_index(birth_month) - month_index(cohort.start) + 1
     if n < 1:
         delay = 0
-        steps.append(f"Born before the reform's cohort start {period_label(cohort.start)}: no delay.")
+        steps.append(
+            step(
+                "retirement_no_delay",
+                _("Born before the reform's cohort start %(cohort_start)s: no delay."),
+                cohort_start=period_label(cohort.start),
+            )
+        )
     else:
         divisor = cohort.birth_months_per_delay_month
         uncapped = -(-n // divisor)  # ceil(n / divisor) in integers
         delay = min(uncapped, cohort.max_delay_months)
         steps.append(
-            f"Months from the cohort start {period_label(cohort.start)} to {born} inclusive: n = {n}."
+            step(
+                "retirement_months_since_cohort_start",
+                _("Months from the cohort start %(cohort_start)s to %(born)s inclusive: n = %(n)s."),
+                cohort_start=period_label(cohort.start),
+                born=born,
+                n=n,
+            )
         )
         steps.append(
-            f"Delay = ceil({n} / {divisor}) = {uncapped} months, at most {cohort.max_delay_months}: "
-            f"{delay} months."
+            step(
+                "retirement_delay",
+                _(
+                    "Delay = ceil(%(n)s / %(divisor)s) = %(uncapped_months)s months, at most "
+                    "%(max_delay_months)s: %(delay_months)s months."
+                ),
+                n=n,
+                divisor=divisor,
+                uncapped_months=uncapped,
+                max_delay_months=cohort.max_delay_months,
+                delay_months=delay,
+            )
         )
 
     age_years, age_months = divmod(cohort.original_age_years * 12 + delay, 12)
     retirement_month = period_add_months(birth_month, age_years * 12 + age_months)
     steps.append(
-        f"New retirement age = {cohort.original_age_years} years + {delay} months = "
-        f"{age_years} y {age_months} m."
+        step(
+            "retirement_age",
+            _(
+                "New retirement age = %(original_age_years)s years + %(delay_months)s months = "
+                "%(age_years)s y %(age_months)s m."
+            ),
+            original_age_years=cohort.original_age_years,
+            delay_months=delay,
+            age_years=age_years,
+            age_months=age_months,
+        )
     )
     steps.append(
-        f"Retirement month = {born} + {age_years} y {age_months} m = {period_label(retirement_month)}."
+        step(
+            "retirement_month",
+            _("Retirement month = %(born)s + %(age_years)s y %(age_months)s m = %(retirement_month)s."),
+            born=born,
+            age_years=age_years,
+            age_months=age_months,
+            retirement_month=period_label(retirement_month),
+        )
     )
 
     retirement_year = period_year(retirement_month)
     minimum = minimum_contribution_months(retirement_year=retirement_year)
     steps.append(
-        f"Minimum contribution for a monthly pension when retiring in {retirement_year}: "
-        f"{years_from_months(minimum)} years ({minimum} months)."
+        step(
+            "retirement_minimum_contribution",
+            _(
+                "Minimum contribution for a monthly pension when retiring in %(retirement_year)s: "
+                "%(minimum_years)s years (%(minimum_months)s months)."
+            ),
+            retirement_year=retirement_year,
+            minimum_years=years_from_months(minimum),
+            minimum_months=minimum,
+        )
     )
     return RetirementPlan(
         birth_month=birth_month,

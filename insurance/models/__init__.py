@@ -5,6 +5,7 @@ per person x province x scheme."""
 
 from insurance.models.accounts import (
     ACCOUNT_SCHEMES,
+    TRANSFER_CAUSED_KINDS,
     TRANSFER_KINDS,
     AccountCorrection,
     AccountEntry,
@@ -22,17 +23,31 @@ from insurance.models.contributions import (
     ProvinceYearConfig,
 )
 from insurance.models.inbox import INBOX_KIND_PATTERN, InboxMessage
-from insurance.models.records import IdentityReadLog, ParticipationCertificate
+from insurance.models.records import CertificateStatus, IdentityReadLog, ParticipationCertificate
 from insurance.models.registry import (
     OPEN_RELATIONSHIP_STATUSES,
     WAGE_BASED_SCHEMES,
     Employer,
     InsuranceRelationship,
     InsuredPerson,
+    NameBigrams,
     PersonStatus,
     RelationshipStatus,
     Scheme,
     Sex,
+    name_bigrams,
+)
+from insurance.models.transfers import (
+    OPEN_TRANSFER_STATUSES,
+    STEP_SIDE,
+    TRANSFER_SCHEMES,
+    FundEntry,
+    FundEntryKind,
+    FundLedgerEntry,
+    ReconciliationAlert,
+    Transfer,
+    TransferEscalation,
+    TransferStatus,
 )
 
 __all__ = [
@@ -40,27 +55,41 @@ __all__ = [
     "CONTRIBUTION_COLUMNS",
     "INBOX_KIND_PATTERN",
     "OPEN_RELATIONSHIP_STATUSES",
+    "OPEN_TRANSFER_STATUSES",
+    "STEP_SIDE",
+    "TRANSFER_CAUSED_KINDS",
     "TRANSFER_KINDS",
+    "TRANSFER_SCHEMES",
     "WAGE_BASED_SCHEMES",
     "AccountCorrection",
     "AccountEntry",
     "AccountEntryKind",
     "BaseAdjustment",
+    "CertificateStatus",
     "ContributionRate",
     "ContributionRecord",
     "CorrectionStatus",
     "Employer",
+    "FundEntry",
+    "FundEntryKind",
+    "FundLedgerEntry",
     "IdentityReadLog",
     "InboxMessage",
     "InsuranceRelationship",
     "InsuredPerson",
     "InterestRun",
     "LedgerEntry",
+    "NameBigrams",
     "ParticipationCertificate",
     "PaymentType",
     "PersonStatus",
     "ProvinceYearConfig",
+    "ReconciliationAlert",
     "RelationshipStatus",
     "Scheme",
     "Sex",
+    "Transfer",
+    "TransferEscalation",
+    "TransferStatus",
+    "name_bigrams",
 ]

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.models import Channel, Region
 from insurance.models.contributions import ContributionRecord
@@ -22,14 +23,18 @@ ACCOUNT_SCHEMES = (Scheme.EMPLOYEE_PENSION, Scheme.EMPLOYEE_MEDICAL)
 
 
 class AccountEntryKind(models.TextChoices):
-    CONTRIBUTION = "contribution", "Contribution credit"
-    INTEREST = "interest", "Interest"
-    TRANSFER_IN = "transfer_in", "Transfer in"
-    TRANSFER_OUT = "transfer_out", "Transfer out"
-    CORRECTION = "correction", "Correction"
+    CONTRIBUTION = "contribution", _("Contribution credit")
+    INTEREST = "interest", _("Interest")
+    TRANSFER_IN = "transfer_in", _("Transfer in")
+    TRANSFER_OUT = "transfer_out", _("Transfer out")
+    # A transfer's refund to the person of the account credits of months paid in both provinces.
+    REFUND = "refund", _("Refund of a duplicate month")
+    CORRECTION = "correction", _("Correction")
 
 
 TRANSFER_KINDS = (AccountEntryKind.TRANSFER_IN, AccountEntryKind.TRANSFER_OUT)
+# The kinds of entry a transfer writes: its two legs, and the refund of duplicate months.
+TRANSFER_CAUSED_KINDS = (*TRANSFER_KINDS, AccountEntryKind.REFUND)
 
 
 class InterestRun(models.Model):
@@ -42,15 +47,15 @@ class InterestRun(models.Model):
     )
     scheme = models.CharField(max_length=2, choices=Scheme.choices)
     year = models.PositiveSmallIntegerField()
-    up_to_period = models.PositiveIntegerField(help_text="Interest is credited up to this month (YYYYMM).")
+    up_to_period = models.PositiveIntegerField(help_text=_("Interest is credited up to this month (YYYYMM)."))
     run_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    reference = models.CharField(max_length=64, blank=True, help_text="E.g. the transfer that asked.")
+    reference = models.CharField(max_length=64, blank=True, help_text=_("E.g. the transfer that asked."))
     ran_at = models.DateTimeField(default=timezone.now)
-    entries = models.PositiveIntegerField(default=0, help_text="How many interest entries it credited.")
-    total = models.DecimalField(**MONEY, default=0, help_text="What it credited in all.")
+    entries = models.PositiveIntegerField(default=0, help_text=_("How many interest entries it credited."))
+    total = models.DecimalField(**MONEY, default=0, help_text=_("What it credited in all."))
 
     class Meta:
         constraints = [
@@ -63,13 +68,17 @@ class InterestRun(models.Model):
         ordering = ["-ran_at"]
 
     def __str__(self) -> str:
-        return f"{self.province_id or 'all'} {self.scheme} up to {self.up_to_period}"
+        return _("%(province)s %(scheme)s up to %(period)s") % {
+            "province": self.province_id or _("all provinces"),
+            "scheme": self.scheme,
+            "period": self.up_to_period,
+        }
 
 
 class CorrectionStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 class AccountCorrection(models.Model):
@@ -83,8 +92,8 @@ class AccountCorrection(models.Model):
     province = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
-    amount = models.DecimalField(**MONEY, help_text="Signed: a negative correction takes money out.")
-    period = models.PositiveIntegerField(help_text="The month (YYYYMM) the entry belongs to.")
+    amount = models.DecimalField(**MONEY, help_text=_("Signed: a negative correction takes money out."))
+    period = models.PositiveIntegerField(help_text=_("The month (YYYYMM) the entry belongs to."))
     reason = models.TextField()
     status = models.CharField(
         max_length=16, choices=CorrectionStatus.choices, default=CorrectionStatus.PROPOSED
@@ -118,6 +127,8 @@ class AccountCorrection(models.Model):
                 condition=~Q(status=CorrectionStatus.APPROVED) | ~Q(decided_by=F("proposed_by")),
             ),
         ]
+        # Proposing is adding; approving (which writes the ledger entry) is a role of its own.
+        permissions = [("approve_accountcorrection", "Can approve an account correction")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.scheme} {self.province_id} {self.amount} ({self.status})"
@@ -145,11 +156,12 @@ class AccountEntry(models.Model):
     scheme = models.CharField(max_length=2, choices=Scheme.choices)
     kind = models.CharField(max_length=16, choices=AccountEntryKind.choices)
     amount = models.DecimalField(**MONEY)
-    period = models.PositiveIntegerField(help_text="The month (YYYYMM) the entry belongs to.")
+    period = models.PositiveIntegerField(help_text=_("The month (YYYYMM) the entry belongs to."))
     interest_run = models.ForeignKey(
         InterestRun, on_delete=models.PROTECT, null=True, blank=True, related_name="credited"
     )
-    # The transfer an entry of a transfer kind belongs to. No foreign key yet: the transfers come next.
+    # The transfer an entry of a transfer kind (or its refund) belongs to. No foreign key: the entries of
+    # both provinces' legs name it, and a transfer is the person's row like the entry (insurance.Transfer).
     transfer_id = models.BigIntegerField(null=True, blank=True)
     # Indexed by the unique key below, which leads with the person.
     correction = models.ForeignKey(
@@ -158,8 +170,8 @@ class AccountEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "interest, transfer or correction entry"
-        verbose_name_plural = "interest, transfer and correction entries"
+        verbose_name = _("interest, transfer or correction entry")
+        verbose_name_plural = _("interest, transfer and correction entries")
         constraints = [
             models.CheckConstraint(
                 name="account_entry_not_contribution", condition=~Q(kind=AccountEntryKind.CONTRIBUTION)
@@ -169,7 +181,9 @@ class AccountEntry(models.Model):
             ),
             models.CheckConstraint(
                 name="entry_sign_matches_kind",
-                condition=(Q(kind=AccountEntryKind.TRANSFER_OUT) & Q(amount__lte=0))
+                condition=(
+                    Q(kind__in=[AccountEntryKind.TRANSFER_OUT, AccountEntryKind.REFUND]) & Q(amount__lte=0)
+                )
                 | (Q(kind=AccountEntryKind.CORRECTION) & ~Q(amount=0))
                 | (Q(kind__in=[AccountEntryKind.INTEREST, AccountEntryKind.TRANSFER_IN]) & Q(amount__gte=0)),
             ),
@@ -179,7 +193,7 @@ class AccountEntry(models.Model):
             ),
             models.CheckConstraint(
                 name="transfer_entry_has_transfer",
-                condition=_cause_matches_kind(TRANSFER_KINDS, "transfer_id"),
+                condition=_cause_matches_kind(TRANSFER_CAUSED_KINDS, "transfer_id"),
             ),
             models.CheckConstraint(
                 name="correction_entry_has_correction",
@@ -236,7 +250,7 @@ class LedgerEntry(models.Model):
     scheme = models.CharField(max_length=2, choices=Scheme.choices)
     kind = models.CharField(max_length=16, choices=AccountEntryKind.choices)
     amount = models.DecimalField(**MONEY)
-    period = models.PositiveIntegerField(help_text="The month (YYYYMM) the entry belongs to.")
+    period = models.PositiveIntegerField(help_text=_("The month (YYYYMM) the entry belongs to."))
     contribution = models.ForeignKey(
         ContributionRecord, on_delete=models.DO_NOTHING, null=True, related_name="+"
     )
@@ -252,8 +266,8 @@ class LedgerEntry(models.Model):
     class Meta:
         managed = False
         db_table = "insurance_ledger"
-        verbose_name = "personal-account ledger entry"
-        verbose_name_plural = "personal-account ledger"
+        verbose_name = _("personal-account ledger entry")
+        verbose_name_plural = _("personal-account ledger")
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.scheme} {self.kind} {self.amount}"

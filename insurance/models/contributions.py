@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import Region
@@ -20,12 +21,12 @@ class ProvinceYearConfig(models.Model):
     province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
     average_monthly_wage = models.DecimalField(
-        **MONEY, help_text="The province's average monthly wage of the previous year."
+        **MONEY, help_text=_("The province's average monthly wage of the previous year.")
     )
     base_floor_ratio = models.DecimalField(**RATE, default=Decimal("0.6000"))
     base_ceiling_ratio = models.DecimalField(**RATE, default=Decimal("3.0000"))
     account_interest_rate = models.DecimalField(
-        **RATE, null=True, blank=True, help_text="Personal-account interest rate, once published."
+        **RATE, null=True, blank=True, help_text=_("Personal-account interest rate, once published.")
     )
 
     history = HistoricalRecords()
@@ -40,6 +41,8 @@ class ProvinceYearConfig(models.Model):
             ),
         ]
         ordering = ["province", "-year"]
+        # The admin action that runs account_interest_credit for a province-year (accounts.roles).
+        permissions = [("credit_interest_provinceyearconfig", "Can credit a year's account interest")]
 
     def __str__(self) -> str:
         return f"{self.province_id} {self.year}"
@@ -74,15 +77,15 @@ class ContributionRate(models.Model):
 
 
 class PaymentType(models.TextChoices):
-    NORMAL = "normal", "Normal"
-    BACK_PAYMENT = "back_payment", "Back payment"
-    LUMP_SUM_BACK_PAYMENT = "lump_sum_back_payment", "Lump-sum back payment"
+    NORMAL = "normal", _("Normal")
+    BACK_PAYMENT = "back_payment", _("Back payment")
+    LUMP_SUM_BACK_PAYMENT = "lump_sum_back_payment", _("Lump-sum back payment")
 
 
 class BaseAdjustment(models.TextChoices):
-    NONE = "none", "Within bounds"
-    RAISED_TO_FLOOR = "raised_to_floor", "Raised to the floor (60 %)"
-    LOWERED_TO_CEILING = "lowered_to_ceiling", "Lowered to the ceiling (300 %)"
+    NONE = "none", _("Within bounds")
+    RAISED_TO_FLOOR = "raised_to_floor", _("Raised to the floor (60 %)")
+    LOWERED_TO_CEILING = "lowered_to_ceiling", _("Lowered to the ceiling (300 %)")
 
 
 class ContributionRecord(models.Model):
@@ -110,7 +113,7 @@ class ContributionRecord(models.Model):
     province = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
-    period = models.PositiveIntegerField(help_text="费款所属期 as YYYYMM.")
+    period = models.PositiveIntegerField(help_text=_("费款所属期 as YYYYMM."))
     declared_base = models.DecimalField(**MONEY)
     base = models.DecimalField(**MONEY)
     base_adjustment = models.CharField(max_length=20, choices=BaseAdjustment.choices)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from insurance.models.registry import InsuredPerson
 
@@ -21,14 +22,14 @@ class InboxMessage(models.Model):
 
     # Indexed by the indexes below, which lead with it.
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+", db_index=False)
-    kind = models.CharField(max_length=48, help_text="A short stable code, such as transfer_step.")
+    kind = models.CharField(max_length=48, help_text=_("A short stable code, such as transfer_step."))
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     subject_type = models.CharField(
-        max_length=100, blank=True, help_text="What it is about, as app_label.model (or empty)."
+        max_length=100, blank=True, help_text=_("What it is about, as app_label.model (or empty).")
     )
     subject_id = models.BigIntegerField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True, help_text="Empty while unread.")
+    read_at = models.DateTimeField(null=True, blank=True, help_text=_("Empty while unread."))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -51,4 +52,8 @@ class InboxMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.person_id}: {self.title}"
+        return _("%(kind)s to %(person_id)s: %(title)s") % {
+            "kind": self.kind,
+            "person_id": self.person_id,
+            "title": self.title,
+        }

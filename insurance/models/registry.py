@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import ProtectedIdentityNumber, Region
@@ -24,12 +27,12 @@ def valid_period(field: str) -> Q:
 
 
 class Scheme(models.TextChoices):
-    EMPLOYEE_PENSION = "EP", "Enterprise-employee basic pension"
-    RESIDENT_PENSION = "RP", "Urban-rural resident basic pension"
-    EMPLOYEE_MEDICAL = "EM", "Employee basic medical"
-    RESIDENT_MEDICAL = "RM", "Resident basic medical"
-    UNEMPLOYMENT = "UI", "Unemployment"
-    WORK_INJURY = "WI", "Work injury"
+    EMPLOYEE_PENSION = "EP", _("Enterprise-employee basic pension")
+    RESIDENT_PENSION = "RP", _("Urban-rural resident basic pension")
+    EMPLOYEE_MEDICAL = "EM", _("Employee basic medical")
+    RESIDENT_MEDICAL = "RM", _("Resident basic medical")
+    UNEMPLOYMENT = "UI", _("Unemployment")
+    WORK_INJURY = "WI", _("Work injury")
 
 
 # Schemes whose contribution is a share of a wage base clamped to the province's bounds. The resident
@@ -43,14 +46,31 @@ WAGE_BASED_SCHEMES = (
 
 
 class Sex(models.TextChoices):
-    MALE = "M", "Male"
-    FEMALE = "F", "Female"
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
 
 
 class PersonStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    RETIRED = "retired", "Retired"
-    DECEASED = "deceased", "Deceased"
+    ACTIVE = "active", _("Active")
+    RETIRED = "retired", _("Retired")
+    DECEASED = "deceased", _("Deceased")
+
+
+class NameBigrams(models.Func):
+    """The distinct two-character parts of a name (王小明: 王小, 小明), by the SQL function
+    `insurance_name_bigrams` (migration 0015), which `name_bigrams` computes alike in Python. A GIN index
+    over it finds any part of a name of two characters or more: Chinese names are two to four characters,
+    which a trigram index cannot select on, and full-text search does not split Chinese. Being an index on
+    an expression of the name, PostgreSQL keeps it on every write path (API, import, admin, demo data)."""
+
+    function = "insurance_name_bigrams"
+    output_field = ArrayField(models.TextField())
+
+
+def name_bigrams(name: str) -> list[str]:
+    """What `NameBigrams` computes in the database, for a search term: its distinct two-character parts
+    (by character, as PostgreSQL's substr counts them)."""
+    return sorted({name[start : start + 2] for start in range(len(name) - 1)})
 
 
 class InsuredPerson(ProtectedIdentityNumber):
@@ -83,8 +103,12 @@ class InsuredPerson(ProtectedIdentityNumber):
             models.CheckConstraint(name="death_after_birth", condition=Q(date_of_death__gte=F("birth_date"))),
         ]
         # Agency search by name prefix (LIKE 'x%') must not scan millions of rows.
+        # Agency search by exact name or prefix (= and LIKE 'x%'), and by any part of it (NameBigrams),
+        # must not scan millions of rows. The name is stored in the clear beside it: the bigrams reveal no
+        # more than the column they are computed from.
         indexes = [
-            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="person_name_prefix")
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="person_name_prefix"),
+            GinIndex(NameBigrams("name"), name="person_name_bigrams"),
         ]
 
     def __str__(self) -> str:
@@ -92,7 +116,7 @@ class InsuredPerson(ProtectedIdentityNumber):
 
 
 class Employer(models.Model):
-    code = models.CharField("unified social credit code", max_length=18, unique=True)
+    code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
     name = models.CharField(max_length=200)
     province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
 
@@ -108,10 +132,10 @@ class Employer(models.Model):
 
 
 class RelationshipStatus(models.TextChoices):
-    PAYING = "paying", "Paying"
-    SUSPENDED = "suspended", "Suspended"
-    TRANSFERRED_OUT = "transferred_out", "Transferred out"
-    CLOSED = "closed", "Closed"
+    PAYING = "paying", _("Paying")
+    SUSPENDED = "suspended", _("Suspended")
+    TRANSFERRED_OUT = "transferred_out", _("Transferred out")
+    CLOSED = "closed", _("Closed")
 
 
 OPEN_RELATIONSHIP_STATUSES = (RelationshipStatus.PAYING, RelationshipStatus.SUSPENDED)
@@ -160,6 +184,13 @@ class InsuranceRelationship(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["province", "scheme", "status"])]
+        # The admin's suspend and resume actions (relationship_suspend / relationship_resume).
+        permissions = [("suspend_insurancerelationship", "Can suspend and resume payment")]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.scheme} in {self.province_id} ({self.status})"
+        return _("%(person_id)s %(scheme)s in %(province_id)s (%(status)s)") % {
+            "person_id": self.person_id,
+            "scheme": self.scheme,
+            "province_id": self.province_id,
+            "status": self.status,
+        }

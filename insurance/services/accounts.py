@@ -10,6 +10,7 @@ from typing import cast
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, ConflictError, ForbiddenError
 from core.money import money, money_sql
@@ -26,6 +27,7 @@ from insurance.models import (
     LedgerEntry,
     ProvinceYearConfig,
     Scheme,
+    TransferStatus,
 )
 from insurance.periods import period_month, period_parse, period_year
 from insurance.states import CORRECTION_STATES
@@ -64,8 +66,12 @@ def interest_rates(*, year: int, province_id: str | None = None) -> dict[str, De
 # credited, money earns interest on, so that a balance that moves out mid-year with its interest to date
 # leaves nothing to earn in the old province. Rounded once per credit, by `money_sql`. Running it again for
 # a month credits nothing more: the figure is what is still due, and the unique key on interest entries
-# keeps a second entry for the same month out. One statement for every account, with the run's totals.
-_CREDIT_INTEREST = """
+# keeps a second entry for the same month out. An account whose balance is on its way to another province
+# (a transfer whose funds are sent and not yet recorded there) earns nothing meanwhile: the transfer moves
+# the balance of its information table, interest to the month of the move included.
+# The interest still due, `due` (person, province, amount): read alone by `account_interest_due`, and
+# written by `account_interest_credit`, one statement for every account with the run's totals.
+_INTEREST_DUE = """
 WITH rates AS (
     SELECT * FROM UNNEST(%(provinces)s::varchar[], %(rates)s::numeric[]) AS rates(province_id, rate)
 ), accounts AS (
@@ -74,14 +80,22 @@ WITH rates AS (
                     WHEN entry.period <= %(up_to)s THEN entry.amount * (%(up_to)s - entry.period)
                     ELSE 0 END) AS weighted,
            SUM(CASE WHEN entry.kind = %(interest)s AND entry.period >= %(first)s THEN entry.amount
-                    ELSE 0 END) AS credited
+                    ELSE 0 END) AS credited,
+           SUM(entry.amount) AS balance
       FROM insurance_ledger entry
       JOIN rates ON rates.province_id = entry.province_id
      WHERE {conditions}
+       AND NOT EXISTS (SELECT FROM insurance_transfer transfer
+                        WHERE transfer.person_id = entry.person_id AND transfer.scheme = entry.scheme
+                          AND transfer.from_province_id = entry.province_id
+                          AND transfer.status = %(in_transit)s)
      GROUP BY entry.person_id, entry.province_id, rates.rate
 ), due AS (
-    SELECT person_id, province_id, {credit} AS amount FROM accounts
-), written AS (
+    SELECT person_id, province_id, balance, {credit} AS amount FROM accounts
+)"""
+_CREDIT_INTEREST = (
+    _INTEREST_DUE  # noqa: S608 - constant SQL, values are parameters
+    + """, written AS (
     INSERT INTO insurance_accountentry
            (person_id, province_id, scheme, kind, amount, period, interest_run_id, created_at)
     SELECT person_id, province_id, %(scheme)s, %(interest)s, amount, %(up_to)s, %(run)s, NOW()
@@ -95,6 +109,7 @@ UPDATE insurance_interestrun
  WHERE id = %(run)s
 RETURNING entries, total
 """
+)
 _CREDIT = money_sql("weighted * rate / 12 - credited")
 
 # One run at a time per province and scheme: a transfer's run for one person and the year-end run of the
@@ -123,14 +138,16 @@ def account_interest_credit(
     up_to_period = period_parse(up_to_period)
     if scheme not in INTEREST_SCHEMES:
         raise ApplicationError(
-            "scheme_earns_no_interest", f"The {scheme} personal account is not credited interest."
+            "scheme_earns_no_interest",
+            _("The %(scheme)s personal account is not credited interest.") % {"scheme": scheme},
         )
     year = period_year(up_to_period)
     rates = interest_rates(year=year, province_id=province_id)
     if province_id is not None and not rates:
         raise ApplicationError(
             "interest_rate_not_published",
-            f"Province {province_id} has not published an account interest rate for {year} or before.",
+            _("Province %(province_id)s has not published an account interest rate for %(year)s or before.")
+            % {"province_id": province_id, "year": year},
         )
     provinces = sorted(rates)
     with connection.cursor() as cursor:
@@ -144,36 +161,80 @@ def account_interest_credit(
         channel=actor.channel,
         reference=actor.reference,
     )
+    sql, params = _interest_statement(
+        _CREDIT_INTEREST, rates=rates, province_id=province_id, scheme=scheme, up_to_period=up_to_period,
+        person_ids=person_ids,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "run": run.pk})
+        run.entries, run.total = cursor.fetchone()
+    return run
+
+
+def _interest_statement(
+    template: str,
+    *,
+    rates: dict[str, Decimal],
+    province_id: str | None,
+    scheme: str,
+    up_to_period: int,
+    person_ids: list[int] | None,
+) -> tuple[str, dict]:
+    """The SQL and parameters of `_INTEREST_DUE` (and what `template` adds to it) for these accounts."""
+    provinces = sorted(rates)
+    year = period_year(up_to_period)
     conditions = ["entry.scheme = %(scheme)s", "entry.period <= %(last)s"]
     if province_id is not None:
         conditions.append("entry.province_id = %(province)s")
     if person_ids is not None:
         conditions.append("entry.person_id = ANY(%(persons)s::bigint[])")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CREDIT_INTEREST.format(conditions=" AND ".join(conditions), credit=_CREDIT),
-            {
-                "provinces": provinces,
-                "rates": [rates[province] for province in provinces],
-                "province": province_id,
-                "persons": person_ids,
-                "scheme": scheme,
-                "interest": AccountEntryKind.INTEREST.value,
-                "first": year * 100 + 1,
-                "last": year * 100 + 12,
-                "up_to": up_to_period,
-                "months": period_month(up_to_period),
-                "run": run.pk,
-            },
+    params = {
+        "provinces": provinces,
+        "rates": [rates[province] for province in provinces],
+        "province": province_id,
+        "persons": person_ids,
+        "scheme": scheme,
+        "interest": AccountEntryKind.INTEREST.value,
+        "in_transit": TransferStatus.FUNDS_SENT.value,
+        "first": year * 100 + 1,
+        "last": year * 100 + 12,
+        "up_to": up_to_period,
+        "months": period_month(up_to_period),
+    }
+    return template.format(conditions=" AND ".join(conditions), credit=_CREDIT), params
+
+
+def account_balances_with_interest_due(
+    *, province_id: str, scheme: str, up_to_period: int, person_ids: list[int]
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """Each person's balance in the province and what `account_interest_credit` would credit to it now,
+    up to `up_to_period`, without writing anything: for a transfer's figures computed ahead (and the
+    benchmark). One read of the ledger; a scheme or province without interest owes none. Persons without
+    an account there are left out."""
+    rates = interest_rates(year=period_year(up_to_period), province_id=province_id)
+    if scheme not in INTEREST_SCHEMES or not rates:
+        balances = (
+            LedgerEntry.objects.filter(person_id__in=person_ids, province_id=province_id, scheme=scheme)
+            .values("person_id")
+            .annotate(balance=Sum("amount"))
+            .order_by()
+            .values_list("person_id", "balance")
         )
-        run.entries, run.total = cursor.fetchone()
-    return run
+        return {person_id: (balance, Decimal("0.00")) for person_id, balance in balances}
+    sql, params = _interest_statement(
+        _INTEREST_DUE + " SELECT person_id, balance, GREATEST(amount, 0) FROM due",  # noqa: S608 - constant SQL
+        rates=rates, province_id=province_id, scheme=scheme, up_to_period=up_to_period,
+        person_ids=person_ids,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {person_id: (balance, due) for person_id, balance, due in cursor.fetchall()}
 
 
 def _user_of(actor: Actor) -> int:
     if actor.user_id is None:
         raise ApplicationError(
-            "correction_needs_a_user", "A correction is proposed and decided by people, signed in."
+            "correction_needs_a_user", _("A correction is proposed and decided by people, signed in.")
         )
     return actor.user_id
 
@@ -183,8 +244,9 @@ def _balance_check(*, person_id: int, province_id: str, scheme: str, amount: Dec
     if balance + amount < 0:
         raise ConflictError(
             "correction_exceeds_balance",
-            f"The account holds {balance}: a correction of {amount} would take it below zero.",
-            fields={"amount": [f"At least {-balance}."]},
+            _("The account holds %(balance)s: a correction of %(amount)s would take it below zero.")
+            % {"balance": balance, "amount": amount},
+            fields={"amount": [_("At least %(balance)s.") % {"balance": -balance}]},
         )
 
 
@@ -205,29 +267,30 @@ def account_correction_propose(
     if scheme not in ACCOUNT_SCHEMES:
         raise ApplicationError(
             "scheme_has_no_account",
-            f"The {scheme} scheme has no personal account.",
+            _("The %(scheme)s scheme has no personal account.") % {"scheme": scheme},
             fields={"scheme": [scheme]},
         )
     period = period_parse(period)
     if amount == 0 or money(amount) != amount:
         raise ApplicationError(
             "correction_amount_invalid",
-            "A correction is a non-zero amount in yuan with at most two places.",
+            _("A correction is a non-zero amount in yuan with at most two places."),
             fields={"amount": [str(amount)]},
         )
     reason = reason.strip()
     if not reason:
         raise ApplicationError(
             "correction_reason_required",
-            "Say why the account is corrected.",
-            fields={"reason": ["Required."]},
+            _("Say why the account is corrected."),
+            fields={"reason": [_("Required.")]},
         )
     if not InsuranceRelationship.objects.filter(
         person=person, scheme=scheme, province_id=province_id
     ).exists():
         raise ApplicationError(
             "account_not_held",
-            f"The person has never been insured for {scheme} in province {province_id}.",
+            _("The person has never been insured for %(scheme)s in province %(province_id)s.")
+            % {"scheme": scheme, "province_id": province_id},
         )
     _balance_check(person_id=person.pk, province_id=province_id, scheme=scheme, amount=amount)
     correction = AccountCorrection.objects.create(
@@ -253,7 +316,8 @@ def account_correction_approve(*, correction: AccountCorrection, approved_by: Ac
     approver = _user_of(approved_by)
     if approver == correction.proposed_by_id:
         raise ForbiddenError(
-            "correction_needs_second_person", "A correction is approved by someone other than its proposer."
+            "correction_needs_second_person",
+            _("A correction is approved by someone other than its proposer."),
         )
     account_lock(person_id=correction.person_id)
     # The move refuses a correction that is no longer proposed (approved or rejected already); the balance
@@ -293,8 +357,8 @@ def account_correction_reject(
     if not reason:
         raise ApplicationError(
             "correction_reason_required",
-            "Say why the correction is rejected.",
-            fields={"reason": ["Required."]},
+            _("Say why the correction is rejected."),
+            fields={"reason": [_("Required.")]},
         )
     CORRECTION_STATES.move(
         correction.pk,

@@ -27,12 +27,19 @@ from typing import Generic, TypeVar
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from psycopg.errors import UniqueViolation
 
 from accounts.scope import Scope
 from core.batch import Refusal
 from core.exceptions import ApplicationError, ConflictError
-from insurance.models import CONTRIBUTION_COLUMNS, OPEN_RELATIONSHIP_STATUSES, PaymentType, Scheme
+from insurance.models import (
+    CONTRIBUTION_COLUMNS,
+    OPEN_RELATIONSHIP_STATUSES,
+    PaymentType,
+    RelationshipStatus,
+    Scheme,
+)
 from insurance.periods import period_of, period_refusal
 from insurance.selectors import visible_people_by_id_number
 from insurance.services.tariffs import Tariff, tariff_get
@@ -122,6 +129,7 @@ class _PersonHere:
     open_schemes: dict[str, bool] = field(default_factory=dict)  # open here: scheme -> temporary account
     death_period: int | None = None
     pension_elsewhere: bool = False  # an employee-pension relationship in another province
+    suspended: set[str] = field(default_factory=set)  # schemes whose relationship here is suspended
 
 
 class ContributionRecorder:
@@ -173,6 +181,8 @@ class ContributionRecorder:
             if province == self.province:
                 if status in OPEN_RELATIONSHIP_STATUSES:
                     person.open_schemes[scheme] = temporary
+                if status == RelationshipStatus.SUSPENDED:
+                    person.suspended.add(scheme)
             elif scheme == Scheme.EMPLOYEE_PENSION:
                 person.pension_elsewhere = True
         return found
@@ -255,6 +265,8 @@ class ContributionRecorder:
         self._tariffs_load(lines)
         elsewhere = self._months_met(lines, people, here=False)
         recorded = self._months_met(lines, people, here=True) if self._meets_recorded or dry_run else {}
+        if not dry_run:
+            self._suspended_hold(lines, people)
         refusals: list[Refusal] = []
         made = self._lines(lines, people, employers, elsewhere, recorded, refusals)
         if dry_run:
@@ -264,6 +276,41 @@ class ContributionRecorder:
             self._insert(lines, made, refusals)
         refusals.sort(key=lambda refusal: refusal.index)
         return len(lines) - len(refusals), refusals
+
+    def _suspended_hold(
+        self, lines: Sequence[ContributionLine], people: Mapping[int | str, _PersonHere | None]
+    ) -> None:
+        """Hold (FOR SHARE, until this transaction ends) the suspended relationships that the lines pay
+        into, such as a back payment of a month before the suspension, and forget those no longer open. A
+        transfer whose funds are being sent moves such a relationship out under its row lock before it
+        reads the months: the month recorded here is then either committed first and in its figures, or
+        met here as no longer open and refused. Never lost between the two provinces."""
+        held = {
+            (person.person_id, line[2]): person
+            for line in lines
+            if (person := people[line[1]]) is not None and line[2] in person.suspended
+        }
+        if not held:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT r.person_id, r.scheme FROM insurance_insurancerelationship r
+                     JOIN UNNEST(%s::bigint[], %s::varchar[]) AS held(person_id, scheme)
+                       ON r.person_id = held.person_id AND r.scheme = held.scheme
+                    WHERE r.province_id = %s AND r.status = ANY(%s)
+                      FOR SHARE OF r""",
+                [
+                    [person_id for person_id, _ in held],
+                    [scheme for _, scheme in held],
+                    self.province,
+                    list(OPEN_RELATIONSHIP_STATUSES),
+                ],
+            )
+            still_open = set(cursor.fetchall())
+        for (person_id, scheme), person in held.items():
+            if (person_id, scheme) not in still_open:
+                person.open_schemes.pop(scheme, None)
+                person.suspended.discard(scheme)
 
     def _lines(
         self,
@@ -301,16 +348,19 @@ class ContributionRecorder:
                 refused = (
                     ApplicationError(
                         "relationship_not_open",
-                        f"This person has no open {scheme} relationship in {province}.",
+                        gettext("This person has no open %(scheme)s relationship in %(province)s.")
+                        % {"scheme": scheme, "province": province},
                     ),
                     "scheme",
                 )
             elif declared_temporary is not None and declared_temporary != temporary:
-                kind = "a temporary account" if temporary else "not a temporary account"
+                mismatch = (
+                    gettext("The person's %(scheme)s relationship here is a temporary account.")
+                    if temporary
+                    else gettext("The person's %(scheme)s relationship here is not a temporary account.")
+                )
                 refused = (
-                    ApplicationError(
-                        "temporary_account_mismatch", f"The person's {scheme} relationship here is {kind}."
-                    ),
+                    ApplicationError("temporary_account_mismatch", mismatch % {"scheme": scheme}),
                     "temporary_account",
                 )
             elif (
@@ -321,7 +371,10 @@ class ContributionRecorder:
                 refused = _period_refusal(period, person.death_period), "period"
             elif employer_code and employers[employer_code] is None:
                 refused = (
-                    ApplicationError("employer_not_found", f"Unknown employer {employer_code}."),
+                    ApplicationError(
+                        "employer_not_found",
+                        gettext("Unknown employer %(employer_code)s.") % {"employer_code": employer_code},
+                    ),
                     "employer_code",
                 )
             elif not isinstance(amounts := amounts_text(scheme, period, base, bool(employer_code)), str):
@@ -331,7 +384,10 @@ class ContributionRecorder:
                 refused = (
                     ConflictError(
                         "period_paid_elsewhere",
-                        f"The employee pension for {period} is already paid in province {paid_in}.",
+                        gettext(
+                            "The employee pension for %(period)s is already paid in province %(paid_in)s."
+                        )
+                        % {"period": period, "paid_in": paid_in},
                         fields={"province": [paid_in]},
                     ),
                     "period",
@@ -391,22 +447,25 @@ class ContributionRecorder:
 
 def _person_not_found() -> ApplicationError:
     return ApplicationError(
-        "person_not_found", "No insured person with this ID number here.", status_code=404
+        "person_not_found", gettext("No insured person with this ID number here."), status_code=404
     )
 
 
 def _period_refusal(period: int, death_period: int | None) -> ApplicationError:
     if death_period is not None and period > death_period:
         return ApplicationError(
-            "period_after_death", "Contributions cannot be recorded after the month of death."
+            "period_after_death", gettext("Contributions cannot be recorded after the month of death.")
         )
     return period_refusal(period) or ApplicationError(
-        "period_in_future", f"The period {period} has not begun."
+        "period_in_future", gettext("The period %(period)s has not begun.") % {"period": period}
     )
 
 
 def _already_recorded(period: int) -> ConflictError:
-    return ConflictError("contribution_already_recorded", f"The month {period} is already recorded.")
+    return ConflictError(
+        "contribution_already_recorded",
+        gettext("The month %(period)s is already recorded.") % {"period": period},
+    )
 
 
 def _copy_into(table: str) -> str:
@@ -434,7 +493,7 @@ def contributions_record(
     Refused with the first refusal's code, naming every month refused for it. Returns the periods
     recorded."""
     if not months:
-        raise ApplicationError("contributions_empty", "At least one month is required.")
+        raise ApplicationError("contributions_empty", gettext("At least one month is required."))
     periods = [month.period for month in months]
     for period in periods:
         refused = period_refusal(period)
@@ -443,7 +502,8 @@ def contributions_record(
     repeated = sorted({p for p in periods if periods.count(p) > 1})
     if repeated:
         raise _naming_periods(
-            ApplicationError("duplicate_period", "A period appears more than once in the request."), repeated
+            ApplicationError("duplicate_period", gettext("A period appears more than once in the request.")),
+            repeated,
         )
     lines: list[ContributionLine] = [
         (None, person_id, scheme, m.period, m.declared_base, m.payment_type, m.employer_code, None)

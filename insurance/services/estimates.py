@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.exceptions import ApplicationError
 from insurance.calculators.pension import (
@@ -17,32 +18,7 @@ from insurance.calculators.retirement import RetirementPlan, retirement_plan_cal
 from insurance.models import ContributionRecord, InsuredPerson, ProvinceYearConfig, Scheme
 from insurance.periods import period_of, period_year
 from insurance.selectors import account_balance_of, contribution_months_of
-
-BENEFIT_PROVINCE_YEARS = 10
-
-
-def benefit_province_decide(*, person: InsuredPerson) -> str:
-    """The 10-year rule: the hukou province if the current relationship is there; else the current
-    province after 10 years of (non-temporary) contributions there; else the latest earlier province with
-    10 years; else everything gathers in the hukou province. Temporary accounts never count."""
-    relationships = list(
-        person.relationships.filter(scheme=Scheme.EMPLOYEE_PENSION, is_temporary_account=False).order_by(
-            "-opened_period"
-        )
-    )
-    if not relationships:
-        return person.hukou_province_id
-    months = contribution_months_of(
-        person=person, scheme=Scheme.EMPLOYEE_PENSION, temporary_accounts=False
-    ).by_province
-    current, *earlier = relationships
-    if current.province_id == person.hukou_province_id:
-        return current.province_id
-    for relationship in (current, *earlier):
-        held = months.get(relationship.province_id)
-        if held is not None and held.years >= BENEFIT_PROVINCE_YEARS:
-            return relationship.province_id
-    return person.hukou_province_id
+from insurance.services.benefit_province import benefit_province_decide
 
 
 def retirement_plan_for(*, person: InsuredPerson, female_category: str | None) -> RetirementPlan:
@@ -64,7 +40,7 @@ def pension_estimate_for(*, person: InsuredPerson, female_category: str | None) 
     """Estimate the monthly pension as if the person retired at their statutory age with the history and
     account balance they have today, in the province whose latest published average wage applies."""
     retirement = retirement_plan_for(person=person, female_category=female_category)
-    province = benefit_province_decide(person=person)
+    province = benefit_province_decide(person=person).province
     latest = (
         ProvinceYearConfig.objects.filter(province_id=province, year__lte=timezone.localdate().year)
         .order_by("-year")
@@ -72,7 +48,8 @@ def pension_estimate_for(*, person: InsuredPerson, female_category: str | None) 
     )
     if latest is None:
         raise ApplicationError(
-            "province_year_not_configured", f"Province {province} has not published an average wage yet."
+            "province_year_not_configured",
+            gettext("Province %(province)s has not published an average wage yet.") % {"province": province},
         )
     wages = {
         (config.province_id, config.year): config.average_monthly_wage

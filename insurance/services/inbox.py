@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from core.models import max_length_of
@@ -75,16 +76,20 @@ def _row(number: int, message: OutgoingMessage) -> InboxMessage:
     if len(message.kind) > _KIND_LENGTH or not _KIND.fullmatch(message.kind):
         raise ApplicationError(
             "inbox_kind_invalid",
-            f"Message {number}: the kind {message.kind!r} is not a short code of lower-case letters, digits "
-            f"and underscores (at most {_KIND_LENGTH}).",
-            fields={"kind": ["Not a message kind."]},
+            _(
+                "Message %(number)s: the kind %(kind)r is not a short code of lower-case letters, digits "
+                "and underscores (at most %(max_length)s)."
+            )
+            % {"number": number, "kind": message.kind, "max_length": _KIND_LENGTH},
+            fields={"kind": [_("Not a message kind.")]},
         )
     title = message.title.strip()
     if not title or len(title) > _TITLE_LENGTH:
         raise ApplicationError(
             "inbox_title_invalid",
-            f"Message {number}: a title is required, of at most {_TITLE_LENGTH} characters.",
-            fields={"title": ["Required, and short."]},
+            _("Message %(number)s: a title is required, of at most %(max_length)s characters.")
+            % {"number": number, "max_length": _TITLE_LENGTH},
+            fields={"title": [_("Required, and short.")]},
         )
     subject = _subject(number, message.subject)
     return InboxMessage(
@@ -106,8 +111,9 @@ def _subject(number: int, subject: Subject | Model | None) -> Subject | None:
     except (LookupError, ValueError):
         raise ApplicationError(
             "inbox_subject_invalid",
-            f"Message {number}: {named.type!r} does not name a model as app_label.model.",
-            fields={"subject": ["Unknown kind of record."]},
+            _("Message %(number)s: %(type)r does not name a model as app_label.model.")
+            % {"number": number, "type": named.type},
+            fields={"subject": [_("Unknown kind of record.")]},
         ) from None
     return named
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from accounts.services import citizens_close_on_death
@@ -58,22 +59,26 @@ class Registered:
 def _details_refusal(details: PersonDetails) -> tuple[ApplicationError, str] | None:
     name = details.name.strip()
     if not name:
-        return ApplicationError("name_required", "The person's name is required."), "name"
+        return ApplicationError("name_required", _("The person's name is required.")), "name"
     if any(unicodedata.category(character) in _FORBIDDEN_IN_NAMES for character in name):
         return ApplicationError(
-            "name_invalid_characters", "The name holds control or text-direction characters."
+            "name_invalid_characters", _("The name holds control or text-direction characters.")
         ), "name"
     if len(name) > _NAME_LENGTH:
         return ApplicationError(
-            "name_too_long", f"The name is longer than {_NAME_LENGTH} characters."
+            "name_too_long",
+            _("The name is longer than %(max_length)s characters.") % {"max_length": _NAME_LENGTH},
         ), "name"
     for column in ("hukou_province", "residence_province"):
         code = getattr(details, column)
         if code is not None and code not in PROVINCE_NAMES:
-            return ApplicationError("province_unknown", f"{code} is not a province code."), column
+            return ApplicationError(
+                "province_unknown", _("%(code)s is not a province code.") % {"code": code}
+            ), column
     if len(details.phone.strip()) > _PHONE_LENGTH:
         return ApplicationError(
-            "phone_too_long", f"The phone is longer than {_PHONE_LENGTH} characters."
+            "phone_too_long",
+            _("The phone is longer than %(max_length)s characters.") % {"max_length": _PHONE_LENGTH},
         ), "phone"
     return None
 
@@ -103,7 +108,9 @@ def persons_register(
             refusals.append(
                 Refusal(
                     index,
-                    ApplicationError("person_repeated", "The same person is registered twice in this batch."),
+                    ApplicationError(
+                        "person_repeated", _("The same person is registered twice in this batch.")
+                    ),
                     "id_number",
                 )
             )
@@ -205,7 +212,7 @@ def deaths_register(
     for index, death in enumerate(items):
         refused = _death_refusal(death, people.get(death.person_id), open_relationships, today)
         if refused is None and death.person_id in deaths:
-            refused = ConflictError("death_repeated", "The same death is reported twice in this batch.")
+            refused = ConflictError("death_repeated", _("The same death is reported twice in this batch."))
         if refused is not None:
             refusals.append(Refusal(index, refused, "date_of_death"))
         else:
@@ -252,14 +259,19 @@ def _death_refusal(
     today: datetime.date,
 ) -> ApplicationError | None:
     if person is None:
-        return NotFoundError("No such person.")
+        return NotFoundError(_("No such person."))
     status, recorded_death, birth_date = person
     if status == PersonStatus.DECEASED:
-        on = f", on {recorded_death.isoformat()}" if recorded_death else ""
-        return ConflictError("person_already_deceased", f"This person's death is already recorded{on}.")
+        recorded = (
+            _("This person's death is already recorded, on %(date)s.") % {"date": recorded_death.isoformat()}
+            if recorded_death
+            else _("This person's death is already recorded.")
+        )
+        return ConflictError("person_already_deceased", recorded)
     if death.date_of_death > today or death.date_of_death < birth_date:
         return ApplicationError(
-            "date_of_death_invalid", "The date of death cannot be in the future or before the person's birth."
+            "date_of_death_invalid",
+            _("The date of death cannot be in the future or before the person's birth."),
         )
     if any(
         opened > period_of(death.date_of_death) for _, opened in open_relationships.get(death.person_id, ())
@@ -267,7 +279,7 @@ def _death_refusal(
         # A relationship cannot close before the month it opened: one of the two dates is wrong.
         return ApplicationError(
             "date_of_death_before_relationship",
-            "The date of death is before the month an open insurance relationship was opened in.",
+            _("The date of death is before the month an open insurance relationship was opened in."),
         )
     return None
 

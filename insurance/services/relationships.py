@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
 
 from core.batch import Refusal, refusal_raise
 from core.crypto import keyed_hash
@@ -26,6 +27,7 @@ from insurance.models import (
     Scheme,
 )
 from insurance.periods import month_index, period_refusal
+from insurance.services.transfers import transfer_offers_make
 from insurance.states import RELATIONSHIP_STATES
 
 # DOMAIN.md §3: from these ages a move to a province other than the hukou province keeps the relationship
@@ -66,7 +68,7 @@ class _Relationship:
 
 def person_not_found() -> ApplicationError:
     return ApplicationError(
-        "person_not_found", "No insured person with this ID number here.", status_code=404
+        "person_not_found", _("No insured person with this ID number here."), status_code=404
     )
 
 
@@ -113,7 +115,7 @@ def relationships_open(
         refused, column = _enrolment_refusal(item, person, relationships.get(item.person_id, []))
         if refused is None and (item.person_id, item.scheme) in seen:
             refused, column = (
-                ApplicationError("enrolment_repeated", "The same enrolment appears twice in this batch."),
+                ApplicationError("enrolment_repeated", _("The same enrolment appears twice in this batch.")),
                 "scheme",
             )
         if refused is not None:
@@ -173,7 +175,7 @@ def relationships_open(
         except IntegrityError:
             # The people are locked by `_load`: only a caller outside this service can race it.
             raise ConflictError(
-                "relationship_already_paying", "This person already pays into this scheme."
+                "relationship_already_paying", _("This person already pays into this scheme.")
             ) from None
         RELATIONSHIP_STATES.record_created(
             [(row.pk, RelationshipStatus.PAYING, row.person_id) for row in rows],
@@ -181,6 +183,8 @@ def relationships_open(
             reason=reason or "Enrolled",
         )
         result.update(zip(opened, (row.pk for row in rows), strict=True))
+        # Paying in a new province while suspended elsewhere: the person is offered the transfer.
+        transfer_offers_make(actor=actor, person_ids=sorted({row.person_id for row in rows}))
     return result, refusals
 
 
@@ -212,17 +216,22 @@ def _enrolment_refusal(
         return person_not_found(), "person"
     if person.status == PersonStatus.DECEASED:
         return ConflictError(
-            "person_deceased", "A relationship cannot be opened for a deceased person."
+            "person_deceased", _("A relationship cannot be opened for a deceased person.")
         ), "person"
     if item.scheme not in Scheme.values:
-        return ApplicationError("scheme_unknown", f"{item.scheme!r} is not a scheme."), "scheme"
+        return ApplicationError(
+            "scheme_unknown", _("%(scheme)r is not a scheme.") % {"scheme": item.scheme}
+        ), "scheme"
     if item.province_id not in PROVINCE_NAMES:
-        return ApplicationError("province_unknown", f"{item.province_id} is not a province code."), "province"
+        return ApplicationError(
+            "province_unknown",
+            _("%(province_id)s is not a province code.") % {"province_id": item.province_id},
+        ), "province"
     period = period_refusal(item.start_period)
     if period is not None:
         return period, "start_period"
     if item.start_period < person.birth_date.year * 100 + person.birth_date.month:
-        return ApplicationError("period_before_birth", "The start month is before the person's birth."), (
+        return ApplicationError("period_before_birth", _("The start month is before the person's birth.")), (
             "start_period"
         )
     for relationship in relationships:
@@ -231,12 +240,15 @@ def _enrolment_refusal(
         if relationship.status == RelationshipStatus.PAYING:
             if relationship.province_id == item.province_id:
                 return ConflictError(
-                    "relationship_already_paying", "This person already pays into this scheme here."
+                    "relationship_already_paying", _("This person already pays into this scheme here.")
                 ), "scheme"
             return ConflictError(
                 "relationship_paying_elsewhere",
-                f"This person pays into this scheme in province {relationship.province_id}: that "
-                "relationship must be suspended first.",
+                _(
+                    "This person pays into this scheme in province %(province_id)s: that relationship must "
+                    "be suspended first."
+                )
+                % {"province_id": relationship.province_id},
                 fields={"province": [relationship.province_id]},
             ), "scheme"
         if (
@@ -247,8 +259,8 @@ def _enrolment_refusal(
         ):
             return ApplicationError(
                 "period_before_suspension",
-                f"Payment can resume from {relationship.closed_period} at the earliest, the month of the "
-                "suspension.",
+                _("Payment can resume from %(closed_period)s at the earliest, the month of the suspension.")
+                % {"closed_period": relationship.closed_period},
             ), "start_period"
     return None, ""
 
@@ -271,7 +283,7 @@ def relationship_suspend(
         raise refusal
     if period < relationship.opened_period:
         raise ApplicationError(
-            "period_before_opening", "A relationship cannot be suspended before it opened."
+            "period_before_opening", _("A relationship cannot be suspended before it opened.")
         )
     paid_after = ContributionRecord.objects.filter(
         person_id=relationship.person_id,
@@ -281,7 +293,7 @@ def relationship_suspend(
     ).exists()
     if paid_after:
         raise ConflictError(
-            "contributions_after_suspension", "Contributions are recorded for this month or later."
+            "contributions_after_suspension", _("Contributions are recorded for this month or later.")
         )
     try:
         RELATIONSHIP_STATES.move(
@@ -294,7 +306,7 @@ def relationship_suspend(
         )
     except ConflictError:
         raise ConflictError(
-            "relationship_not_paying", "Only a paying relationship can be suspended."
+            "relationship_not_paying", _("Only a paying relationship can be suspended.")
         ) from None
     relationship.refresh_from_db()
     return relationship
@@ -305,7 +317,7 @@ def relationship_resume(
 ) -> InsuranceRelationship:
     """Resume a suspended relationship from `period`: enrolling there again, for `reason`."""
     if relationship.status != RelationshipStatus.SUSPENDED:
-        raise ConflictError("relationship_not_suspended", "Only a suspended relationship can be resumed.")
+        raise ConflictError("relationship_not_suspended", _("Only a suspended relationship can be resumed."))
     return relationship_open(
         enrolment=Enrolment(
             person_id=relationship.person_id,
@@ -359,7 +371,10 @@ def enrolments_submit(
             refusals.append(
                 Refusal(
                     index,
-                    ApplicationError("employer_not_found", f"Unknown employer {request.employer_code}."),
+                    ApplicationError(
+                        "employer_not_found",
+                        _("Unknown employer %(employer_code)s.") % {"employer_code": request.employer_code},
+                    ),
                     "employer_code",
                 )
             )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, ConflictError
 from core.money import money
@@ -65,10 +66,10 @@ def province_year_config_create(
 ) -> ProvinceYearConfig:
     """Publish a province's figures for a year, with the national default rate of every scheme."""
     if average_monthly_wage <= 0:
-        raise ApplicationError("average_wage_invalid", "The average monthly wage must be positive.")
+        raise ApplicationError("average_wage_invalid", _("The average monthly wage must be positive."))
     if not 0 < base_floor_ratio <= base_ceiling_ratio:
         raise ApplicationError(
-            "base_bounds_invalid", "The base floor must be positive and below the ceiling."
+            "base_bounds_invalid", _("The base floor must be positive and below the ceiling.")
         )
     try:
         with transaction.atomic():
@@ -82,7 +83,9 @@ def province_year_config_create(
             )
     except IntegrityError:
         raise ConflictError(
-            "province_year_already_configured", f"{province_id} already has figures for {year}."
+            "province_year_already_configured",
+            _("%(province_id)s already has figures for %(year)s.")
+            % {"province_id": province_id, "year": year},
         ) from None
     ContributionRate.objects.bulk_create(
         ContributionRate(config=config, scheme=scheme, **rates)
@@ -123,7 +126,7 @@ class Tariff:
 
     def compute(self, declared_base: Decimal, *, has_employer: bool) -> ContributionAmounts:
         if declared_base <= 0:
-            raise ApplicationError("base_invalid", "The contribution base must be positive.")
+            raise ApplicationError("base_invalid", _("The contribution base must be positive."))
         base, adjustment = self.clamp(declared_base)
         if has_employer:
             employer_rate, individual_rate = self.employer_rate, self.individual_rate
@@ -134,7 +137,8 @@ class Tariff:
             employer_rate, individual_rate = Decimal("0"), self.flexible_rate
         else:
             raise ApplicationError(
-                "employer_required", f"Contributions to {self.scheme} are paid through an employer."
+                "employer_required",
+                _("Contributions to %(scheme)s are paid through an employer.") % {"scheme": self.scheme},
             )
         return ContributionAmounts(
             base=base,
@@ -153,12 +157,18 @@ def tariff_get(*, province_id: str, scheme: str, year: int) -> Tariff:
     except ProvinceYearConfig.DoesNotExist:
         raise ApplicationError(
             "province_year_not_configured",
-            f"Province {province_id} has no published figures for {year}: an administrator must enter them.",
+            _(
+                "Province %(province_id)s has no published figures for %(year)s: an administrator must "
+                "enter them."
+            )
+            % {"province_id": province_id, "year": year},
         ) from None
     rate = config.rates.filter(scheme=scheme).first()
     if rate is None:
         raise ApplicationError(
-            "scheme_rate_not_configured", f"Province {province_id} has no {scheme} rates for {year}."
+            "scheme_rate_not_configured",
+            _("Province %(province_id)s has no %(scheme)s rates for %(year)s.")
+            % {"province_id": province_id, "scheme": scheme, "year": year},
         )
     wage_based = scheme in WAGE_BASED_SCHEMES
     return Tariff(

@@ -2,11 +2,19 @@ import pytest
 from django.test import Client
 
 from accounts.models import AuthToken, Role, User
+from accounts.roles import NATIONAL_ADMINISTRATORS, PROVINCIAL_CLERKS
 from accounts.services import auth_token_issue
 from core.crypto import keyed_hash
-from tests.factories import AdministratorFactory, AgencyStaffFactory, CitizenFactory
+from tests.factories import (
+    AdministratorFactory,
+    AgencyStaffFactory,
+    AgencySystemFactory,
+    CitizenFactory,
+    ServicePointFactory,
+)
 
-pytestmark = pytest.mark.django_db
+# These tests read the admin's English texts.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 ID = "11010519491231002X"
 PASSWORD = "a-long-test-passphrase-42"
@@ -81,14 +89,21 @@ def test_admin_adds_agency_staff_bound_to_a_province(admin_site):
     assert _add(admin_site, role="agency_staff", province="44").status_code == 302
 
     staff = User.objects.get(username="new.user")
-    assert (staff.role, staff.province_id, staff.is_staff) == (Role.AGENCY_STAFF, "44", False)
+    assert (staff.role, staff.province_id, staff.is_staff, staff.is_superuser) == (
+        Role.AGENCY_STAFF,
+        "44",
+        True,
+        False,
+    )
+    assert [group.name for group in staff.groups.all()] == [PROVINCIAL_CLERKS]
 
 
 def test_admin_added_administrator_can_use_the_admin_site(admin_site):
     assert _add(admin_site, role="administrator").status_code == 302
 
     admin = User.objects.get(username="new.user")
-    assert (admin.is_staff, admin.is_superuser) == (True, True)
+    assert (admin.is_staff, admin.is_superuser) == (True, False)
+    assert [group.name for group in admin.groups.all()] == [NATIONAL_ADMINISTRATORS]
 
 
 @pytest.mark.parametrize(
@@ -151,9 +166,10 @@ def test_auth_tokens_are_read_only_in_the_admin(admin_site):
     assert AuthToken.objects.get().expires_at == token.expires_at
 
 
-def test_non_administrators_cannot_enter_the_admin_site():
+@pytest.mark.parametrize("factory", [CitizenFactory, AgencySystemFactory, ServicePointFactory])
+def test_accounts_outside_the_back_office_cannot_enter_the_admin_site(factory):
     client = Client()
-    client.force_login(AgencyStaffFactory())
+    client.force_login(factory())
 
     response = client.get(USERS)
 

@@ -103,7 +103,7 @@ def test_a_role_with_the_wrong_binding_is_refused(kwargs, code):
     assert not User.objects.exists()
 
 
-def test_service_point_and_administrator_have_no_binding_and_only_the_administrator_is_staff():
+def test_service_point_and_administrator_have_no_binding_and_the_administrator_is_staff_not_superuser():
     point = service_point_create(username="hall.7", password=PASSWORD)
     admin = administrator_create(username="root", password=PASSWORD)
 
@@ -117,7 +117,7 @@ def test_service_point_and_administrator_have_no_binding_and_only_the_administra
         Role.ADMINISTRATOR,
         None,
         True,
-        True,
+        False,
     )
 
 
@@ -159,6 +159,7 @@ def test_createsuperuser_creates_an_administrator(monkeypatch):
     assert root.password.startswith("argon2")
 
 
+@pytest.mark.usefixtures("english")
 def test_superuser_with_another_role_is_refused():
     with pytest.raises(ValueError, match="administrator role"):
         User.objects.create_superuser("root", "root@example.cn", PASSWORD, role=Role.SERVICE_POINT)
@@ -193,9 +194,23 @@ def test_constraint_only_provincial_roles_have_a_province(role):
     assert not User.objects.exists()
 
 
-@pytest.mark.parametrize("flag", ["is_staff", "is_superuser"])
-def test_constraint_only_administrators_are_staff(flag):
-    _violates("only_administrators_are_staff", role=Role.SERVICE_POINT, **{flag: True})
+@pytest.mark.parametrize(
+    ("role", "binding"),
+    [
+        (Role.CITIZEN, {"id_number": ID}),
+        (Role.SERVICE_POINT, {}),
+        (Role.AGENCY_SYSTEM, {"province_id": "11"}),
+    ],
+)
+def test_constraint_only_back_office_roles_are_staff(role, binding):
+    _violates("only_back_office_roles_are_staff", role=role, is_staff=True, **binding)
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("role", [Role.SERVICE_POINT, Role.AGENCY_STAFF])
+def test_constraint_only_administrators_are_superusers(role):
+    binding = {"province_id": "11"} if role == Role.AGENCY_STAFF else {}
+    _violates("only_administrators_are_superusers", role=role, is_staff=True, is_superuser=True, **binding)
     assert not User.objects.exists()
 
 

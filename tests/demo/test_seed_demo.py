@@ -67,6 +67,7 @@ def table_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in models}
 
 
+@pytest.mark.usefixtures("english")
 def test_seed_demo_command_creates_people_histories_and_prints_the_logins():
     out = StringIO()
     call_command("seed_demo", "--persons", str(PERSONS), "--seed", "7", "--years", str(YEARS), stdout=out)

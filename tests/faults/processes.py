@@ -37,6 +37,7 @@ def service_env(*, application_name: str = "", **overrides: str) -> dict[str, st
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "IDENTITY_ENCRYPTION_KEYS": ",".join(settings.IDENTITY_ENCRYPTION_KEYS),
         "IDENTITY_HMAC_KEY": settings.IDENTITY_HMAC_KEY,
+        "IMPORT_FILE_ENCRYPTION_KEYS": ",".join(settings.IMPORT_FILE_ENCRYPTION_KEYS),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         **overrides,
     }

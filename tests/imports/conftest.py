@@ -11,6 +11,13 @@ def switch_interval_restored():
     sys.setswitchinterval(interval)
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Stored uploads go to a folder of each test's own, which the test can look into."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def broker_messages(monkeypatch):
     """The job starts handed to the broker, recorded instead of sent (the broker is not the subject)."""

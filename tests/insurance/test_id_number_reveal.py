@@ -87,6 +87,7 @@ def test_an_old_version_of_a_person_shows_only_the_masked_number_and_logs_nothin
     assert not IdentityReadLog.objects.exists()
 
 
+@pytest.mark.usefixtures("english")
 def test_the_admin_asks_before_revealing_and_the_question_logs_nothing(admin_site, person):
     page = admin_site.get(f"{PERSON_ADMIN}/{person.pk}/id-number/")
 

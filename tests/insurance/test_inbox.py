@@ -120,6 +120,7 @@ def test_sending_nothing_writes_nothing():
         ({"subject": Subject(type="nothing", id=1)}, "inbox_subject_invalid"),
     ],
 )
+@pytest.mark.usefixtures("english")
 def test_one_refused_message_refuses_the_whole_batch_and_nothing_is_written(person, message, code):
     good = OutgoingMessage(person_id=person.pk, kind="notice", title="Fine")
     bad = OutgoingMessage(**{"person_id": person.pk, "kind": "notice", "title": "Bad", **message})
@@ -358,7 +359,7 @@ def test_the_inbox_operations_are_documented(api_client):
         f"{MESSAGES}/{{message_id}}/read",
     }
     listed = paths[MESSAGES]["get"]
-    assert [p["name"] for p in listed["parameters"]] == ["cursor", "unread"]
+    assert [p["name"] for p in listed["parameters"]] == ["cursor", "page_size", "unread"]
     assert "requestBody" not in paths[f"{MESSAGES}/read-all"]["post"]
 
 

@@ -525,6 +525,7 @@ def test_a_correction_entry_is_append_only_like_the_rest_of_the_ledger(paying_pe
     assert entry.amount == Decimal("-10.00")
 
 
+@pytest.mark.usefixtures("english")
 def test_corrections_are_proposed_and_approved_in_admin(paying_person, proposer, approver):
     as_proposer, as_approver = Client(), Client()
     as_proposer.force_login(proposer)

@@ -51,8 +51,60 @@ def test_hand_computed_estimate():
     assert result.eligible is True
 
 
-def test_estimate_explains_each_step_with_its_numbers():
-    assert estimate().steps == (
+def test_estimate_explains_each_step_with_its_code_and_figures():
+    steps = estimate().steps
+
+    assert [(s.code, dict(s.params)) for s in steps] == [
+        (
+            "pension_average_contribution_index",
+            {"months": 24, "index_sum": "24.600000", "average_contribution_index": "1.0250"},
+        ),
+        (
+            "pension_indexed_average_wage",
+            {
+                "province_average_wage": "8000.00",
+                "average_contribution_index": "1.0250",
+                "indexed_average_wage": "8200.00",
+            },
+        ),
+        (
+            "pension_pooled_part",
+            {
+                "province_average_wage": "8000.00",
+                "indexed_average_wage": "8200.00",
+                "contribution_months": 186,
+                "years": 15,
+                "months": 6,
+                "pooled_part": "1255.50",
+            },
+        ),
+        (
+            "pension_personal_account_part",
+            {
+                "personal_account_balance": "150000.00",
+                "divisor_months": 139,
+                "retirement_age_years": 60,
+                "personal_account_part": "1079.14",
+            },
+        ),
+        ("pension_total", {"pooled_part": "1255.50", "personal_account_part": "1079.14", "total": "2334.64"}),
+        (
+            "pension_eligible",
+            {
+                "years": 15,
+                "months": 6,
+                "contribution_months": 186,
+                "minimum_years": "15.5",
+                "minimum_months": 186,
+                "retirement_year": 2030,
+            },
+        ),
+    ]
+
+
+@pytest.mark.usefixtures("english")
+def test_estimate_steps_in_english_show_their_numbers():
+    assert [s.message for s in estimate().steps] == [
         "Average contribution index = sum over 24 months of (base / that year's average wage) / 24 "
         "= 24.600000 / 24 = 1.0250.",
         "Indexed average contribution wage = 8,000.00 × 1.0250 = 8,200.00.",
@@ -61,7 +113,14 @@ def test_estimate_explains_each_step_with_its_numbers():
         "Monthly basic pension = 1,255.50 + 1,079.14 = 2,334.64.",
         "Contribution 15 y 6 m (186 months) against the minimum of 15.5 years (186 months) "
         "for retiring in 2030: eligible for a monthly pension.",
-    )
+    ]
+
+
+def test_estimate_steps_are_in_chinese_by_default():
+    messages = [s.message for s in estimate().steps]
+
+    assert messages[1] == "指数化月平均缴费工资 = 8,000.00 × 1.0250 = 8,200.00。"
+    assert messages[4] == "月基本养老金 = 1,255.50 + 1,079.14 = 2,334.64。"
 
 
 def test_part_years_count_by_month_and_short_contribution_is_not_eligible():
@@ -81,7 +140,8 @@ def test_part_years_count_by_month_and_short_contribution_is_not_eligible():
     assert result.total == Decimal("2002.15")
     assert result.minimum_contribution_months == 192
     assert result.eligible is False
-    assert result.steps[-1].endswith("not yet eligible for a monthly pension: 5 months short.")
+    assert result.steps[-1].code == "pension_not_yet_eligible"
+    assert result.steps[-1].params["short_months"] == 5
 
 
 def test_half_a_fen_rounds_up():

@@ -28,13 +28,34 @@ def test_domain_examples_give_the_published_ages(birth_month, sex, category, age
     assert plan.retirement_month == retirement_month
 
 
-def test_man_born_1975_06_plan_explains_every_step():
+def test_man_born_1975_06_plan_explains_every_step(english):
     plan = retirement_plan_calculate(birth_month=197506, sex=Sex.MALE)
 
     assert plan.original_age_years == 60
     assert plan.minimum_contribution_months == 234
     assert plan.minimum_contribution_years == Decimal("19.5")
-    assert plan.steps == (
+    assert [step.code for step in plan.steps] == [
+        "retirement_original_age",
+        "retirement_months_since_cohort_start",
+        "retirement_delay",
+        "retirement_age",
+        "retirement_month",
+        "retirement_minimum_contribution",
+    ]
+    assert dict(plan.steps[0].params) == {
+        "born": "1975-06",
+        "cohort": "men",
+        "cohort_description": "men",
+        "original_age_years": 60,
+    }
+    assert dict(plan.steps[2].params) == {
+        "n": 126,
+        "divisor": 4,
+        "uncapped_months": 32,
+        "max_delay_months": 36,
+        "delay_months": 32,
+    }
+    assert tuple(step.message for step in plan.steps) == (
         "Born 1975-06, men: the statutory age before the 2025 reform is 60 years.",
         "Months from the cohort start 1965-01 to 1975-06 inclusive: n = 126.",
         "Delay = ceil(126 / 4) = 32 months, at most 36: 32 months.",
@@ -67,7 +88,8 @@ def test_delay_stops_at_its_cap(birth_month, sex, category, age, retirement_mont
 def test_capped_delay_is_explained():
     plan = retirement_plan_calculate(birth_month=198001, sex=Sex.MALE)
 
-    assert plan.steps[2] == "Delay = ceil(181 / 4) = 46 months, at most 36: 36 months."
+    assert plan.steps[2].code == "retirement_delay"
+    assert (plan.steps[2].params["uncapped_months"], plan.steps[2].params["delay_months"]) == (46, 36)
 
 
 @pytest.mark.parametrize(
@@ -87,7 +109,7 @@ def test_born_before_the_cohort_start_retires_at_the_old_age(
     assert (plan.retirement_age_years, plan.retirement_age_months) == (original_age, 0)
     assert plan.retirement_month == retirement_month
     assert plan.minimum_contribution_months == 180
-    assert "no delay" in plan.steps[1]
+    assert plan.steps[1].code == "retirement_no_delay"
 
 
 def test_plain_strings_from_models_and_forms_are_accepted():
@@ -153,3 +175,14 @@ def test_malformed_input_is_refused(kwargs, code):
         retirement_plan_calculate(**kwargs)
 
     assert error.value.code == code
+
+
+def test_plan_steps_are_in_chinese_by_default():
+    plan = retirement_plan_calculate(birth_month=197506, sex=Sex.FEMALE, female_category="worker")
+
+    assert plan.steps[0].params["cohort"] == "women_worker"
+    assert (
+        plan.steps[0].message
+        == "1975-06 出生，原法定退休年龄 50 周岁的女职工：2025 年改革前的法定退休年龄为 50 周岁。"
+    )
+    assert plan.steps[-1].message == "2025 年退休的按月领取养老金最低缴费年限：15 年（180 个月）。"

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0005_state_events'),
-        ('imports', '0004_enrolments_kind'),
+        ('imports', '0007_stored_files_encrypted_and_retention_scheduled'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_state_events'),
+        ('core', '0007_idempotency_keys'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_citizen_holder_died_on'),
+        ('accounts', '0005_back_office_staff_and_role_groups'),
     ]
 
     operations = [
@@ -24,6 +24,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'API key',
+                'verbose_name_plural': 'API keys',
             },
         ),
         migrations.CreateModel(
@@ -36,6 +37,7 @@ class Migration(migrations.Migration):
                 ('locked_until', models.DateTimeField(blank=True, null=True)),
             ],
             options={
+                'verbose_name': 'sign-in failures',
                 'verbose_name_plural': 'sign-in failures',
                 'indexes': [models.Index(fields=['window_started_at'], name='accounts_si_window__517c13_idx')],
             },

@@ -3,7 +3,6 @@ closed port. Sign-in (and its lockout), certificate verification and uploads ans
 saved job is returned with its id and runs exactly once when a worker with a broker starts."""
 
 import json
-import uuid
 
 import pytest
 import redis
@@ -19,6 +18,7 @@ from tests.faults.processes import (
     gunicorn,
     http,
     kill_group,
+    multipart,
     service_env,
     start_worker,
     wait_for,
@@ -41,21 +41,6 @@ def post_json(url: str, body: dict, headers: dict | None = None) -> tuple[int, d
         headers={"Content-Type": "application/json", **(headers or {})},
     )
     return status, json.loads(raw or b"{}")
-
-
-def multipart(fields: dict[str, str], file_name: str, content: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
-        "Content-Type: text/csv\r\n\r\n".encode()
-        + content
-        + b"\r\n"
-    )
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 @pytest.fixture

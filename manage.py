@@ -26,11 +26,20 @@ def local_services():
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from django.core.management import execute_from_command_line
-
     configured = {"DATABASE_URL", "REDIS_URL"} <= os.environ.keys()
     production = os.environ.get("DJANGO_ENV") == "production"
+    # Before the settings are read: they take the URLs from the environment.
     with nullcontext() if configured or production else local_services():
+        import django
+        from django.core.management import execute_from_command_line
+        from django.utils import translation
+
+        django.setup()
+        from core.translations import command_language
+
+        # A command speaks the shell's language when the platform has it (en_US.UTF-8: English), else
+        # Chinese.
+        translation.activate(command_language())
         execute_from_command_line(sys.argv)
 
 

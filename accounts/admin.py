@@ -3,18 +3,24 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.admin_scope import ProvinceScopedAdmin
-from accounts.models import BACK_OFFICE_ROLES, AuthToken, Role, User
+from accounts.models import BACK_OFFICE_ROLES, ApiKey, AuthToken, Role, User
 from accounts.roles import ROLE_GROUPS
-from accounts.services import UserBinding, user_binding_resolve, user_role_group_join
+from accounts.services import (
+    UserBinding,
+    api_key_issue,
+    api_key_revoke,
+    user_binding_resolve,
+    user_role_group_join,
+)
 from core.admin import IdentityNumberSearchMixin
 from core.exceptions import ApplicationError
 
@@ -24,7 +30,10 @@ class UserCreationForm(AdminUserCreationForm):
     citizen's ID number goes in through the encrypting `id_number` setter, never as raw text."""
 
     id_number = forms.CharField(
-        label="ID number", required=False, max_length=18, help_text="Citizens only: the 18-character ID."
+        label=gettext_lazy("ID number"),
+        required=False,
+        max_length=18,
+        help_text=gettext_lazy("Citizens only: the 18-character ID."),
     )
 
     # The stubs leave out the Meta that Django's user creation forms declare.
@@ -93,16 +102,19 @@ class UserAdmin(IdentityNumberSearchMixin, ProvinceScopedAdmin, DjangoUserAdmin)
     # decide what a back-office account may do.
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("Role and scope", {"fields": ("role", "province", "masked_id_number", "is_active", "groups")}),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        (gettext_lazy("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (
+            gettext_lazy("Role and scope"),
+            {"fields": ("role", "province", "masked_id_number", "is_active", "groups")},
+        ),
+        (gettext_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("role", "province", "masked_id_number", "last_login", "date_joined")
     list_display = ("username", "role", "province", "masked_id_number", "is_active", "last_login")
     list_filter = ("role", "province", "is_active")
     list_select_related = ("province",)
     search_fields = ("username",)
-    search_help_text = "Username (partial), or a citizen's full 18-character ID number (exact)."
+    search_help_text = gettext_lazy("Username (partial), or a citizen's full 18-character ID number (exact).")
     ordering = ("username",)
     filter_horizontal = ()
 
@@ -115,7 +127,9 @@ class UserAdmin(IdentityNumberSearchMixin, ProvinceScopedAdmin, DjangoUserAdmin)
             # Only the groups of the account's own role: a clerk is never made a national administrator.
             groups: Any = form.base_fields["groups"]
             groups.queryset = groups.queryset.filter(name__in=ROLE_GROUPS.get(Role(obj.role), ()))
-            groups.help_text = _("What this account may do in the admin (the groups its role may join).")
+            groups.help_text = gettext_lazy(
+                "What this account may do in the admin (the groups its role may join)."
+            )
         return form
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -123,7 +137,7 @@ class UserAdmin(IdentityNumberSearchMixin, ProvinceScopedAdmin, DjangoUserAdmin)
         if not change:
             user_role_group_join(user=form.instance)
 
-    @admin.display(description="ID number")
+    @admin.display(description=gettext_lazy("ID number"))
     def masked_id_number(self, user: User) -> str:
         return user.id_number_masked or "-"
 
@@ -142,7 +156,7 @@ class AuthTokenAdmin(ProvinceScopedAdmin):
     readonly_fields = fields
     ordering = ("-created_at",)
 
-    @admin.display(boolean=True, description="Expired")
+    @admin.display(boolean=True, description=gettext_lazy("Expired"))
     def is_expired(self, token: AuthToken) -> bool:
         return token.expires_at <= timezone.now()
 
@@ -150,4 +164,70 @@ class AuthTokenAdmin(ProvinceScopedAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ApiKeyIssueForm(forms.ModelForm):
+    """Issuing a key is choosing the agency system: the key itself is made by the service, shown once."""
+
+    class Meta:
+        model = ApiKey
+        fields = ("user",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user_field = self.fields["user"]
+        assert isinstance(user_field, forms.ModelChoiceField)
+        user_field.queryset = User.objects.filter(role=Role.AGENCY_SYSTEM, is_active=True)
+        user_field.help_text = (
+            "The agency system. Its current keys stay valid for the rotation overlap "
+            "(API_KEY_ROTATION_OVERLAP_SECONDS), then end."
+        )
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Agency systems' API keys: issued (rotated) here, the new key shown once; revoked by an action.
+    Never edited: a key's secret exists only in the message shown when it is issued."""
+
+    add_form = ApiKeyIssueForm
+    list_display = ("prefix", "user", "created_at", "expires_at", "is_valid")
+    list_filter = ("user__province",)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "=prefix")
+    readonly_fields = ("user", "prefix", "created_at", "expires_at")
+    ordering = ("-created_at",)
+    actions = ("revoke",)
+
+    def get_form(
+        self, request: HttpRequest, obj: ApiKey | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
+        return tuple(self.readonly_fields) if obj else ()
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        issued = api_key_issue(user=form.cleaned_data["user"])
+        obj.pk = issued.api_key.pk  # the admin's own log and redirect refer to the issued key
+        self.message_user(
+            request,
+            f"API key for {issued.api_key.user.username}, shown only now: {issued.key} "
+            "(send it as 'Authorization: Api-Key <key>').",
+            messages.WARNING,
+        )
+
+    @admin.display(boolean=True, description="Valid now")
+    def is_valid(self, api_key: ApiKey) -> bool:
+        return api_key.expires_at is None or api_key.expires_at > timezone.now()
+
+    @admin.action(description="Revoke the selected keys now")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        for api_key in queryset:
+            api_key_revoke(api_key=api_key)
+        self.message_user(request, f"Revoked {len(queryset)} key(s).", messages.SUCCESS)
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
         return False

@@ -6,7 +6,20 @@ from core.errors import ErrorCode
 
 ERRORS = (
     ErrorCode("invalid_credentials", 401, "The username or password is wrong."),
-    ErrorCode("login_locked", 429, "Too many failed sign-ins: try again after the time the message gives."),
+    ErrorCode(
+        "login_locked",
+        429,
+        "Too many failed sign-ins for this account from this address: try again after `Retry-After` seconds "
+        "(other addresses are not affected).",
+    ),
+    ErrorCode(
+        "login_slowed",
+        429,
+        "Too many failed sign-ins for this account from all addresses: each attempt waits a growing delay; "
+        "retry after `Retry-After` seconds.",
+    ),
+    ErrorCode("api_key_expired", 401, "The agency system's API key has ended (replaced, or revoked)."),
+    ErrorCode("api_key_role_not_allowed", 400, "Only agency systems are given API keys."),
     ErrorCode("token_expired", 401, "The token has expired: sign in again."),
     ErrorCode("account_disabled", 401, "The account is disabled."),
     ErrorCode("account_holder_deceased", 403, "The account's holder has died: it can no longer sign in."),

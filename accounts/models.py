@@ -5,16 +5,17 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.models import ProtectedIdentityNumber, Region
 
 
 class Role(models.TextChoices):
-    CITIZEN = "citizen", "Citizen"
-    AGENCY_STAFF = "agency_staff", "Agency staff"
-    AGENCY_SYSTEM = "agency_system", "Agency system"
-    SERVICE_POINT = "service_point", "Service point"
-    ADMINISTRATOR = "administrator", "Administrator"
+    CITIZEN = "citizen", _("Citizen")
+    AGENCY_STAFF = "agency_staff", _("Agency staff")
+    AGENCY_SYSTEM = "agency_system", _("Agency system")
+    SERVICE_POINT = "service_point", _("Service point")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 PROVINCIAL_ROLES = (Role.AGENCY_STAFF, Role.AGENCY_SYSTEM)
@@ -35,7 +36,7 @@ class RoleAwareUserManager(UserManager["User"]):
     ) -> User:
         extra_fields.setdefault("role", Role.ADMINISTRATOR)
         if extra_fields["role"] != Role.ADMINISTRATOR:
-            raise ValueError("A superuser must have the administrator role.")
+            raise ValueError(_("A superuser must have the administrator role."))
         return super().create_superuser(username, email, password, **extra_fields)
 
 
@@ -50,7 +51,7 @@ class User(ProtectedIdentityNumber, AbstractUser):
         null=True,
         blank=True,
         related_name="users",
-        help_text="The province an agency user or system works for.",
+        help_text=_("The province an agency user or system works for."),
     )
     id_number_hash = models.CharField(
         max_length=64,
@@ -58,13 +59,13 @@ class User(ProtectedIdentityNumber, AbstractUser):
         null=True,
         blank=True,
         editable=False,
-        help_text="Keyed hash of the citizen's ID number.",
+        help_text=_("Keyed hash of the citizen's ID number."),
     )
     holder_died_on = models.DateField(
         null=True,
         blank=True,
         editable=False,
-        help_text="The citizen's recorded date of death: the account can no longer sign in.",
+        help_text=_("The citizen's recorded date of death: the account can no longer sign in."),
     )
 
     objects: ClassVar[RoleAwareUserManager] = RoleAwareUserManager()
@@ -112,4 +113,52 @@ class AuthToken(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:
-        return f"token of {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"
+        return _("token of %(user)s until %(expires_at)s") % {
+            "user": self.user,
+            "expires_at": f"{self.expires_at:%Y-%m-%d %H:%M}",
+        }
+
+
+class SignInFailures(models.Model):
+    """Failed sign-ins counted in PostgreSQL (so that sign-in works, and keeps counting, without the cache).
+    One row per account name and client address, which locks that address out of that name for a while,
+    and one per account name from any address, which only slows sign-ins down past a higher ceiling:
+    nobody can lock someone else out. `key` is a hash, so that names and addresses are not kept."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    last_attempt_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["window_started_at"])]
+        verbose_name = _("sign-in failures")
+        verbose_name_plural = _("sign-in failures")
+
+    def __str__(self) -> str:
+        return _("%(failures)d failed sign-in(s) since %(since)s") % {
+            "failures": self.failures,
+            "since": f"{self.window_started_at:%Y-%m-%d %H:%M}",
+        }
+
+
+class ApiKey(models.Model):
+    """An agency system's key, sent as `Authorization: Api-Key <prefix>.<secret>`. Only a digest of the
+    secret is stored; the key is shown once, when it is issued. Issuing a new key (the rotation) gives the
+    system's older keys an end (`expires_at`) after an overlap, so the system can switch without a gap."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    prefix = models.CharField(
+        max_length=16, unique=True, help_text=_("Public part of the key: tells keys apart.")
+    )
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("Set when a newer key replaces it."))
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return _("API key %(prefix)s of %(user)s") % {"prefix": self.prefix, "user": self.user.username}

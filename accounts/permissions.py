@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -12,7 +13,7 @@ from accounts.models import PROVINCIAL_ROLES, Role
 
 class _HasRole(BasePermission):
     roles: tuple[Role, ...] = ()
-    message = "Your role may not do this."
+    message = _("Your role may not do this.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
@@ -21,24 +22,24 @@ class _HasRole(BasePermission):
 
 class IsCitizen(_HasRole):
     roles = (Role.CITIZEN,)
-    message = "Only citizens may do this."
+    message = _("Only citizens may do this.")
 
 
 class IsAgencyUser(_HasRole):
     roles = PROVINCIAL_ROLES
-    message = "Only agency staff and agency systems may do this."
+    message = _("Only agency staff and agency systems may do this.")
 
 
 class IsAgencyStaff(_HasRole):
     roles = (Role.AGENCY_STAFF,)
-    message = "Only agency staff may do this."
+    message = _("Only agency staff may do this.")
 
 
 class IsServicePoint(_HasRole):
     roles = (Role.SERVICE_POINT,)
-    message = "Only service points may do this."
+    message = _("Only service points may do this.")
 
 
 class IsAdministrator(_HasRole):
     roles = (Role.ADMINISTRATOR,)
-    message = "Only administrators may do this."
+    message = _("Only administrators may do this.")

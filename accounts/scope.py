@@ -15,6 +15,7 @@ from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import PROVINCIAL_ROLES, Role, User
 from core.exceptions import ForbiddenError
@@ -111,5 +112,6 @@ class Scope:
     def require_province(self, code: str) -> None:
         if not self.allows_province(code):
             raise ForbiddenError(
-                "province_out_of_scope", f"You may not act for province {code}: it is outside your scope."
+                "province_out_of_scope",
+                _("You may not act for province %(code)s: it is outside your scope.") % {"code": code},
             )

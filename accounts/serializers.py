@@ -4,13 +4,18 @@ from accounts.models import Role, User
 
 
 class LoginInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    username = serializers.CharField(max_length=150, help_text="The account name.")
+    password = serializers.CharField(
+        max_length=4096,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="The account's password.",
+    )
 
 
 class UserSummarySerializer(serializers.Serializer):
-    username = serializers.CharField()
-    role = serializers.ChoiceField(choices=Role.choices)
+    username = serializers.CharField(help_text="The account name.")
+    role = serializers.ChoiceField(choices=Role.choices, help_text="What the account may do.")
     province = serializers.CharField(
         source="province_id", allow_null=True, help_text="Province code, for agency users."
     )
@@ -25,5 +30,5 @@ class CurrentUserSerializer(UserSummarySerializer):
 
 class LoginOutputSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send as `Authorization: Bearer <token>`.")
-    expires_at = serializers.DateTimeField()
-    user = UserSummarySerializer()
+    expires_at = serializers.DateTimeField(help_text="When the token stops working.")
+    user = UserSummarySerializer(help_text="Who signed in.")

@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import secrets
-import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from accounts.models import BACK_OFFICE_ROLES, PROVINCIAL_ROLES, AuthToken, Role, User
+from accounts.models import (
+    BACK_OFFICE_ROLES,
+    PROVINCIAL_ROLES,
+    ApiKey,
+    AuthToken,
+    Role,
+    SignInFailures,
+    User,
+)
 from accounts.roles import ROLE_DEFAULT_GROUP
 from core.crypto import keyed_hash
 from core.exceptions import ApplicationError, ConflictError
@@ -51,12 +61,12 @@ def user_binding_resolve(
 ) -> UserBinding:
     """Check that a role comes with exactly the binding it needs, and nothing else."""
     if role not in Role.values:
-        raise _field_error("role_unknown", "role", f"There is no role called {role!r}.")
+        raise _field_error("role_unknown", "role", _("There is no role called %(role)r.") % {"role": role})
     role = Role(role)
     number = None
     if role == Role.CITIZEN:
         if not id_number:
-            raise _field_error("id_number_required", "id_number", "A citizen account needs an ID number.")
+            raise _field_error("id_number_required", "id_number", _("A citizen account needs an ID number."))
         try:
             number = id_number if isinstance(id_number, IdentityNumber) else IdentityNumber.parse(id_number)
         except ApplicationError as error:
@@ -65,22 +75,26 @@ def user_binding_resolve(
             raise _field_error(
                 "citizen_already_registered",
                 "id_number",
-                "An account is already registered for this ID number.",
+                _("An account is already registered for this ID number."),
                 conflict=True,
             )
     elif id_number:
-        raise _field_error("id_number_not_allowed", "id_number", "Only citizen accounts have an ID number.")
+        raise _field_error(
+            "id_number_not_allowed", "id_number", _("Only citizen accounts have an ID number.")
+        )
 
     province = None
     if role in PROVINCIAL_ROLES:
         if not province_code:
-            raise _field_error("province_required", "province", "An agency account needs a province.")
+            raise _field_error("province_required", "province", _("An agency account needs a province."))
         province = Region.objects.filter(code=province_code).first()
         if province is None:
-            raise _field_error("province_unknown", "province", f"There is no province {province_code!r}.")
+            raise _field_error(
+                "province_unknown", "province", _("There is no province %(code)r.") % {"code": province_code}
+            )
     elif province_code:
         raise _field_error(
-            "province_not_allowed", "province", "Only agency staff and systems are bound to a province."
+            "province_not_allowed", "province", _("Only agency staff and systems are bound to a province.")
         )
     return UserBinding(role=role, province=province, id_number=number)
 
@@ -98,10 +112,10 @@ def user_create(
     binding = user_binding_resolve(role=role, province_code=province_code, id_number=id_number)
     username = User.normalize_username(username.strip())
     if not username:
-        raise _field_error("username_required", "username", "A username is required.")
+        raise _field_error("username_required", "username", _("A username is required."))
     # Case-insensitive, because the login lockout treats "Alice" and "alice" as one name.
     if User.objects.filter(username__iexact=username).exists():
-        raise _field_error("username_taken", "username", "This username is taken.", conflict=True)
+        raise _field_error("username_taken", "username", _("This username is taken."), conflict=True)
 
     # Not a superuser: an administrator's permissions are their group's (accounts.roles).
     user = User(
@@ -116,7 +130,7 @@ def user_create(
         validate_password(password, user=user)
     except ValidationError as error:
         raise ApplicationError(
-            "password_too_weak", "The password is too weak.", fields={"password": error.messages}
+            "password_too_weak", _("The password is too weak."), fields={"password": error.messages}
         ) from None
     user.set_password(password)
     try:
@@ -128,10 +142,12 @@ def user_create(
             raise _field_error(
                 "citizen_already_registered",
                 "id_number",
-                "An account is already registered for this ID number.",
+                _("An account is already registered for this ID number."),
                 conflict=True,
             ) from None
-        raise _field_error("username_taken", "username", "This username is taken.", conflict=True) from None
+        raise _field_error(
+            "username_taken", "username", _("This username is taken."), conflict=True
+        ) from None
     user_role_group_join(user=user)
     return user
 
@@ -212,15 +228,15 @@ def auth_token_verify(*, token: str) -> AuthToken:
         cursor.execute(_TOKEN_WITH_USER, [token_digest(token)])
         row = cursor.fetchone()
     if row is None:
-        raise ApplicationError("authentication_failed", "The token is not valid.", status_code=401)
+        raise ApplicationError("authentication_failed", _("The token is not valid."), status_code=401)
     auth_token: AuthToken
     user: User
     auth_token, user = instances(row, _TOKEN_COLUMNS, _USER_COLUMNS)
     auth_token.user = user
     if auth_token.expires_at <= timezone.now():
-        raise ApplicationError("token_expired", "The token has expired: sign in again.", status_code=401)
+        raise ApplicationError("token_expired", _("The token has expired: sign in again."), status_code=401)
     if not auth_token.user.is_active:
-        raise ApplicationError("account_disabled", "This account is disabled.", status_code=401)
+        raise ApplicationError("account_disabled", _("This account is disabled."), status_code=401)
     return auth_token
 
 
@@ -236,79 +252,202 @@ def auth_tokens_delete_expired(*, now: datetime | None = None) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Signing in, with a lockout after repeated failures
+# Agency systems' API keys
 
 
-def _login_cache_keys(username: str) -> tuple[str, str]:
-    """Cache keys for a username as typed. They exist for unknown names too, so a lockout never
-    reveals whether an account exists; hashing keeps the key short and free of odd characters."""
-    normalised = unicodedata.normalize("NFKC", username).strip().casefold()
-    name = hashlib.sha256(normalised.encode()).hexdigest()
-    return f"login:failures:{name}", f"login:locked-until:{name}"
+@dataclass(frozen=True, slots=True)
+class IssuedApiKey:
+    """The only moment the raw key exists: shown once to the administrator, never stored."""
 
-
-def _lockout_seconds() -> int:
-    return math.ceil(settings.LOGIN_LOCKOUT.total_seconds())
-
-
-def _refuse_if_locked(locked_key: str) -> None:
-    locked_until = cache.get(locked_key)
-    if locked_until is None:
-        return
-    wait_minutes = max(1, math.ceil((locked_until - time.time()) / 60))
-    retry_at = datetime.fromtimestamp(locked_until, tz=timezone.get_current_timezone())
-    raise ApplicationError(
-        "login_locked",
-        f"Too many failed sign-in attempts. Try again in {wait_minutes} minute(s), "
-        f"after {retry_at:%Y-%m-%d %H:%M:%S %Z}.",
-        status_code=429,
-    )
-
-
-def _count_attempt(failures_key: str) -> int:
-    """Number this sign-in attempt within the current window (atomically, across processes)."""
-    lockout = _lockout_seconds()
-    cache.add(failures_key, 0, timeout=lockout)
-    try:
-        return cache.incr(failures_key)
-    except ValueError:  # the window expired between add and incr: this attempt starts a new one
-        cache.set(failures_key, 1, timeout=lockout)
-        return 1
-
-
-def _lock(failures_key: str, locked_key: str) -> None:
-    lockout = _lockout_seconds()
-    cache.set(locked_key, time.time() + lockout, timeout=lockout)
-    cache.delete(failures_key)
+    key: str
+    api_key: ApiKey
 
 
 @transaction.atomic
-def user_login(*, username: str, password: str) -> IssuedToken:
-    """Check the credentials and issue a token. Unknown names and wrong passwords are refused alike."""
-    failures_key, locked_key = _login_cache_keys(username)
-    _refuse_if_locked(locked_key)
-    # Counted before the password is checked: guesses sent at once all pass the lock check above while
-    # the first is still being hashed, and only the first LOGIN_FAILURE_LIMIT of them may be checked.
-    attempt = _count_attempt(failures_key)
-    if attempt > settings.LOGIN_FAILURE_LIMIT:
-        _lock(failures_key, locked_key)
-        _refuse_if_locked(locked_key)
+def api_key_issue(*, user: User) -> IssuedApiKey:
+    """A new key for an agency system: its current keys end API_KEY_ROTATION_OVERLAP from now (or sooner,
+    when they were already ending), so the system switches over without a refused request."""
+    if user.role != Role.AGENCY_SYSTEM:
+        raise ApplicationError(
+            "api_key_role_not_allowed",
+            _("Only agency systems sign in with an API key."),
+            fields={"user": [_("Only agency systems sign in with an API key.")]},
+        )
+    now = timezone.now()
+    overlap_end = now + settings.API_KEY_ROTATION_OVERLAP
+    ApiKey.objects.select_for_update().filter(user=user).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=overlap_end)
+    ).update(expires_at=overlap_end)
+    prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    api_key = ApiKey.objects.create(user=user, prefix=prefix, digest=token_digest(secret))
+    return IssuedApiKey(key=f"{prefix}.{secret}", api_key=api_key)
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey) -> None:
+    """End a key now (a leaked one): requests with it are refused from this moment."""
+    ApiKey.objects.filter(pk=api_key.pk).update(expires_at=timezone.now())
+
+
+def api_key_verify(*, key: str) -> ApiKey:
+    """The key's record with its user, if the key is known, has not ended and its system may sign in."""
+    prefix, _dot, secret = key.partition(".")
+    api_key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
+    # Compared in constant time, as if it were found, so that a prefix cannot be probed by timing.
+    if api_key is None or not hmac.compare_digest(api_key.digest, token_digest(secret)):
+        raise ApplicationError("authentication_failed", _("The API key is not valid."), status_code=401)
+    if api_key.expires_at is not None and api_key.expires_at <= timezone.now():
+        raise ApplicationError(
+            "api_key_expired", _("The API key has ended: use the system's newer key."), status_code=401
+        )
+    if not api_key.user.is_active:
+        raise ApplicationError("account_disabled", _("This account is disabled."), status_code=401)
+    return api_key
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Signing in: failures counted per account name and client address (a lockout), and per account name
+# alone (a slowdown past a higher ceiling), in PostgreSQL: a wrong password from one address never stops
+# the right one from another, and sign-in works without the cache.
+
+
+def _failure_keys(username: str, client_address: str) -> tuple[str, str]:
+    """The keys of the (name, address) count and of the name's own. They exist for unknown names too, so
+    a refusal never reveals whether an account exists; hashed, so no name or address is kept."""
+    normalised = unicodedata.normalize("NFKC", username).strip().casefold()
+    pair = hashlib.sha256(f"pair\0{normalised}\0{client_address}".encode()).hexdigest()
+    account = hashlib.sha256(f"account\0{normalised}".encode()).hexdigest()
+    return pair, account
+
+
+def _slowdown(failures_over_ceiling: int) -> timedelta:
+    base: timedelta = settings.LOGIN_SLOWDOWN_BASE
+    ceiling: timedelta = settings.LOGIN_SLOWDOWN_MAX
+    delay: timedelta = base * 2 ** min(failures_over_ceiling, 30)
+    return min(delay, ceiling)
+
+
+def _seconds_until(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
+def _locked_refusal(until: datetime, now: datetime) -> ApplicationError:
+    wait_minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    local = timezone.localtime(until)
+    return ApplicationError(
+        "login_locked",
+        ngettext(
+            "Too many failed sign-in attempts. Try again in %(minutes)d minute, after %(time)s.",
+            "Too many failed sign-in attempts. Try again in %(minutes)d minutes, after %(time)s.",
+            wait_minutes,
+        )
+        % {"minutes": wait_minutes, "time": f"{local:%Y-%m-%d %H:%M:%S %Z}"},
+        status_code=429,
+        retry_after=_seconds_until(until, now),
+    )
+
+
+@transaction.atomic
+def _attempt_admit(*, pair_key: str, account_key: str) -> ApplicationError | None:
+    """Count this attempt, before its password is checked (guesses sent at once are all counted), and say
+    whether it may be checked: a refusal to raise once this transaction has committed the count."""
+    now = timezone.now()
+    SignInFailures.objects.bulk_create(
+        [
+            SignInFailures(key=key, window_started_at=now, last_attempt_at=now)
+            for key in (pair_key, account_key)
+        ],
+        ignore_conflicts=True,
+    )
+    # Always in this order (the pair's, then the name's): concurrent attempts never deadlock.
+    rows = {
+        row.key: row
+        for row in SignInFailures.objects.select_for_update()
+        .filter(key__in=[pair_key, account_key])
+        .order_by("key")
+    }
+    pair, account = rows[pair_key], rows[account_key]
+    for row, window in ((pair, settings.LOGIN_LOCKOUT), (account, settings.LOGIN_ACCOUNT_WINDOW)):
+        if row.window_started_at <= now - window and not (row.locked_until and row.locked_until > now):
+            row.failures, row.window_started_at, row.locked_until = 0, now, None
+    refusal = None
+    if pair.locked_until and pair.locked_until > now:
+        refusal = _locked_refusal(pair.locked_until, now)
+    elif account.failures >= settings.LOGIN_ACCOUNT_FAILURE_CEILING:
+        allowed_at = account.last_attempt_at + _slowdown(
+            account.failures - settings.LOGIN_ACCOUNT_FAILURE_CEILING
+        )
+        if now < allowed_at:
+            refusal = ApplicationError(
+                "login_slowed",
+                _("Too many failed sign-ins for this account: wait Retry-After seconds before trying again."),
+                status_code=429,
+                retry_after=_seconds_until(allowed_at, now),
+            )
+    if refusal is None:
+        pair.failures += 1
+        account.failures += 1
+        account.last_attempt_at = now
+        if pair.failures > settings.LOGIN_FAILURE_LIMIT:
+            pair.locked_until = now + settings.LOGIN_LOCKOUT
+            refusal = _locked_refusal(pair.locked_until, now)
+    for row in (pair, account):
+        row.save()
+    return refusal
+
+
+def _attempt_failed(*, pair_key: str) -> None:
+    """A wrong password: the attempt that reached the limit locks this address out of the name."""
+    now = timezone.now()
+    SignInFailures.objects.filter(
+        key=pair_key, failures__gte=settings.LOGIN_FAILURE_LIMIT, locked_until__isnull=True
+    ).update(locked_until=now + settings.LOGIN_LOCKOUT)
+
+
+def _attempt_succeeded(*, pair_key: str, account_key: str) -> None:
+    """The right password: this address starts afresh, and its attempt does not count against the name."""
+    SignInFailures.objects.filter(key=pair_key).delete()
+    SignInFailures.objects.filter(key=account_key, failures__gt=0).update(failures=F("failures") - 1)
+
+
+def user_login(*, username: str, password: str, client_address: str) -> IssuedToken:
+    """Check the credentials and issue a token. Unknown names and wrong passwords are refused alike.
+    The counts commit on their own, before and after the check, whatever the answer."""
+    pair_key, account_key = _failure_keys(username, client_address)
+    refusal = _attempt_admit(pair_key=pair_key, account_key=account_key)
+    if refusal is not None:
+        raise refusal
     # ModelBackend hashes the password even for unknown names (equal timing) and refuses inactive users.
     user = authenticate(username=username, password=password)
     if user is None:
-        if attempt >= settings.LOGIN_FAILURE_LIMIT:
-            _lock(failures_key, locked_key)
-        raise ApplicationError("invalid_credentials", "The username or password is wrong.", status_code=401)
-    cache.delete(failures_key)
+        _attempt_failed(pair_key=pair_key)
+        raise ApplicationError(
+            "invalid_credentials", _("The username or password is wrong."), status_code=401
+        )
+    _attempt_succeeded(pair_key=pair_key, account_key=account_key)
     if user.holder_died_on is not None:
         raise ApplicationError(
             "account_holder_deceased",
-            "The holder of this account has died: it can no longer sign in.",
+            _("The holder of this account has died: it can no longer sign in."),
             status_code=403,
         )
-    user.last_login = timezone.now()
-    user.save(update_fields=["last_login"])
-    return auth_token_issue(user=user)
+    with transaction.atomic():
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
+        return auth_token_issue(user=user)
+
+
+@transaction.atomic
+def sign_in_failures_delete_expired(*, now: datetime | None = None) -> int:
+    """Forget the counts whose window has passed and that lock nothing."""
+    now = now or timezone.now()
+    window = max(settings.LOGIN_LOCKOUT, settings.LOGIN_ACCOUNT_WINDOW)
+    deleted, _ = (
+        SignInFailures.objects.filter(window_started_at__lt=now - window)
+        .exclude(locked_until__gt=now)
+        .delete()
+    )
+    return deleted
 
 
 def citizens_close_on_death(*, deaths: Sequence[tuple[str, date]]) -> int:

@@ -52,8 +52,8 @@ end
 
 function init(args)
   for line in io.lines(args[1]) do
-    local token, target = line:match("^(%S*)\t(%S+)$")
-    items[#items + 1] = {token, target}
+    local token, target, body = line:match("^(%S*)\t(%S+)\t?(.*)$")
+    items[#items + 1] = {token, target, body}
   end
   next_item = (offset % #items) + 1
 end
@@ -63,6 +63,10 @@ function request()
   next_item = next_item % #items + 1
   local headers = {}
   if item[1] ~= "" then headers["Authorization"] = "Bearer " .. item[1] end
+  if item[3] ~= "" then
+    headers["Content-Type"] = "application/json"
+    return wrk.format("POST", item[2], headers, item[3])
+  end
   return wrk.format("GET", item[2], headers)
 end
 
@@ -79,7 +83,7 @@ end
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    lines: list[str]  # "token<TAB>path"
+    lines: list[str]  # "token<TAB>path", or "token<TAB>path<TAB>JSON body" for a POST
     expected: str  # a key every answer's JSON holds: an answer without it is not the one measured
 
 
@@ -203,8 +207,11 @@ def answers_check(scenario: Scenario, port: int, sample: int = 20) -> None:
     """Ask a sample of the scenario's requests once and refuse to measure unless each answers 200 with
     the expected result."""
     for line in scenario.lines[:: max(1, len(scenario.lines) // sample)]:
-        token, path = line.split("\t")
-        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+        token, path, *body = line.split("\t")
+        data = body[0].encode() if body else None
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         try:

@@ -184,6 +184,7 @@ def worker_start() -> subprocess.Popen:
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "IDENTITY_ENCRYPTION_KEYS": ",".join(settings.IDENTITY_ENCRYPTION_KEYS),
         "IDENTITY_HMAC_KEY": settings.IDENTITY_HMAC_KEY,
+        "IMPORT_FILE_ENCRYPTION_KEYS": ",".join(settings.IMPORT_FILE_ENCRYPTION_KEYS),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     return subprocess.Popen(

@@ -2,9 +2,17 @@ import os
 from typing import Any
 
 from celery import Celery, bootsteps
-from celery.signals import setup_logging, worker_init, worker_process_init
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+)
 
-from imports.tuning import interpreter_tune
+from core.log_masking import handlers_masked
+from core.logs import formatters_utc
+from imports.tuning import interpreter_tune, memory_limit_apply
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -16,12 +24,27 @@ app.autodiscover_tasks()
 # (solo and thread pools) and each process of a prefork pool.
 worker_init.connect(interpreter_tune)
 worker_process_init.connect(interpreter_tune)
+# Each process of the pool that runs the jobs has a memory ceiling (IMPORT_WORKER_MEMORY_LIMIT_BYTES).
+worker_process_init.connect(memory_limit_apply)
 
 
-@setup_logging.connect
-def keep_django_logging(**kwargs: Any) -> None:
-    """The worker and beat log through Django's LOGGING (UTC, as gunicorn), not a format of Celery's own.
-    Connecting here is what stops Celery from configuring logging; Django already has."""
+# The worker sets up logging of its own (its root and task loggers, not Django's LOGGING): its handlers
+# mask ID numbers too (core.log_masking).
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _handlers_mask_id_numbers(logger, **kwargs) -> None:
+    handlers_masked(logger)
+    # The same clock as gunicorn's and Django's lines: UTC, with the offset shown.
+    formatters_utc(logger)
+
+
+@worker_ready.connect
+def resume_stalled_imports_on_start(sender: object = None, **_signal: object) -> None:
+    """Crash recovery does not wait for beat: a worker that starts sweeps at once, and so takes over the
+    jobs of a worker that died on this host, and relays the starts that waited for the broker."""
+    from imports.tasks import resume_stalled_imports_task
+
+    resume_stalled_imports_task.delay()
 
 
 class WorkerHeartbeat(bootsteps.StartStopStep):

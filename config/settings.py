@@ -16,6 +16,9 @@ import environ
 from cryptography.fernet import Fernet, MultiFernet
 from django.core.exceptions import ImproperlyConfigured
 
+from config.openapi import TAGS as OPENAPI_TAG_LIST
+from config.openapi import tag_groups as openapi_tag_groups
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 DATA_DIR = Path(env.str("LOCAL_DATA_DIR", default=str(BASE_DIR / ".data")))
@@ -88,6 +91,21 @@ if PRODUCTION:
     if len(IDENTITY_HMAC_KEY) < 32 or _low_entropy(IDENTITY_HMAC_KEY):
         raise ImproperlyConfigured("IDENTITY_HMAC_KEY must be a random key of at least 32 characters.")
 
+# Stored import uploads at rest (imports.storage): AES-256-GCM keys, 32 bytes each in URL-safe base64,
+# comma-separated; the first encrypts, all decrypt (prepend a new key to rotate).
+IMPORT_FILE_ENCRYPTION_KEYS = [
+    key.strip() for key in _secret("IMPORT_FILE_ENCRYPTION_KEYS", _fernet_key).split(",") if key.strip()
+]
+try:
+    if not IMPORT_FILE_ENCRYPTION_KEYS or any(
+        len(base64.urlsafe_b64decode(key)) != 32 for key in IMPORT_FILE_ENCRYPTION_KEYS
+    ):
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(
+        "IMPORT_FILE_ENCRYPTION_KEYS must be one or more 32-byte keys in URL-safe base64, comma-separated."
+    ) from None
+
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -122,6 +140,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session (the admin's language switch keeps its choice there and in a cookie), before
+    # CommonMiddleware; otherwise from Accept-Language, and Chinese when the request names neither.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -136,7 +157,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's overrides of library templates (the admin's base_site.html, with its language
+        # switch), found before the apps' own.
+        "DIRS": [BASE_DIR / "config" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -178,6 +201,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="si"),
+        # An unreachable cache answers quickly: callers fall back (core.throttling) or answer 503.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
 
@@ -193,12 +218,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# API tokens expire; repeated failed logins lock the account name for a while.
+# API tokens expire. Failed sign-ins (accounts.services): LOGIN_FAILURE_LIMIT of them from one address
+# lock that address out of the account name for LOGIN_LOCKOUT; past LOGIN_ACCOUNT_FAILURE_CEILING within
+# LOGIN_ACCOUNT_WINDOW from all addresses together, each attempt on the name waits a delay that doubles
+# from LOGIN_SLOWDOWN_BASE up to LOGIN_SLOWDOWN_MAX: slower, never locked.
 AUTH_TOKEN_TTL = timedelta(seconds=env.int("AUTH_TOKEN_TTL_SECONDS", default=8 * 3600))
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT = timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60))
+LOGIN_ACCOUNT_FAILURE_CEILING = env.int("LOGIN_ACCOUNT_FAILURE_CEILING", default=50)
+LOGIN_ACCOUNT_WINDOW = timedelta(seconds=env.int("LOGIN_ACCOUNT_WINDOW_SECONDS", default=3600))
+LOGIN_SLOWDOWN_BASE = timedelta(seconds=env.int("LOGIN_SLOWDOWN_BASE_SECONDS", default=1))
+LOGIN_SLOWDOWN_MAX = timedelta(seconds=env.int("LOGIN_SLOWDOWN_MAX_SECONDS", default=60))
+# An agency system's older API keys stay valid this long after a new one is issued.
+API_KEY_ROTATION_OVERLAP = timedelta(seconds=env.int("API_KEY_ROTATION_OVERLAP_SECONDS", default=7 * 86400))
 
-LANGUAGE_CODE = "en"
+# Simplified Chinese first; English on request (Accept-Language, or the admin's language switch). Each app
+# keeps its translations in <app>/locale/zh_Hans/LC_MESSAGES/django.po, found by Django as an installed
+# app's; `manage.py compile_translations` (run by `make install` and the image) compiles them.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -220,6 +258,20 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+# The platform's document-signing key and certificate (PEM), core.documents.signing. A local run makes a
+# self-signed pair under DATA_DIR/document-signing/ when these are not given; production requires them.
+DOCUMENT_SIGNING_KEY_FILE = env.str("DOCUMENT_SIGNING_KEY_FILE", default="")
+DOCUMENT_SIGNING_CERT_FILE = env.str("DOCUMENT_SIGNING_CERT_FILE", default="")
+DOCUMENT_SIGNING_CHAIN_FILE = env.str("DOCUMENT_SIGNING_CHAIN_FILE", default="")
+DOCUMENT_SIGNING_KEY_PASSPHRASE = env.str("DOCUMENT_SIGNING_KEY_PASSPHRASE", default="")
+if PRODUCTION and not (DOCUMENT_SIGNING_KEY_FILE and DOCUMENT_SIGNING_CERT_FILE):
+    raise ImproperlyConfigured(
+        "DOCUMENT_SIGNING_KEY_FILE and DOCUMENT_SIGNING_CERT_FILE must be set in production."
+    )
+if bool(DOCUMENT_SIGNING_KEY_FILE) != bool(DOCUMENT_SIGNING_CERT_FILE):
+    raise ImproperlyConfigured("DOCUMENT_SIGNING_KEY_FILE and DOCUMENT_SIGNING_CERT_FILE go together.")
+# Days after issue during which a participation certificate verifies as valid.
+CERTIFICATE_VALID_DAYS = env.int("CERTIFICATE_VALID_DAYS", default=180)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # The earliest contribution month (YYYYMM) the platform records, on every path (insurance.periods).
@@ -228,14 +280,56 @@ EARLIEST_CONTRIBUTION_PERIOD = env.int("EARLIEST_CONTRIBUTION_PERIOD", default=1
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=200 * 1024 * 1024)
 # Rows written per transaction (and per progress report) by an import job.
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=20_000)
+# What an upload request reads of a CSV to settle its encoding and header; the rest is read by the job.
+IMPORT_UPLOAD_HEAD_BYTES = env.int("IMPORT_UPLOAD_HEAD_BYTES", default=64 * 1024)
+# Limits on an XLSX's archive (imports.archives), checked from its central directory before any member
+# is inflated (zipfile inflates no more than a member declares): any member (the worksheet is streamed) ...
+IMPORT_XLSX_MAX_MEMBER_BYTES = env.int("IMPORT_XLSX_MAX_MEMBER_BYTES", default=512 * 1024 * 1024)
+# ... the shared strings and every other part that is read whole into memory ...
+IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = env.int(
+    "IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", default=64 * 1024 * 1024
+)
+# ... the compression ratio of a member over 1 MiB, and the directory itself.
+IMPORT_XLSX_MAX_RATIO = env.int("IMPORT_XLSX_MAX_RATIO", default=100)
+IMPORT_XLSX_MAX_MEMBERS = env.int("IMPORT_XLSX_MAX_MEMBERS", default=1000)
+IMPORT_XLSX_MAX_DIRECTORY_BYTES = env.int("IMPORT_XLSX_MAX_DIRECTORY_BYTES", default=1024 * 1024)
+# A job's stored file (encrypted) is deleted this long after the job ended; until then a failed or
+# cancelled job can be resumed, and an administrator can download the file.
+IMPORT_FILE_RETENTION = timedelta(days=env.float("IMPORT_FILE_RETENTION_DAYS", default=7))
+# Address space of a process that runs import jobs (worker pool processes, `import_file`), in bytes: an
+# input that would take more fails its job with import_memory_limit instead of taking the machine.
+# 0: no limit.
+IMPORT_WORKER_MEMORY_LIMIT_BYTES = env.int("IMPORT_WORKER_MEMORY_LIMIT_BYTES", default=2 * 1024**3)
+# A job whose runner has not renewed its lease (once per chunk) for this long is presumed dead.
+IMPORT_LEASE = timedelta(seconds=env.int("IMPORT_LEASE_SECONDS", default=120))
+# A job start handed to the broker and not taken by a worker after this long may have been lost with the
+# broker's data: it is handed over again (at most once per this interval, however long the queue).
+IMPORT_START_REPUBLISH_AFTER = timedelta(seconds=env.int("IMPORT_START_REPUBLISH_SECONDS", default=3600))
 
 # Idempotency-Key (core.idempotency): how long a key and its stored answer are kept, and how long a retry
 # waits for the first request with its key to finish before it is answered `idempotency_in_progress`.
 IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
 IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)
 
+# The social security card (cards/, README.md "Social security cards"). Per-province rules (validity by age,
+# the lapse of a temporary loss, the PIN lockout) are rows of cards.CardProvinceConfig, not settings.
+CARD_PHOTO_MAX_BYTES = env.int("CARD_PHOTO_MAX_BYTES", default=2 * 1024 * 1024)
+# Checked from the picture's header before any pixel is decoded (a decompression bomb).
+CARD_PHOTO_MAX_PIXELS = env.int("CARD_PHOTO_MAX_PIXELS", default=12_000_000)
+# A face photo is deleted this many days after its card ended (replaced, formally lost, cancelled).
+CARD_PHOTO_RETENTION_DAYS = env.int("CARD_PHOTO_RETENTION_DAYS", default=30)
+ECARD_TOKEN_TTL_SECONDS = env.int("ECARD_TOKEN_TTL_SECONDS", default=60)
+ECARD_KEY_ROTATION_HOURS = env.int("ECARD_KEY_ROTATION_HOURS", default=24)
+# How long a retired key stays published: at least a token's lifetime, so no valid token loses its key.
+ECARD_KEY_PUBLISHED_HOURS = env.int("ECARD_KEY_PUBLISHED_HOURS", default=48)
+if ECARD_KEY_PUBLISHED_HOURS * 3600 < ECARD_TOKEN_TTL_SECONDS:
+    raise ImproperlyConfigured("ECARD_KEY_PUBLISHED_HOURS must cover at least one token's lifetime.")
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ExpiringTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ExpiringTokenAuthentication",
+        "accounts.authentication.ApiKeyAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
@@ -255,6 +349,9 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
 }
 
+# One tag per role and area (config/openapi.py).
+OPENAPI_TAGS = "config.openapi.TAGS"
+OPENAPI_PATH_PARAMETERS = "config.openapi.PATH_PARAMETERS"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Unified Social Insurance Public Service Platform API",
     "DESCRIPTION": (
@@ -263,6 +360,11 @@ SPECTACULAR_SETTINGS = {
         '{"error": {"code", "message", "fields"}}.'
     ),
     "VERSION": "1.0.0",
+    "LICENSE": {"name": "Proprietary: the platform operator's terms of use"},
+    # Relative: the API is described at the address that serves the description.
+    "SERVERS": [{"url": "/", "description": "This deployment"}],
+    "TAGS": [{"name": tag.name, "description": tag.description} for tag in OPENAPI_TAG_LIST],
+    "EXTENSIONS_ROOT": {"x-tagGroups": openapi_tag_groups()},
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -282,6 +384,7 @@ SPECTACULAR_SETTINGS = {
         "AccountSchemeEnum": "insurance.serializers.ACCOUNT_SCHEME_CHOICES",
         "SchemeEnum": "insurance.models.Scheme",
         "ImportKindEnum": "imports.models.ImportKind",
+        "CardStatusEnum": "cards.models.CardStatus",
     },
 }
 
@@ -293,18 +396,32 @@ CELERY_BEAT_SCHEDULER = "core.scheduler:HeartbeatDatabaseScheduler"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing from a request gives up within seconds: import starts wait in their outbox (imports.dispatch).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Every record goes through one handler, whose filter masks anything shaped like an ID number
+# (core.log_masking). Django's own handlers (its debug console, the admins' e-mail with the request's
+# parameters, runserver's request lines) give way to it: they would otherwise write what the filter hides.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_id_numbers": {"()": "core.log_masking.IdNumberMaskFilter"}},
     # UTC with the offset shown, as gunicorn's (platform/gunicorn.conf.py) and Celery's (config/celery.py).
     "formatters": {
         "plain": {"()": "core.logs.UTCFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_id_numbers"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        # fontTools reports each table of every font subset a document cuts (core.documents.fonts).
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 if PRODUCTION:

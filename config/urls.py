@@ -1,10 +1,11 @@
 import os
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.apis import ApiIndexApi, HealthApi, ReadyApi
+from core.apis import ApiIndexApi, DocumentVerifyApi, HealthApi, ReadyApi
+from core.exceptions import json_not_found
 
 handler404 = "core.exceptions.json_not_found"
 handler500 = "core.exceptions.json_server_error"
@@ -27,13 +28,16 @@ API_ENTRY_POINTS = {
         "pension_estimate": "my-pension-estimate",
         "certificates": "my-certificates",
         "messages": "my-messages",
+        "card": "my-card",
+        "cards": "my-cards",
     },
     "agency": {
         "persons": "agency-person-search",
         "registrations": "agency-registration",
         "enrolments": "agency-enrolment",
         "enrolments_batch": "agency-enrolment-batch",
-        "imports": "import-upload",
+        "person_lookup": "agency-person-lookup",
+        "imports": "import-jobs",
         "import_kinds": "import-kinds",
     },
 }
@@ -41,12 +45,17 @@ API_ENTRY_POINTS = {
 api_v1 = [
     path("", ApiIndexApi.as_view(entry_points=API_ENTRY_POINTS), name="api-index"),
     path("auth/", include("accounts.urls")),
+    # The address printed on every document and in its QR code (core.documents.VERIFY_PATH).
+    path("certificates/verify/<str:code>", DocumentVerifyApi.as_view(), name="document-verify"),
     path("", include("insurance.urls")),
+    path("", include("cards.urls")),
     path("", include("imports.urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The admin's language switch (POST language=en|zh-hans), kept in the session and a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/health", HealthApi.as_view(), name="health"),
     path("api/ready", ReadyApi.as_view(), name="ready"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -56,3 +65,6 @@ urlpatterns = [
 # bench/api_bench.py compares the API with a bare view; never mounted otherwise.
 if os.environ.get("BENCH_BARE_VIEW") == "1":
     urlpatterns.append(path("", include("config.bench_urls")))
+# Last: any other address answers the JSON envelope's 404, with DEBUG on too, where Django would answer its
+# HTML debug page (handler404 serves only DEBUG off). The admin keeps its own pages.
+urlpatterns.append(re_path(r"^(?!admin/)", json_not_found, name="not-found"))

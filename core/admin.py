@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.crypto import keyed_hash
 from core.exceptions import ApplicationError
@@ -26,15 +28,16 @@ if TYPE_CHECKING:
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    """Read-only: the 34 province-level divisions are fixed by law and seeded by a migration."""
+    """The 34 province-level divisions are fixed by law and seeded by a migration: only the name of each
+    province's social insurance agency, printed as the issuer of its documents and round their seal, is
+    entered here."""
 
-    list_display = ("code", "name", "name_zh")
+    list_display = ("code", "name", "name_zh", "agency_name_zh")
     search_fields = ("code", "name", "name_zh")
+    fields = ("code", "name", "name_zh", "agency_name_zh", "agency_name")
+    readonly_fields = ("code", "name", "name_zh")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
@@ -54,7 +57,7 @@ class CalendarDayFormSet(BaseInlineFormSet):
             and not form.cleaned_data.get("is_working_day")
         ]
         if not holidays:
-            raise ValidationError("A schedule in force keeps its holidays: at least one must remain.")
+            raise ValidationError(_("A schedule in force keeps its holidays: at least one must remain."))
 
 
 class CalendarYearForm(forms.ModelForm):
@@ -65,7 +68,7 @@ class CalendarYearForm(forms.ModelForm):
     def clean_source(self) -> str:
         source: str = self.cleaned_data["source"].strip()
         if self.instance.entered and not source:
-            raise ValidationError("A schedule in force must say where it comes from.")
+            raise ValidationError(_("A schedule in force must say where it comes from."))
         return source
 
 
@@ -97,11 +100,11 @@ class CalendarYearAdmin(admin.ModelAdmin):
             working_weekend_count=Count("days", filter=Q(days__is_working_day=True)),
         )
 
-    @admin.display(description="Weekday holidays", ordering="holiday_count")
+    @admin.display(description=gettext_lazy("Weekday holidays"), ordering="holiday_count")
     def holidays(self, obj: WithAnnotations[CalendarYear, _DayCounts]) -> int:
         return obj.holiday_count
 
-    @admin.display(description="Working weekend days", ordering="working_weekend_count")
+    @admin.display(description=gettext_lazy("Working weekend days"), ordering="working_weekend_count")
     def working_weekend_days(self, obj: WithAnnotations[CalendarYear, _DayCounts]) -> int:
         return obj.working_weekend_count
 
@@ -119,15 +122,21 @@ class CalendarYearAdmin(admin.ModelAdmin):
         # Deadlines were counted with an entered year: deleting it would silently change them.
         return super().has_delete_permission(request, obj) and not (obj and obj.entered)
 
-    @admin.action(description="Enter the official schedule (puts the listed days in force)")
+    @admin.action(description=gettext_lazy("Enter the official schedule (puts the listed days in force)"))
     def enter_schedule(self, request: HttpRequest, queryset: QuerySet[CalendarYear]) -> None:
         for calendar_year in queryset:
             try:
                 calendar_year_enter(year=calendar_year.year, source=calendar_year.source)
             except ApplicationError as exc:
-                self.message_user(request, f"{calendar_year.year}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(year)s: %(message)s") % {"year": calendar_year.year, "message": exc.message},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, f"{calendar_year.year}: the official schedule is in force.")
+                self.message_user(
+                    request, _("%(year)s: the official schedule is in force.") % {"year": calendar_year.year}
+                )
 
     def save_related(
         self, request: HttpRequest, form: forms.ModelForm, formsets: Sequence[BaseInlineFormSet], change: bool
@@ -145,7 +154,7 @@ class IdentityNumberSearchMixin(admin.ModelAdmin):
     searched in `search_fields`. The ID number is stored encrypted, so there is nothing else to match."""
 
     id_number_hash_lookup = "id_number_hash"
-    search_help_text = "A full 18-character ID number (exact), or the beginning of a name."
+    search_help_text = gettext_lazy("A full 18-character ID number (exact), or the beginning of a name.")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str

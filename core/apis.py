@@ -1,18 +1,36 @@
-"""The operators' endpoints: the service's health in detail, and readiness for a load balancer."""
+"""The operators' endpoints (the service's health in detail, readiness for a load balancer), the API's
+index, and the public verification of documents."""
 
-from typing import ClassVar
+import datetime
+import hashlib
+import secrets
+from typing import Any, ClassVar
 
 from django.urls import reverse
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import health
-from core.schema import OWN_RESPONSES_ONLY
+from core.documents import (
+    Block,
+    DocumentFacts,
+    Fields,
+    Grid,
+    Section,
+    date_text,
+    document_facts_by_code,
+    document_web_font,
+)
+from core.schema import error_codes
+from core.serializers import DocumentUploadSerializer, DocumentVerificationSerializer
+from core.throttling import ResilientScopedRateThrottle
 
 _DEPENDENCY = ["ok", "unavailable"]
 
@@ -64,7 +82,6 @@ class HealthApi(APIView):
         summary="Service health: database, broker, worker, beat, migrations and version",
         description="200 when every part is `ok`, 503 with the same report when any is not.",
         responses={200: _HEALTH, 503: _HEALTH},
-        extensions=OWN_RESPONSES_ONLY,
     )
     def get(self, request: Request) -> Response:
         worker = health.heartbeat_status("worker", stale_after=health.WORKER_STALE_SECONDS)
@@ -96,7 +113,6 @@ class ReadyApi(APIView):
         summary="Readiness: this instance can serve (database, broker, migrations applied)",
         description="200 when ready, 503 when not, with what is failing.",
         responses={200: _READY, 503: _READY},
-        extensions=OWN_RESPONSES_ONLY,
     )
     def get(self, request: Request) -> Response:
         checks = {
@@ -139,3 +155,102 @@ class ApiIndexApi(APIView):
         for group, names in self.entry_points.items():
             index[group] = {name: request.build_absolute_uri(reverse(url)) for name, url in names.items()}
         return Response(index)
+
+
+class DocumentPageRenderer(TemplateHTMLRenderer):
+    """The verification page for a browser: the same data as the JSON, as HTML, with the Chinese face cut
+    down to the page's characters inlined, so the page reads right without Chinese fonts installed."""
+
+    format = "html"
+    exception_template_names = ["core/document_verify_error.html"]
+
+    def get_template_context(self, data: Any, renderer_context: Any) -> Any:
+        context = dict(super().get_template_context(data, renderer_context))
+        language = translation.get_language()
+        for name in ("issued_at", "valid_until", "revoked_at"):
+            value = context.get(name)
+            if value:
+                context[f"{name}_text"] = date_text(datetime.date.fromisoformat(value[:10]), language)
+        return context
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> Any:
+        page = super().render(data, accepted_media_type, renderer_context)
+        text = page.decode("utf-8") if isinstance(page, bytes) else page
+        return text.replace("__DOCUMENT_FONT__", document_web_font(text)).encode("utf-8")
+
+
+def _block_json(block: Block) -> dict[str, Any]:
+    if isinstance(block, Fields):
+        return {"type": "fields", "items": [list(item) for item in block.items]}
+    if isinstance(block, Grid):
+        return {
+            "type": "table",
+            "header": list(block.header),
+            "rows": [list(row) for row in block.rows],
+            "numeric": list(block.numeric),
+        }
+    return {"type": "text", "text": block.text}
+
+
+def _section_json(section: Section) -> dict[str, Any]:
+    return {"heading": section.heading, "blocks": [_block_json(block) for block in section.blocks]}
+
+
+def _verification(code: str, facts: DocumentFacts, *, unaltered: bool | None) -> dict[str, Any]:
+    return {
+        "verification_code": code.strip().upper(),
+        "genuine": True,
+        "kind": facts.kind,
+        "title": facts.title,
+        "issuer": facts.issuer,
+        "status": facts.status,
+        "issued_at": facts.issued_at,
+        "valid_until": facts.valid_until,
+        "revoked_at": facts.revoked_at,
+        "sections": [_section_json(section) for section in facts.sections],
+        "content": facts.content,
+        "content_sha256": facts.content_sha256,
+        "unaltered": unaltered,
+    }
+
+
+_VERIFY_RESPONSES = {
+    (200, "application/json"): DocumentVerificationSerializer,
+    (200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="The verification page, in HTML."),
+}
+
+
+class DocumentVerifyApi(APIView):
+    """Public: anyone holding a document's code (printed on it, and in its QR code) sees what it states,
+    the ID number masked, and whether it is valid, expired or revoked; with the PDF, whether the file is
+    the one issued. A browser gets the page (HTML), an API client JSON (by `Accept`, or `?format=json`)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "certificate_verify"
+    throttle_classes = [ResilientScopedRateThrottle]
+    renderer_classes = [JSONRenderer, DocumentPageRenderer]
+    template_name = "core/document_verify.html"
+
+    @extend_schema(
+        summary="Verify a document: what it states and whether it is valid",
+        responses=_VERIFY_RESPONSES,
+        extensions=error_codes("not_found"),
+    )
+    def get(self, request: Request, code: str) -> Response:
+        facts = document_facts_by_code(code=code, language=translation.get_language())
+        return Response(DocumentVerificationSerializer(_verification(code, facts, unaltered=None)).data)
+
+    @extend_schema(
+        summary="Verify a document's PDF: is this file the one issued under the code?",
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses=_VERIFY_RESPONSES,
+        extensions=error_codes("not_found", "invalid"),
+    )
+    def post(self, request: Request, code: str) -> Response:
+        upload = DocumentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        facts = document_facts_by_code(code=code, language=translation.get_language())
+        digest = hashlib.sha256(upload.validated_data["file"].read()).hexdigest()
+        unaltered = secrets.compare_digest(digest, facts.pdf_sha256)
+        return Response(DocumentVerificationSerializer(_verification(code, facts, unaltered=unaltered)).data)

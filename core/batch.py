@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import ngettext
+
 from core.exceptions import ApplicationError
 
 
@@ -46,7 +48,12 @@ def batch_refused(refusals: Iterable[Refusal], name: str) -> ApplicationError:
         fields.setdefault(key, []).append(f"{refusal.code}: {refusal.message}")
     return ApplicationError(
         "batch_refused",
-        f"{len(refusals)} of the items were refused, and nothing was written. The first: {first.message}",
+        ngettext(
+            "%(count)d of the items was refused, and nothing was written. The first: %(message)s",
+            "%(count)d of the items were refused, and nothing was written. The first: %(message)s",
+            len(refusals),
+        )
+        % {"count": len(refusals), "message": first.message},
         fields=fields,
         status_code=first.status_code,
     )

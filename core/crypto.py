@@ -38,3 +38,12 @@ def keyed_hash(value: str) -> str:
     digest = _keyed_sha256(settings.IDENTITY_HMAC_KEY).copy()
     digest.update(value.encode())
     return digest.hexdigest()
+
+
+def encrypt_bytes(value: bytes) -> bytes:
+    """Binary data at rest (a face photo, a signing key), with the identity keys and their rotation."""
+    return _fernet().encrypt(value)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet().decrypt(bytes(token))

@@ -25,6 +25,9 @@ class ErrorCode:
     # error, or a job's failure), which no response answers with.
     status: int | None
     description: str
+    # Further statuses of a code whose status follows the refusal it stands for (a refused batch answers
+    # with its first refused item's); documented under each (core.schema).
+    also_statuses: tuple[int, ...] = ()
 
 
 ERRORS = (
@@ -39,6 +42,11 @@ ERRORS = (
     ErrorCode("not_acceptable", 406, "No media type this operation answers in matches the Accept header."),
     ErrorCode("unsupported_media_type", 415, "The body is not in a media type this operation accepts."),
     ErrorCode("throttled", 429, "Too many requests: retry after the `Retry-After` header."),
+    ErrorCode(
+        "service_unavailable",
+        503,
+        "The cache or the message broker is unreachable; nothing was written. Retry after `Retry-After`.",
+    ),
     ErrorCode("server_error", 500, "An unexpected failure on the platform's side; it has been logged."),
     # The kernel's.
     ErrorCode(
@@ -60,6 +68,7 @@ ERRORS = (
         400,
         "Items of a batch sent whole were refused, so nothing was written: `fields` names each refused item "
         "with its code and message. The status is the first refused item's (400, 404 or 409).",
+        also_statuses=(404, 409),
     ),
     ErrorCode("id_number_format", 400, "The ID number is not 17 digits followed by a digit or X."),
     ErrorCode("id_number_province", 400, "The ID number does not start with a province code."),

@@ -7,19 +7,37 @@ own exceptions are translated here too. Anything else is an unexpected failure: 
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Mapping
 from typing import Any
 
+import redis
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
 
+# The cache (Redis) or the broker cannot be reached: a 503 with its own code, never a 500.
+UNAVAILABLE_SERVICE_ERRORS = (redis.ConnectionError, redis.TimeoutError, BrokerUnavailable)
+
+
+# The wait a 429 announces when nothing better is known (a throttle whose history is empty).
+DEFAULT_RETRY_AFTER_SECONDS = 60
+
 
 class ApplicationError(Exception):
-    """A refusal the caller can understand and act on."""
+    """A refusal the caller can understand and act on.
+
+    `message` is in the caller's language (raise it with gettext, while the request's language is
+    active); `code` is the same in every language. `retry_after` (seconds) goes out as `Retry-After`, which
+    every 429 carries."""
 
     status_code: int = status.HTTP_400_BAD_REQUEST
 
@@ -30,11 +48,13 @@ class ApplicationError(Exception):
         *,
         fields: dict[str, Any] | None = None,
         status_code: int | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.fields = fields or {}
+        self.retry_after = retry_after
         if status_code is not None:
             self.status_code = status_code
 
@@ -42,8 +62,8 @@ class ApplicationError(Exception):
 class NotFoundError(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
 
-    def __init__(self, message: str = "Not found.") -> None:
-        super().__init__("not_found", message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__("not_found", message or _("Not found."))
 
 
 class ConflictError(ApplicationError):
@@ -69,17 +89,27 @@ _DRF_CODES = {
 }
 
 
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(code: str, message: str, fields: Mapping[Any, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": str(message), "fields": field_messages(fields or {})}}
 
 
-def _field_messages(detail: Any) -> Any:
-    """Flatten DRF's nested ErrorDetail structure into plain strings, keeping the nesting of fields."""
-    if isinstance(detail, dict):
-        return {key: _field_messages(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        return [_field_messages(item) for item in detail]
-    return str(detail)
+def field_messages(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Every field's messages as a list of strings, whatever shape they were raised in (a string, a list,
+    DRF's nested ErrorDetail structure). A nested field is named by its path, `months.0.period`, so that
+    `fields` is always one flat object of lists and a client needs one way to read it."""
+    if isinstance(detail, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(field_messages(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(detail, list | tuple) and any(isinstance(item, Mapping | list | tuple) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            # A nested serializer's valid item comes as {}: it names no field.
+            flat.update(field_messages(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    messages = [str(item) for item in detail] if isinstance(detail, list | tuple) else [str(detail)]
+    return {prefix or "non_field_errors": messages} if messages else {}
 
 
 def _explicit_code(exc: exceptions.APIException) -> str | None:
@@ -88,15 +118,39 @@ def _explicit_code(exc: exceptions.APIException) -> str | None:
     return code if isinstance(code, str) and code != exc.default_code else None
 
 
+def _retry_after(exc: Exception) -> int:
+    """Seconds a 429 asks the client to wait: the refusal's own figure, DRF's throttle wait (rounded up,
+    as DRF's message rounds it), or a default when neither is known."""
+    wait = getattr(exc, "retry_after", None) or getattr(exc, "wait", None)
+    return max(1, math.ceil(wait)) if wait else DEFAULT_RETRY_AFTER_SECONDS
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     # Imported here: rest_framework.views loads the authentication classes, which load the models that
     # import this module's errors.
     from rest_framework.views import set_rollback
 
-    headers: dict[str, str] = {}
+    response = _error_response(exc, context)
+    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
+        response["Retry-After"] = str(_retry_after(exc))
+    set_rollback()
+    return response
+
+
+def _error_response(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, ApplicationError):
-        set_rollback()
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, UNAVAILABLE_SERVICE_ERRORS):
+        # The cache or the broker is down: the client may retry later, and nothing was half-written.
+        logger.warning("Service unavailable in %s: %r", type(context.get("view")).__name__, exc)
+        return Response(
+            error_body(
+                "service_unavailable",
+                _("A service the platform depends on is unavailable: retry in a minute."),
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DEFAULT_RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -106,39 +160,58 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
     if isinstance(exc, exceptions.APIException):
-        set_rollback()
-        # Set by DRF on the exceptions that have them (a 401's challenge, a 429's wait).
-        auth_header, wait = getattr(exc, "auth_header", None), getattr(exc, "wait", None)
+        headers: dict[str, str] = {}
+        # Set by DRF on the exceptions that have them (a 401's challenge).
+        auth_header = getattr(exc, "auth_header", None)
         if auth_header:
             headers["WWW-Authenticate"] = auth_header
-        if wait:
-            headers["Retry-After"] = str(int(wait))
         code = _explicit_code(exc) or next(
             (c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error"
         )
         if isinstance(exc, exceptions.ValidationError):
             detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-            fields = _field_messages(detail)
             return Response(
-                error_body(code, "The request has invalid fields.", fields),
+                error_body(code, _("The request has invalid fields."), detail),
                 status=exc.status_code,
                 headers=headers,
             )
         return Response(error_body(code, str(exc.detail)), status=exc.status_code, headers=headers)
     view = context.get("view")
     logger.exception("Unhandled error in %s", type(view).__name__ if view else "API", exc_info=exc)
-    set_rollback()
     return Response(
-        error_body("server_error", "Something went wrong on our side. It has been logged."),
+        error_body("server_error", _("Something went wrong on our side. It has been logged.")),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
 
 
+# Chinese as characters, not \u escapes, as DRF's renderer writes it.
+_READABLE_JSON = {"ensure_ascii": False}
+
+
+# Exempt: a POST to a wrong address is answered with this 404, not with the CSRF check's HTML 403.
+@csrf_exempt
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("not_found", "No such address."), status=404)
+    """The answer to an address that names nothing: Django's handler404, and the last URL pattern, so that
+    it answers so with DEBUG on too (instead of the HTML debug page). A path that exists with a trailing
+    slash says so; it is not redirected, since a redirect would drop a POST's body."""
+    path = request.path_info
+    message = _("No such address: %(path)s.") % {"path": path}
+    if not path.endswith("/"):
+        try:
+            match = resolve(f"{path}/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "not-found":
+            message = _("No such address: %(path)s. The address ends with a slash: %(suggestion)s") % {
+                "path": path,
+                "suggestion": f"{request.path}/",
+            }
+    return JsonResponse(error_body("not_found", message), status=404, json_dumps_params=_READABLE_JSON)
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
-        error_body("server_error", "Something went wrong on our side. It has been logged."), status=500
+        error_body("server_error", _("Something went wrong on our side. It has been logged.")),
+        status=500,
+        json_dumps_params=_READABLE_JSON,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from core.regions import PROVINCE_NAMES
@@ -50,34 +51,35 @@ class IdentityNumber:
     @classmethod
     def parse(cls, raw: str, *, today: datetime.date | None = None) -> IdentityNumber:
         if not isinstance(raw, str):
-            raise InvalidIdentityNumber("id_number_format", "The ID number must be text.")
+            raise InvalidIdentityNumber("id_number_format", _("The ID number must be text."))
         # NFKC folds full-width input from Chinese IMEs (１１０１…Ｘ) to ASCII; other scripts' digits stay
         # out.
         value = unicodedata.normalize("NFKC", raw).strip().upper()
         if not _SHAPE.match(value):
             raise InvalidIdentityNumber(
                 "id_number_format",
-                "The ID number must be 17 digits followed by a digit or X.",
+                _("The ID number must be 17 digits followed by a digit or X."),
             )
         if value[:2] not in PROVINCE_NAMES:
             raise InvalidIdentityNumber(
-                "id_number_province", f"The ID number starts with {value[:2]}, which is no province code."
+                "id_number_province",
+                _("The ID number starts with %(code)s, which is no province code.") % {"code": value[:2]},
             )
         try:
             birth_date = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
         except ValueError:
             raise InvalidIdentityNumber(
-                "id_number_birth_date", "The ID number's birth date is not a real date."
+                "id_number_birth_date", _("The ID number's birth date is not a real date.")
             ) from None
         # The mainland calendar day (settings.TIME_ZONE), not the server's.
         today = today or timezone.localdate()
         if not EARLIEST_BIRTH_DATE <= birth_date <= today:
             raise InvalidIdentityNumber(
-                "id_number_birth_date", "The ID number's birth date is in the future or before 1900."
+                "id_number_birth_date", _("The ID number's birth date is in the future or before 1900.")
             )
         if check_character(value[:17]) != value[17]:
             raise InvalidIdentityNumber(
-                "id_number_checksum", "The ID number's check character does not match: check for a typo."
+                "id_number_checksum", _("The ID number's check character does not match: check for a typo.")
             )
         return cls(value)
 

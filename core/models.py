@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.crypto import decrypt_text, encrypt_text, keyed_hash
 from core.identity import IdentityNumber, mask_id_number
@@ -20,7 +21,18 @@ class Region(models.Model):
 
     code = models.CharField(primary_key=True, max_length=2)
     name = models.CharField(max_length=64)
-    name_zh = models.CharField("Chinese name", max_length=32)
+    name_zh = models.CharField(_("Chinese name"), max_length=32)
+    # The issuer printed on the province's documents, and the name round its electronic seal.
+    agency_name_zh = models.CharField(
+        _("social insurance agency (Chinese)"),
+        max_length=64,
+        help_text=_("E.g. 北京市社会保险事业管理中心: printed as the issuer and round the seal."),
+    )
+    agency_name = models.CharField(
+        _("social insurance agency (English)"),
+        max_length=128,
+        help_text=_("The issuer printed on documents in English."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -68,10 +80,12 @@ class CalendarYear(models.Model):
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     entered = models.BooleanField(
-        default=False, editable=False, help_text="The official schedule is complete and in force."
+        default=False, editable=False, help_text=_("The official schedule is complete and in force.")
     )
     source = models.CharField(
-        max_length=200, blank=True, help_text="Where the schedule comes from, e.g. the State Council notice."
+        max_length=200,
+        blank=True,
+        help_text=_("Where the schedule comes from, e.g. the State Council notice."),
     )
     entered_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -87,8 +101,8 @@ class CalendarDay(models.Model):
 
     year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days")
     date = models.DateField(unique=True)
-    is_working_day = models.BooleanField(help_text="Ticked for a make-up working day on a weekend.")
-    name = models.CharField(max_length=64, help_text="The holiday the day belongs to, e.g. National Day.")
+    is_working_day = models.BooleanField(help_text=_("Ticked for a make-up working day on a weekend."))
+    name = models.CharField(max_length=64, help_text=_("The holiday the day belongs to, e.g. National Day."))
 
     class Meta:
         ordering = ["date"]
@@ -98,28 +112,28 @@ class CalendarDay(models.Model):
                 condition=models.Q(is_working_day=True, date__week_day__in=(1, 7))
                 | models.Q(is_working_day=False, date__week_day__in=(2, 3, 4, 5, 6)),
                 name="calendar_day_differs_from_weekday_rule",
-                violation_error_message=(
+                violation_error_message=_(
                     "Only weekday holidays and working weekend days are entered; other days follow Mon-Fri."
                 ),
             ),
             models.CheckConstraint(
                 condition=models.Q(date__year=models.F("year")),
                 name="calendar_day_in_its_year",
-                violation_error_message="The day must lie in its calendar year.",
+                violation_error_message=_("The day must lie in its calendar year."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {'working day' if self.is_working_day else 'holiday'} ({self.name})"
+        return f"{self.date} {_('working day') if self.is_working_day else _('holiday')} ({self.name})"
 
 
 class Channel(models.TextChoices):
     """Through which door a change came in."""
 
-    API = "api", "API"
-    IMPORT = "import", "Import job"
-    PERIODIC = "periodic", "Periodic job"
-    ADMIN = "admin", "Admin"
+    API = "api", _("API")
+    IMPORT = "import", _("Import job")
+    PERIODIC = "periodic", _("Periodic job")
+    ADMIN = "admin", _("Admin")
 
 
 class StateEvent(models.Model):
@@ -131,14 +145,14 @@ class StateEvent(models.Model):
     spread over the database nodes by person, with the rows they record. No foreign keys: the kernel sits
     below every app whose rows it moves, and the actor may be any user."""
 
-    entity = models.CharField(max_length=64, help_text="The moved row's model, as app_label.model.")
+    entity = models.CharField(max_length=64, help_text=_("The moved row's model, as app_label.model."))
     object_id = models.BigIntegerField()
     person_id = models.BigIntegerField(null=True, blank=True)
     from_state = models.CharField(max_length=32)
     to_state = models.CharField(max_length=32)
-    actor_id = models.BigIntegerField(null=True, blank=True, help_text="The user who acted, if any.")
+    actor_id = models.BigIntegerField(null=True, blank=True, help_text=_("The user who acted, if any."))
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    reference = models.CharField(max_length=64, blank=True, help_text="E.g. the import job that acted.")
+    reference = models.CharField(max_length=64, blank=True, help_text=_("E.g. the import job that acted."))
     reason = models.TextField(blank=True)
     at = models.DateTimeField()
 
@@ -152,6 +166,22 @@ class StateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.object_id}: {self.from_state} -> {self.to_state}"
+
+
+class DocumentCode(models.Model):
+    """The look-up of a document's verification code: nation-unique, so it has its own table keyed by
+    the code (STYLE.md, "Built to outgrow one machine"), written in the transaction of the document's row.
+    `kind` names the document kind (core.documents.DOCUMENT_KINDS), `person_id` and `record_id` the
+    person and the kind's row. No foreign keys: the rows it points to live in the apps above, spread by
+    person."""
+
+    code = models.CharField(primary_key=True, max_length=32)
+    kind = models.CharField(max_length=64)
+    person_id = models.BigIntegerField()
+    record_id = models.BigIntegerField(null=True, help_text="Empty only inside the transaction that issues.")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.code}"
 
 
 class IdempotencyKey(models.Model):

@@ -27,3 +27,31 @@ class IdentityNumberField(serializers.CharField):
 
     def to_representation(self, value: IdentityNumber | str) -> str:
         return mask_id_number(str(value))
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The document's PDF, to check that it is the one issued.")
+
+
+class DocumentVerificationSerializer(serializers.Serializer):
+    verification_code = serializers.CharField(help_text="The code printed on the document.")
+    genuine = serializers.BooleanField(help_text="Always true: a code that was never issued answers 404.")
+    kind = serializers.CharField(help_text="The kind of document, e.g. insurance.participation_certificate.")
+    title = serializers.CharField(help_text="Its title, as printed.")
+    issuer = serializers.CharField(help_text="The issuing agency, as printed.")
+    status = serializers.ChoiceField(
+        ["valid", "expired", "revoked"],
+        help_text="`valid` until `valid_until`, then `expired`; `revoked` once the agency revoked it.",
+    )
+    issued_at = serializers.DateTimeField(help_text="When it was issued.")
+    valid_until = serializers.DateField(help_text="The last day it verifies as valid.")
+    revoked_at = serializers.DateTimeField(allow_null=True, help_text="When it was revoked, if it was.")
+    sections = serializers.JSONField(
+        help_text="What it states, as printed (ID numbers masked): sections with a heading and blocks of "
+        "type `text`, `fields` (label and value pairs) or `table` (header and rows)."
+    )
+    content = serializers.JSONField(help_text="The facts it states, as issued, in the kind's own form.")
+    content_sha256 = serializers.CharField(help_text="SHA-256 over the canonical JSON of `content`.")
+    unaltered = serializers.BooleanField(
+        allow_null=True, help_text="Whether the uploaded PDF is the one issued; null when none was uploaded."
+    )

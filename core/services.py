@@ -7,6 +7,7 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, NotFoundError
 from core.models import CalendarYear
@@ -30,15 +31,18 @@ def calendar_year_enter(*, year: int, source: str) -> CalendarYear:
     source = source.strip()
     if not source:
         raise ApplicationError(
-            "calendar_source_required", "Say where the schedule comes from, e.g. the State Council notice."
+            "calendar_source_required", _("Say where the schedule comes from, e.g. the State Council notice.")
         )
     calendar_year = CalendarYear.objects.select_for_update().filter(year=year).first()
     if calendar_year is None:
-        raise NotFoundError(f"There is no calendar year {year}: create it with its days first.")
+        raise NotFoundError(
+            _("There is no calendar year %(year)s: create it with its days first.") % {"year": year}
+        )
     # Every year has weekday holidays (the Spring Festival at least): none means the days were not typed in.
     if not calendar_year.days.filter(is_working_day=False).exists():
         raise ApplicationError(
-            "calendar_year_without_holidays", f"The {year} schedule lists no holidays: enter its days first."
+            "calendar_year_without_holidays",
+            _("The %(year)s schedule lists no holidays: enter its days first.") % {"year": year},
         )
     calendar_year.entered = True
     calendar_year.source = source

@@ -8,8 +8,6 @@ records, which equals the line number unless a quoted cell holds a line break.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from core.errors import ErrorCode
@@ -19,7 +17,18 @@ ERRORS = (
     # A file refused whole, at upload (nothing is written) or when its job opens it again.
     ErrorCode("file_too_large", 413, "The file is larger than the upload limit: split it."),
     ErrorCode("file_not_csv_or_xlsx", 400, "The file is neither CSV nor XLSX, or cannot be read as CSV."),
-    ErrorCode("file_encoding", 400, "The CSV is neither UTF-8 nor GB18030 text."),
+    ErrorCode(
+        "file_encoding",
+        400,
+        "The CSV is neither UTF-8 nor GB18030 text, or mixes the two: `fields.line` names the first bad "
+        "line.",
+    ),
+    ErrorCode(
+        "file_archive_limit",
+        400,
+        "The XLSX archive passes a limit (a member's size or compression ratio, the shared strings, the "
+        "directory): a zip bomb, or a workbook to split.",
+    ),
     ErrorCode("file_empty", 400, "The file has no data rows."),
     ErrorCode("file_header", 400, "The first row does not name the kind's columns."),
     ErrorCode(
@@ -27,6 +36,19 @@ ERRORS = (
     ),
     ErrorCode("import_already_finished", 409, "The job has already finished: there is nothing to cancel."),
     ErrorCode("import_internal_error", None, "The job failed on the platform's side; the failure is logged."),
+    ErrorCode(
+        "import_memory_limit",
+        None,
+        "The job reached the memory limit of the process running it: split the file into smaller ones.",
+    ),
+    ErrorCode("import_all_rows_rejected", None, "The job ran, and every row was rejected: see its errors."),
+    ErrorCode(
+        "import_file_deleted",
+        410,
+        "The job's stored file was deleted by the retention rule: upload the file again.",
+    ),
+    ErrorCode("import_file_unreadable", 400, "The job's stored file does not decrypt: upload it again."),
+    ErrorCode("import_not_finished", 409, "The file's latest job is still queued or running."),
     # A row refused, in the job's error report (the domain's refusals of a row keep their own codes).
     ErrorCode("row_too_many_cells", None, "The row has more cells than the header."),
     ErrorCode("duplicate_in_file", None, "An earlier row of the file has the same key."),
@@ -75,7 +97,6 @@ class RowError:
     message: str
 
 
-REPORT_COLUMNS = ("row", "column", "code", "message")
 # OWASP CSV injection: a spreadsheet treats a cell starting with one of these as a formula.
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -83,25 +104,3 @@ _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 def csv_cell_escape(value: str) -> str:
     """Neutralise a cell a spreadsheet would run as a formula by prefixing a single quote."""
     return "'" + value if value.startswith(_FORMULA_TRIGGERS) else value
-
-
-class _LineBuffer:
-    """csv.writer target that hands back each formatted line instead of buffering the report."""
-
-    def write(self, line: str) -> str:
-        return line
-
-
-def row_errors_csv_lines(errors: Iterable[RowError]) -> Iterator[str]:
-    """The error report as CSV lines (header first), for a streaming download of any size."""
-    writer = csv.writer(_LineBuffer())
-    yield writer.writerow(REPORT_COLUMNS)
-    for error in errors:
-        yield writer.writerow(
-            (
-                error.row,
-                csv_cell_escape(error.column),
-                csv_cell_escape(error.code),
-                csv_cell_escape(error.message),
-            )
-        )

@@ -11,10 +11,13 @@ IMPORT_JOB_STATES = StateMachine(
     person_field=None,
     moves={
         ImportState.QUEUED: {ImportState.RUNNING, ImportState.CANCELLED},
-        # A running job whose worker died is queued again (resumed); one that ends, ends once.
+        # A running job whose worker died is queued again (resumed); one that ends, ends once: succeeded
+        # (no row rejected), completed_with_errors (some rejected), failed (the file refused, every row
+        # rejected, or the platform's failure), cancelled.
         ImportState.RUNNING: {
             ImportState.QUEUED,
             ImportState.SUCCEEDED,
+            ImportState.COMPLETED_WITH_ERRORS,
             ImportState.FAILED,
             ImportState.CANCELLED,
         },

@@ -1,10 +1,12 @@
-"""From a file on disk to clean typed rows and row errors, chunk by chunk.
+"""From a file to clean typed rows and row errors, chunk by chunk.
 
-    prepared = file_prepare(path=path, kind=ImportKind.CONTRIBUTIONS, expected_rows=None)  # may refuse
+    prepared = file_prepare(source=path, kind=ImportKind.CONTRIBUTIONS)  # at upload: may refuse
+    prepared = file_count(prepared=prepared, expected_rows=None)  # the job's first pass: may refuse
     for chunk in file_validate(prepared=prepared):
         write(chunk.rows); record(chunk.errors)
 
-`file_prepare` performs every file-level refusal, so nothing has been written when it raises. A clean row is
+`file_prepare` and `file_count` perform every file-level refusal, so nothing has been written when they
+raise. A clean row is
 the tuple `(row_number, *values)` with the values in the kind's column order (`KINDS[kind].column_names`),
 typed by the column parsers. Memory stays flat except for the natural keys kept to find duplicates.
 """
@@ -16,7 +18,7 @@ import gc
 import operator
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from typing import Any
 from django.utils import timezone
 
 from imports.errors import CellError, ImportFileError, RowError
-from imports.formats import SourceFile, file_inspect, file_rows
+from imports.formats import Opener, SourceFile, file_inspect, file_rows, file_scan
 from imports.kinds import KINDS, Column, ImportKind, KindSpec
 
 CHUNK_SIZE = 5000
@@ -51,6 +53,7 @@ class Chunk:
     last_row: int
     rows: list[tuple]  # clean rows (row_number, *values)
     errors: list[RowError]  # ordered by row
+    raw: list[list[str]]  # the cells as read, row `first_row + i` at i: the error report's row values
 
     @property
     def rejected(self) -> int:
@@ -105,21 +108,20 @@ def row_count_check(*, declared: int | None, counted: int) -> None:
         )
 
 
-def file_prepare(*, path: Path, kind: str, expected_rows: int | None = None) -> PreparedFile:
-    """Every file-level check: size, format, encoding, emptiness, header, declared row count."""
+def file_prepare(*, source: Path | Opener, kind: str) -> PreparedFile:
+    """The checks made at upload, on the file's first bytes: size, format, encoding so far, header."""
     spec = KINDS[ImportKind(kind)]
-    source = file_inspect(path=path)
-    positions = header_check(spec=spec, header=source.header)
-    row_count_check(declared=expected_rows, counted=source.row_count)
-    return PreparedFile(source, spec, positions)
+    file = file_inspect(source=source)
+    return PreparedFile(file, spec, header_check(spec=spec, header=file.header))
 
 
-def file_reopen(*, path: Path, kind: str) -> PreparedFile:
-    """A file that passed `file_prepare` at upload, opened again to be imported: format, encoding and
-    header are settled again (the same bytes give the same answers), but the rows are not counted."""
-    spec = KINDS[ImportKind(kind)]
-    source = file_inspect(path=path, count_rows=False)
-    return PreparedFile(source, spec, header_check(spec=spec, header=source.header))
+def file_count(*, prepared: PreparedFile, expected_rows: int | None = None) -> PreparedFile:
+    """The job's first pass over the whole file, before any row is written: every line's encoding, the
+    rows counted, and the count the sender declared."""
+    scanned = file_scan(prepared.source)
+    assert scanned.row_count is not None
+    row_count_check(declared=expected_rows, counted=scanned.row_count)
+    return replace(prepared, source=scanned)
 
 
 def file_validate(
@@ -140,10 +142,10 @@ def file_validate(
                     return
                 last_row = first_row + len(raw_rows) - 1
                 clean, errors = validator.cells(first_row, raw_rows)
-                del raw_rows  # freed here, not promoted to an old generation once the collector is back
                 clean = validator.distinct(clean, errors)
                 errors.sort(key=operator.attrgetter("row"))
-            yield Chunk(first_row, last_row, clean, errors)
+            yield Chunk(first_row, last_row, clean, errors, raw_rows)
+            del raw_rows  # freed before the next chunk is read
             first_row = last_row + 1
 
 

@@ -4,36 +4,41 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import Cursor, CursorPagination
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAgencyUser, IsCitizen
 from accounts.scope import Scope
 from core.batch import batch_refused, refusal_raise
+from core.exceptions import ApplicationError, NotFoundError
 from core.idempotency import idempotent
+from core.pagination import ClientPageSize
 from core.schema import error_codes
 from core.states import Actor
 from insurance import selectors
+from insurance.employer_codes import UnifiedSocialCreditCode
 from insurance.models import Scheme
 from insurance.serializers import (
     AccountEntrySerializer,
     AccountQuerySerializer,
     AccountSerializer,
-    CertificateUploadSerializer,
-    CertificateVerificationSerializer,
+    AccountsSerializer,
+    CertificateRequestSerializer,
+    CertificateSerializer,
     ContributionFilterSerializer,
     ContributionRecordRequestSerializer,
     ContributionSerializer,
     ContributionYearsReportSerializer,
     DeathRequestSerializer,
+    EmployerSerializer,
     EnrolmentBatchSerializer,
     EnrolmentRequestSerializer,
     InboxFilterSerializer,
@@ -42,6 +47,7 @@ from insurance.serializers import (
     InboxUnreadCountSerializer,
     PensionEstimateSerializer,
     PersonDetailSerializer,
+    PersonLookupSerializer,
     PersonSearchSerializer,
     PersonSerializer,
     RegistrationRequestSerializer,
@@ -51,7 +57,7 @@ from insurance.serializers import (
     RetirementPlanSerializer,
     RetirementQuerySerializer,
 )
-from insurance.services.certificates import certificate_issue, certificate_matches_pdf
+from insurance.services.certificates import certificate_issue, certificate_pdf
 from insurance.services.contributions import ContributionMonth, contributions_record
 from insurance.services.estimates import pension_estimate_for, retirement_plan_for
 from insurance.services.inbox import inbox_mark_read
@@ -77,12 +83,12 @@ _ENROLMENT_CODES = (
 )
 
 
-class NewestPeriodFirst(CursorPagination):
+class NewestPeriodFirst(ClientPageSize, CursorPagination):
     ordering = ("-period", "-id")
     page_size = 50
 
 
-class NewestContributionsFirst(CursorPagination):
+class NewestContributionsFirst(ClientPageSize, CursorPagination):
     """Pages of `selectors.contribution_page`, with DRF's cursor links and their form. A cursor holds the
     position (period and id) of the record its page continues from: each page is one read of an index
     range, with no offset to skip and no position that a record inserted since could shift."""
@@ -91,6 +97,7 @@ class NewestContributionsFirst(CursorPagination):
 
     def paginate_contributions(self, request, **query) -> list[dict]:
         self.request = request
+        self.page_size = self.get_page_size(request)
         self.base_url = request.build_absolute_uri()
         self.cursor = self.decode_cursor(request)
         after = self._position_decode(self.cursor)
@@ -129,13 +136,14 @@ class NewestContributionsFirst(CursorPagination):
         return self.encode_cursor(cursor)
 
 
-class ByName(CursorPagination):
+class ByName(ClientPageSize, CursorPagination):
     ordering = ("name", "id")
     page_size = 20
 
 
 class CitizenView(APIView):
     permission_classes = [IsCitizen]
+    answers_not_found = True  # a citizen whose ID number has no insurance record yet (core.schema)
 
     def person(self):
         return selectors.person_of_citizen(scope=Scope.of(self.request.user))
@@ -155,7 +163,8 @@ class MyRelationshipsApi(CitizenView):
 
 
 class ContributionListView(ListAPIView):
-    """Contribution records of one person, newest first, filtered by scheme, province and year."""
+    """Contribution records of one person, newest first, filtered by scheme, province, year and a range
+    of months."""
 
     serializer_class = ContributionSerializer  # what the rows hold (they come ready to show)
     pagination_class = NewestContributionsFirst
@@ -176,7 +185,17 @@ class ContributionListView(ListAPIView):
         return filters.validated_data
 
 
-@extend_schema(summary="My contribution records, newest first", parameters=[ContributionFilterSerializer])
+_CONTRIBUTIONS_LISTED = (
+    "Newest first, in pages (`page_size` up to 200), filtered by scheme, province, year, and a range of "
+    "months (`period_from` to `period_to`, both included)."
+)
+
+
+@extend_schema(
+    summary="My contribution records, newest first",
+    description=_CONTRIBUTIONS_LISTED,
+    parameters=[ContributionFilterSerializer],
+)
 class MyContributionsApi(ContributionListView, CitizenView):
     pass
 
@@ -185,24 +204,37 @@ def _years(years) -> dict[str, int]:
     return {"total_months": years.total_months, "years": years.years, "months": years.months}
 
 
+def _contribution_years_report(request, person) -> Response:
+    """A person's contribution years of the scheme the query names (employee pension unless it says)."""
+    scheme = ContributionFilterSerializer(data=request.query_params)
+    scheme.is_valid(raise_exception=True)
+    chosen = scheme.validated_data.get("scheme", Scheme.EMPLOYEE_PENSION)
+    months = selectors.contribution_months_of(person=person, scheme=chosen)
+    by_province, total = months.by_province, months.total
+    report = {
+        "scheme": chosen,
+        "by_province": [{"province": code, **_years(years)} for code, years in by_province.items()],
+        "total": total,
+    }
+    return Response(ContributionYearsReportSerializer(report).data)
+
+
+_CONTRIBUTION_YEARS_SCHEME = OpenApiParameter(
+    "scheme",
+    enum=Scheme.values,
+    default=Scheme.EMPLOYEE_PENSION,
+    description="The scheme whose months are counted.",
+)
+
+
 class MyContributionYearsApi(CitizenView):
     @extend_schema(
         summary="My contribution years per province and in total",
-        parameters=[OpenApiParameter("scheme", enum=Scheme.values, default=Scheme.EMPLOYEE_PENSION)],
+        parameters=[_CONTRIBUTION_YEARS_SCHEME],
         responses=ContributionYearsReportSerializer,
     )
     def get(self, request):
-        scheme = ContributionFilterSerializer(data=request.query_params)
-        scheme.is_valid(raise_exception=True)
-        chosen = scheme.validated_data.get("scheme", Scheme.EMPLOYEE_PENSION)
-        months = selectors.contribution_months_of(person=self.person(), scheme=chosen)
-        by_province, total = months.by_province, months.total
-        report = {
-            "scheme": chosen,
-            "by_province": [{"province": code, **_years(years)} for code, years in by_province.items()],
-            "total": total,
-        }
-        return Response(ContributionYearsReportSerializer(report).data)
+        return _contribution_years_report(request, self.person())
 
 
 def _account_scheme(request) -> str:
@@ -239,7 +271,7 @@ class MyAccountEntriesApi(ListAPIView, CitizenView):
         return selectors.account_entries_of(person=self.person(), scheme=scheme)
 
 
-class NewestMessagesFirst(CursorPagination):
+class NewestMessagesFirst(ClientPageSize, CursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 20
 
@@ -299,9 +331,16 @@ class AgencyView(APIView):
         return selectors.person_get(scope=Scope.of(self.request.user), person_id=person_id)
 
 
+PERSON_LOOKUP_PATH = "/api/v1/agency/persons/lookup"
+
+
 @extend_schema(
-    summary="Find people insured in my province, by exact ID number or by name",
+    summary="Find people insured in my province by name: exact, its beginning, or any part of it",
+    description="By ID number: `POST /api/v1/agency/persons/lookup`, with the number in the body. A URL "
+    "carrying an ID number (`?id_number=`) is refused with `id_number_in_url`: URLs are kept in access "
+    "logs, proxies and browser histories.",
     parameters=[PersonSearchSerializer],
+    extensions=error_codes("id_number_in_url"),
 )
 class AgencyPersonSearchApi(ListAPIView, AgencyView):
     serializer_class = PersonSerializer
@@ -309,9 +348,39 @@ class AgencyPersonSearchApi(ListAPIView, AgencyView):
     filter_backends: list = []
 
     def get_queryset(self):
+        if "id_number" in self.request.query_params:
+            where = {"path": PERSON_LOOKUP_PATH}
+            raise ApplicationError(
+                "id_number_in_url",
+                _(
+                    'ID numbers are not taken in URLs, which logs keep: send {"id_number": ...} in the body '
+                    "of POST %(path)s."
+                )
+                % where,
+                fields={"id_number": [_("Send it in the body of POST %(path)s.") % where]},
+            )
         query = PersonSearchSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return selectors.persons_search(scope=Scope.of(self.request.user), **query.validated_data)
+
+
+class AgencyPersonLookupApi(AgencyView):
+    @extend_schema(
+        summary="Find the person insured in my province with an exact ID number (sent in the body)",
+        request=PersonLookupSerializer,
+        examples=[
+            OpenApiExample("By ID number", value={"id_number": "110105199003071239"}, request_only=True)
+        ],
+        responses=PersonSerializer,
+        extensions=error_codes("person_not_found"),
+    )
+    def post(self, request):
+        body = PersonLookupSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        person = selectors.person_by_id_number(
+            scope=Scope.of(request.user), id_number=body.validated_data["id_number"]
+        )
+        return Response(PersonSerializer(person).data)
 
 
 class AgencyPersonDetailApi(AgencyView):
@@ -326,13 +395,33 @@ class AgencyPersonDetailApi(AgencyView):
 
 
 class AgencyPersonContributionsApi(ContributionListView, AgencyView):
-    @extend_schema(summary="A person's contribution records", parameters=[ContributionFilterSerializer])
+    @extend_schema(
+        summary="A person's contribution records",
+        description=_CONTRIBUTIONS_LISTED,
+        parameters=[ContributionFilterSerializer],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Record months of contributions in my province (amounts are computed, never taken)",
+        description="The amounts are computed from the province's figures for each month's year (the base "
+        "clamped to its bounds, the clamp shown on the record); amounts sent are ignored. The months are "
+        "recorded all together, or none of them: a refusal names the months concerned in `fields`.",
         request=ContributionRecordRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "Two months for an employee",
+                value={
+                    "scheme": "EP",
+                    "months": [
+                        {"period": "202609", "base": "9000.00", "employer_code": "91110000600037341L"},
+                        {"period": "202610", "base": "9000.00", "employer_code": "91110000600037341L"},
+                    ],
+                },
+                request_only=True,
+            )
+        ],
         responses={201: ContributionSerializer(many=True)},
         extensions=error_codes(
             "period_format",
@@ -379,6 +468,7 @@ class AgencyPersonDeathApi(AgencyView):
     @extend_schema(
         summary="Register a person's death",
         request=DeathRequestSerializer,
+        examples=[OpenApiExample("A death", value={"date_of_death": "2026-11-20"}, request_only=True)],
         responses=PersonSerializer,
         extensions=error_codes(
             "person_already_deceased", "date_of_death_invalid", "date_of_death_before_relationship"
@@ -398,6 +488,13 @@ class AgencyEnrolmentApi(AgencyView):
     @extend_schema(
         summary="Enrol a person in my province (参保登记), or resume their suspended relationship here",
         request=EnrolmentRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "Employee medical insurance from a month",
+                value={"id_number": "110105199003071239", "scheme": "EM", "start_period": "202609"},
+                request_only=True,
+            )
+        ],
         responses={201: RelationshipSerializer},
         extensions=error_codes("person_not_found", "employer_not_found", *_ENROLMENT_CODES),
     )
@@ -419,6 +516,23 @@ class AgencyEnrolmentBatchApi(AgencyView):
     @extend_schema(
         summary="Enrol many people in my province at once: all of them, or none",
         request=EnrolmentBatchSerializer,
+        examples=[
+            OpenApiExample(
+                "Two enrolments at once",
+                value={
+                    "enrolments": [
+                        {"id_number": "110105199003071239", "scheme": "UI", "start_period": "202609"},
+                        {
+                            "id_number": "110105199003071239",
+                            "scheme": "WI",
+                            "start_period": "202609",
+                            "employer_code": "91110000600037341L",
+                        },
+                    ]
+                },
+                request_only=True,
+            )
+        ],
         responses={201: RelationshipSerializer(many=True)},
         # Each refused enrolment is named in `fields` with its own code, as the single enrolment's.
         extensions=error_codes("batch_refused", "relationship_already_paying"),
@@ -453,6 +567,17 @@ class AgencyRegistrationApi(AgencyView):
     @extend_schema(
         summary="Register a person (once nationwide), and optionally enrol them in my province",
         request=RegistrationRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "A flexible worker enrolled in employee pension",
+                value={
+                    "id_number": "110105199003071239",
+                    "name": "王小明",
+                    "enrolment": {"scheme": "EP", "start_period": "202609"},
+                },
+                request_only=True,
+            )
+        ],
         responses={201: RegistrationSerializer, 200: RegistrationSerializer},
         extensions=error_codes(
             "name_required",
@@ -499,6 +624,37 @@ class AgencyRegistrationApi(AgencyView):
         return Response(shown, status=status.HTTP_201_CREATED if registered.created else status.HTTP_200_OK)
 
 
+class AgencyPersonContributionYearsApi(AgencyView):
+    @extend_schema(
+        summary="A person's contribution years per province and in total",
+        parameters=[_CONTRIBUTION_YEARS_SCHEME],
+        responses=ContributionYearsReportSerializer,
+    )
+    def get(self, request, person_id: int):
+        return _contribution_years_report(request, self.person(person_id))
+
+
+class AgencyPersonAccountsApi(AgencyView):
+    @extend_schema(
+        summary="A person's personal accounts: the balance of each, in total and per province",
+        responses=AccountsSerializer,
+    )
+    def get(self, request, person_id: int):
+        accounts = selectors.account_balances_of(person=self.person(person_id))
+        return Response(AccountsSerializer({"accounts": accounts}).data)
+
+
+class AgencyEmployerApi(AgencyView):
+    @extend_schema(
+        summary="An employer, by its unified social credit code",
+        responses=EmployerSerializer,
+        extensions=error_codes("employer_code_format", "employer_code_checksum"),
+    )
+    def get(self, request, code: str):
+        employer = selectors.employer_by_code(code=UnifiedSocialCreditCode.parse(code).value)
+        return Response(EmployerSerializer(employer).data)
+
+
 class AgencyPersonRelationshipsApi(AgencyView):
     @extend_schema(summary="A person's insurance relationships", responses=RelationshipSerializer(many=True))
     def get(self, request, person_id: int):
@@ -529,6 +685,9 @@ class AgencyRelationshipSuspendApi(_RelationshipMoveApi):
     @extend_schema(
         summary="Suspend payment (停保) of a relationship in my province from a month",
         request=RelationshipMoveSerializer,
+        examples=[
+            OpenApiExample("From a month", value={"period": "202611", "reason": "Left"}, request_only=True)
+        ],
         responses=RelationshipSerializer,
         extensions=error_codes(
             "period_format",
@@ -548,6 +707,7 @@ class AgencyRelationshipResumeApi(_RelationshipMoveApi):
     @extend_schema(
         summary="Resume payment of a suspended relationship in my province from a month",
         request=RelationshipMoveSerializer,
+        examples=[OpenApiExample("From a month", value={"period": "202612"}, request_only=True)],
         responses=RelationshipSerializer,
         extensions=error_codes(
             "relationship_not_suspended",
@@ -600,58 +760,64 @@ class MyPensionEstimateApi(_RetirementView):
         return Response(PensionEstimateSerializer(result).data)
 
 
-class MyCertificatesApi(CitizenView):
+class NewestCertificatesFirst(CursorPagination):
+    ordering = ("-issued_at", "-id")
+    page_size = 20
+
+
+class MyCertificatesApi(ListAPIView, CitizenView):
+    serializer_class = CertificateSerializer
+    pagination_class = NewestCertificatesFirst
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.certificates_of(person=self.person())
+
+    @extend_schema(summary="The participation certificates I was issued, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(
-        summary="Issue my participation certificate (参保证明) as a PDF",
-        request=None,
+        summary="Issue my participation certificate (参保证明) as a signed PDF",
+        description=(
+            "Signed by the platform (PAdES), with the issuing agency, its seal, and a verification code "
+            "and QR code valid until the date it states. `Location` names the certificate in my list; "
+            "the same PDF downloads again from `pdf_url`."
+        ),
+        request=CertificateRequestSerializer,
         responses={(201, "application/pdf"): OpenApiTypes.BINARY},
     )
     @idempotent
     def post(self, request):
+        choice = CertificateRequestSerializer(data=request.data)
+        choice.is_valid(raise_exception=True)
         certificate, pdf = certificate_issue(
-            person=self.person(), verify_base_url=request.build_absolute_uri("/")
+            person=self.person(),
+            verify_base_url=request.build_absolute_uri("/"),
+            actor=Actor.api(request.user),
+            language=choice.validated_data["language"],
         )
-        response = HttpResponse(pdf, content_type="application/pdf", status=status.HTTP_201_CREATED)
-        response["Content-Disposition"] = (
-            f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
-        )
-        return response
+        return _pdf_response(certificate, pdf, status=status.HTTP_201_CREATED)
 
 
-class CertificateVerifyApi(APIView):
-    """Public: anyone holding a certificate's code can check it is genuine and, with the PDF, unaltered."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_scope = "certificate_verify"
-    throttle_classes = [ScopedRateThrottle]
-
-    @extend_schema(summary="Check that a certificate is genuine", responses=CertificateVerificationSerializer)
-    def get(self, request, code: str):
-        certificate = selectors.certificate_by_code(code=code)
-        return Response(CertificateVerificationSerializer(_verification(certificate, unaltered=None)).data)
-
+class MyCertificatePdfApi(CitizenView):
     @extend_schema(
-        summary="Check that a certificate PDF is genuine and unaltered",
-        request={"multipart/form-data": CertificateUploadSerializer},
-        responses=CertificateVerificationSerializer,
+        summary="Download one of my certificates again: the signed PDF as issued, byte for byte",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
     )
-    def post(self, request, code: str):
-        upload = CertificateUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
-        certificate = selectors.certificate_by_code(code=code)
-        unaltered = certificate_matches_pdf(certificate=certificate, pdf=upload.validated_data["file"].read())
-        return Response(
-            CertificateVerificationSerializer(_verification(certificate, unaltered=unaltered)).data
-        )
+    def get(self, request, certificate_id: int):
+        certificate = selectors.certificate_of(person=self.person(), certificate_id=certificate_id)
+        if not certificate.pdf:
+            raise NotFoundError(
+                _("This certificate was issued before certificates were kept; issue a new one.")
+            )
+        return _pdf_response(certificate, certificate_pdf(certificate=certificate), status=status.HTTP_200_OK)
 
 
-def _verification(certificate, *, unaltered: bool | None) -> dict:
-    return {
-        "verification_code": certificate.verification_code,
-        "genuine": True,
-        "issued_at": certificate.issued_at,
-        "content": certificate.content,
-        "content_sha256": certificate.content_sha256,
-        "unaltered": unaltered,
-    }
+def _pdf_response(certificate, pdf: bytes, *, status: int) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf", status=status)
+    response["Content-Disposition"] = (
+        f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
+    )
+    response["Location"] = reverse("my-certificate-pdf", kwargs={"certificate_id": certificate.pk})
+    return response

@@ -8,6 +8,12 @@ from core.errors import ErrorCode
 ERRORS = (
     # Persons and deaths.
     ErrorCode("person_not_found", 404, "No insured person has this ID number (within the caller's scope)."),
+    ErrorCode(
+        "id_number_in_url",
+        400,
+        "An ID number was sent in a URL, which logs keep: send it in the body of "
+        "POST /api/v1/agency/persons/lookup.",
+    ),
     ErrorCode("person_repeated", 400, "The same person appears twice in one batch."),
     ErrorCode("name_required", 400, "A person is registered with a name."),
     ErrorCode("name_too_long", 400, "The name is longer than the register holds."),

@@ -8,28 +8,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, NamedTuple
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum, TextField, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scope import Scope
 from core.crypto import keyed_hash
-from core.exceptions import NotFoundError
+from core.exceptions import ApplicationError, NotFoundError
 from core.identity import IdentityNumber
 from core.sql import ModelColumns, prepared_cursor
 from insurance.calculators.contribution_years import ContributionYears
 from insurance.models import (
+    ACCOUNT_SCHEMES,
     ContributionRecord,
+    Employer,
     IdentityReadLog,
     InboxMessage,
     InsuranceRelationship,
     InsuredPerson,
     LedgerEntry,
+    NameBigrams,
     ParticipationCertificate,
     Scheme,
+    name_bigrams,
 )
 
 
@@ -127,19 +135,84 @@ def person_id_number_reveal(*, reader: User, person: InsuredPerson, endpoint: st
     return number
 
 
+_IDENTITY_READS_INSERT = f"""
+    INSERT INTO {IdentityReadLog._meta.db_table} (reader_id, person_id, endpoint, read_at)
+    SELECT %s, person.id, %s, %s
+      FROM (SELECT set_config('synchronous_commit', 'off', true)) AS without_flush_wait,
+           {InsuredPerson._meta.db_table} person
+     WHERE person.id_number_hash = ANY(%s)
+"""  # noqa: S608 - the table names from the models; values are parameters
+
+
+def id_numbers_reveal_log(*, reader: User, id_numbers: set[str], endpoint: str) -> int:
+    """Log that `reader` is shown these full (normalised) ID numbers through `endpoint`, as
+    `person_id_number_reveal` logs one: a row in IdentityReadLog for each person registered under one of
+    them, in any province. For the files that hold many numbers (an import's stored upload, its error
+    report); a number nobody is registered under is no one's record to log. Returns the rows written."""
+    if not id_numbers:
+        return 0
+    endpoint_field = IdentityReadLog._meta.get_field("endpoint")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _IDENTITY_READS_INSERT,
+            [
+                reader.pk,
+                endpoint[: endpoint_field.max_length],
+                timezone.now(),
+                [keyed_hash(number) for number in id_numbers],
+            ],
+        )
+        return int(cursor.rowcount)
+
+
+def person_by_id_number(*, scope: Scope, id_number: IdentityNumber) -> InsuredPerson:
+    """The person with this ID number, when the scope lets the caller see them: one probe of the keyed
+    hash's unique index. Anyone else is answered exactly as a number nobody has."""
+    person = _visible_person(
+        scope=scope, condition="person.id_number_hash = %s", params=[keyed_hash(id_number.value)]
+    )
+    if person is None:
+        raise ApplicationError(
+            "person_not_found", _("No insured person with this ID number here."), status_code=404
+        )
+    return person
+
+
+class NameMatch(StrEnum):
+    EXACT = "exact"
+    PREFIX = "prefix"
+    CONTAINS = "contains"
+
+
+# The fewest characters a search by a part of a name takes: one character would match a tenth of a
+# province (王, 李, 张 ...), and the bigram index holds two-character parts.
+NAME_PART_MIN_LENGTH = 2
+
+
 def persons_search(
     *,
     scope: Scope,
-    id_number: IdentityNumber | None = None,
-    name: str | None = None,
+    name: str,
+    match: str = NameMatch.PREFIX,
     status: str | None = None,
     hukou_province: str | None = None,
 ) -> QuerySet[InsuredPerson]:
+    """People the scope lets the caller see, by name: the exact name, its beginning, or any part of two
+    characters or more, each served by an index (InsuredPerson.Meta.indexes); by name, then id. Exact
+    look-up by ID number is `person_by_id_number`, whose number travels in a request body."""
     persons = persons_visible(scope=scope)
-    if id_number is not None:
-        persons = persons.filter(id_number_hash=keyed_hash(id_number.value))
-    if name:
-        persons = persons.filter(name__startswith=name.strip())
+    name = name.strip()
+    if match == NameMatch.EXACT:
+        persons = persons.filter(name=name)
+    elif match == NameMatch.PREFIX:
+        persons = persons.filter(name__startswith=name)
+    else:
+        if len(name) < NAME_PART_MIN_LENGTH:
+            raise ValueError(f"A part of a name is {NAME_PART_MIN_LENGTH} characters or more.")
+        # The index finds the names holding every two-character part of the term; LIKE keeps those that
+        # hold the parts in the term's order, side by side.
+        bigrams = Value(name_bigrams(name), output_field=ArrayField(TextField()))
+        persons = persons.filter(DataContains(NameBigrams("name"), bigrams), name__contains=name)
     if status:
         persons = persons.filter(status=status)
     if hukou_province:
@@ -223,6 +296,8 @@ def contribution_page_query(
     scheme: str | None = None,
     province: str | None = None,
     year: int | None = None,
+    period_from: int | None = None,
+    period_to: int | None = None,
     after: ContributionPosition | None = None,
     older: bool = True,
     limit: int,
@@ -239,6 +314,12 @@ def contribution_page_query(
     if year:
         sql.append("AND c.period BETWEEN %s AND %s")
         params += [year * 100 + 1, year * 100 + 12]
+    if period_from:
+        sql.append("AND c.period >= %s")
+        params.append(period_from)
+    if period_to:
+        sql.append("AND c.period <= %s")
+        params.append(period_to)
     if after is not None:
         sql.append("AND (c.period, c.id) < (%s, %s)" if older else "AND (c.period, c.id) > (%s, %s)")
         params += [after.period, after.id]
@@ -249,10 +330,11 @@ def contribution_page_query(
 
 
 def contribution_page(**query: Any) -> list[tuple[ContributionPosition, dict]]:
-    """Up to `limit` of a person's contribution records, filtered by scheme, province and year, each with
-    its position and its fields as shown: the records older than `after`, newest first, or (`older`
-    false) the records newer than `after`, oldest first. The lists that citizens and agencies page
-    through most, so no model instance is built per row."""
+    """Up to `limit` of a person's contribution records, filtered by scheme, province, year and a range of
+    months (`period_from` to `period_to`, both included), each with its position and its fields as shown:
+    the records older than `after`, newest first, or (`older` false) the records newer than `after`,
+    oldest first. The lists that citizens and agencies page through most, so no model instance is built
+    per row."""
     sql, params = contribution_page_query(**query)
     return _contributions_shown(sql, params)
 
@@ -315,16 +397,41 @@ def account_balance_of(
     return total, by_province
 
 
+def account_balances_of(*, person: InsuredPerson) -> list[dict]:
+    """Each of a person's personal accounts (ACCOUNT_SCHEMES, pension first) with its balance, in total
+    and per province (`account_balance_of`)."""
+    balances = []
+    for scheme in ACCOUNT_SCHEMES:
+        balance, by_province = account_balance_of(person=person, scheme=scheme)
+        balances.append({"scheme": scheme, "balance": balance, "by_province": by_province})
+    return balances
+
+
+def employer_by_code(*, code: str) -> Employer:
+    """The employer registered under this (parsed) unified social credit code, in any province: an agency
+    enrols people with employers registered anywhere. Found by the exact code only, never listed."""
+    employer = Employer.objects.filter(code=code).first()
+    if employer is None:
+        raise NotFoundError(_("No employer is registered under this unified social credit code."))
+    return employer
+
+
 def account_entries_of(
     *, person: InsuredPerson, scheme: str = Scheme.EMPLOYEE_PENSION
 ) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(person=person, scheme=scheme)
 
 
-def certificate_by_code(*, code: str) -> ParticipationCertificate:
-    certificate = ParticipationCertificate.objects.filter(verification_code=code.strip().upper()).first()
+def certificates_of(*, person: InsuredPerson) -> QuerySet[ParticipationCertificate]:
+    """The person's certificates, newest first."""
+    return ParticipationCertificate.objects.filter(person=person).order_by("-issued_at", "-id")
+
+
+def certificate_of(*, person: InsuredPerson, certificate_id: int) -> ParticipationCertificate:
+    """One of the person's certificates; another person's is not found."""
+    certificate = certificates_of(person=person).filter(pk=certificate_id).first()
     if certificate is None:
-        raise NotFoundError("No certificate was issued with this verification code.")
+        raise NotFoundError(_("You have no certificate with this number."))
     return certificate
 
 

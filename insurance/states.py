@@ -5,9 +5,11 @@ from __future__ import annotations
 from core.states import StateMachine
 from insurance.models import (
     AccountCorrection,
+    CertificateStatus,
     CorrectionStatus,
     InsuranceRelationship,
     InsuredPerson,
+    ParticipationCertificate,
     PersonStatus,
     RelationshipStatus,
 )
@@ -43,4 +45,8 @@ RELATIONSHIP_STATES = StateMachine(
 CORRECTION_STATES = StateMachine(
     AccountCorrection,
     moves={CorrectionStatus.PROPOSED: {CorrectionStatus.APPROVED, CorrectionStatus.REJECTED}},
+)
+
+CERTIFICATE_STATES = StateMachine(
+    ParticipationCertificate, moves={CertificateStatus.ISSUED: {CertificateStatus.REVOKED}}
 )

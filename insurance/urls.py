@@ -12,6 +12,11 @@ urlpatterns = [
     path("me/retirement", apis.MyRetirementApi.as_view(), name="my-retirement"),
     path("me/pension-estimate", apis.MyPensionEstimateApi.as_view(), name="my-pension-estimate"),
     path("me/certificates", apis.MyCertificatesApi.as_view(), name="my-certificates"),
+    path(
+        "me/certificates/<int:certificate_id>/pdf",
+        apis.MyCertificatePdfApi.as_view(),
+        name="my-certificate-pdf",
+    ),
     path("me/messages", apis.MyMessagesApi.as_view(), name="my-messages"),
     path(
         "me/messages/unread-count", apis.MyMessagesUnreadCountApi.as_view(), name="my-messages-unread-count"
@@ -19,8 +24,9 @@ urlpatterns = [
     path("me/messages/read-all", apis.MyMessagesReadAllApi.as_view(), name="my-messages-read-all"),
     path("me/messages/<int:message_id>", apis.MyMessageApi.as_view(), name="my-message"),
     path("me/messages/<int:message_id>/read", apis.MyMessageReadApi.as_view(), name="my-message-read"),
-    path("certificates/verify/<str:code>", apis.CertificateVerifyApi.as_view(), name="certificate-verify"),
     path("agency/persons", apis.AgencyPersonSearchApi.as_view(), name="agency-person-search"),
+    path("agency/persons/lookup", apis.AgencyPersonLookupApi.as_view(), name="agency-person-lookup"),
+    path("agency/employers/<str:code>", apis.AgencyEmployerApi.as_view(), name="agency-employer"),
     path("agency/registrations", apis.AgencyRegistrationApi.as_view(), name="agency-registration"),
     path("agency/enrolments", apis.AgencyEnrolmentApi.as_view(), name="agency-enrolment"),
     path("agency/enrolments/batch", apis.AgencyEnrolmentBatchApi.as_view(), name="agency-enrolment-batch"),
@@ -44,6 +50,16 @@ urlpatterns = [
         "agency/persons/<int:person_id>/contributions",
         apis.AgencyPersonContributionsApi.as_view(),
         name="agency-person-contributions",
+    ),
+    path(
+        "agency/persons/<int:person_id>/contribution-years",
+        apis.AgencyPersonContributionYearsApi.as_view(),
+        name="agency-person-contribution-years",
+    ),
+    path(
+        "agency/persons/<int:person_id>/accounts",
+        apis.AgencyPersonAccountsApi.as_view(),
+        name="agency-person-accounts",
     ),
     path(
         "agency/persons/<int:person_id>/death",

@@ -29,6 +29,9 @@ max_requests_jitter = max_requests // 10
 # The reverse proxy in front sets X-Forwarded-Proto; only trust it from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
+# Its error and access handlers mask anything shaped like an ID number (the access log writes the raw
+# request line, query string included), as every other log of the service does (core/log_masking.py).
+logger_class = "core.log_masking.GunicornLogger"
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
@@ -71,3 +74,17 @@ def pre_fork(server, worker) -> None:
     would otherwise walk all of Django (a stall that every request waiting on that worker would see), and
     by touching each object unshare the memory the fork shares."""
     gc.freeze()
+
+
+# Address space of each worker, in bytes (0: none). An upload is only inspected in the request (its head,
+# or an XLSX's directory and first row, under the imports app's limits), so no input should come near
+# it; if one ever does, that request fails (a MemoryError, a 500 that is logged) and the other workers and
+# the machine are untouched.
+_WEB_MEMORY_LIMIT = int(os.environ.get("WEB_MEMORY_LIMIT_BYTES", str(1024**3)))
+
+
+def post_fork(server, worker) -> None:
+    """Cap the worker's address space (the master keeps its own, to fork replacements)."""
+    from imports.tuning import address_space_limit
+
+    address_space_limit(_WEB_MEMORY_LIMIT)

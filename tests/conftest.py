@@ -6,6 +6,7 @@ import pytest
 from hypothesis import settings
 from rest_framework.test import APIClient
 
+from core.translations import translations_compile
 from insurance.models import Employer, Scheme
 from insurance.services.contributions import ContributionMonth
 from insurance.services.tariffs import province_year_config_create
@@ -22,6 +23,20 @@ from tests.factories import (
 settings.register_profile("local", deadline=None)
 settings.register_profile("ci", deadline=None, derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "local")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """The .mo files are build output (make install compiles them): compile any catalogue edited since, so
+    that a run straight after editing a .po speaks the edit."""
+    translations_compile()
+
+
+@pytest.fixture
+def english(settings) -> None:
+    """For a test that reads English texts: English becomes what a request without Accept-Language, and
+    code outside a request, speak (the platform's default is Chinese)."""
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 The schema is read from the app itself (WSGI, in-process) and each operation gets a bounded, derandomized
 set of generated requests, valid and invalid, sent as an anonymous caller and as each role with a real
-token. The test fails on any 5xx, on a status the operation does not document, and on a body or content
-type that does not match the documentation. New endpoints are covered as soon as they are in the schema.
+token. The test fails on any 5xx, on a status the operation does not document, on an error code it does
+not list for that status, and on a body or content type that does not match the documentation. New
+endpoints are covered as soon as they are in the schema.
 
 Each request runs in a savepoint that is rolled back, and the cache (throttles, lockouts) is emptied
 first, so every request sees the same seeded world and Hypothesis can replay a failing case exactly. The
@@ -54,7 +55,32 @@ from tests.factories import (
 )
 
 EXAMPLES_PER_OPERATION = 15
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def error_code_conformance(ctx, response, case):
+    """An error answer's code is one its operation documents for that status (`x-error-codes`)."""
+    # A request with another method than the operation's (which answers 405) is schemathesis's own check.
+    if not 400 <= response.status_code < 500 or case.method.lower() != case.operation.method.lower():
+        return None
+    operation = schema.raw_schema["paths"][case.operation.path][case.operation.method.lower()]
+    documented = operation["responses"].get(str(response.status_code), {})
+    code = response.json()["error"]["code"]
+    allowed = documented.get("x-error-codes", [])
+    if code not in allowed:
+        raise AssertionError(
+            f"{case.operation.label} answered {response.status_code} {code!r}, which it does not document"
+            f" (it documents {allowed}): add it to the operation's error_codes(...)"
+        )
+    return None
+
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    error_code_conformance,
+]
 ROLES = ["anonymous", "citizen", "agency_staff", "agency_system", "service_point", "administrator"]
 LOGOUT = "/api/v1/auth/logout"
 CONTRIBUTION_HEADER = "id_number,scheme,period,base,payment_type,employer_code,temporary_account\n"
@@ -184,7 +210,7 @@ def world(settings, tmp_path, paying_person):
         path_values={
             "person_id": [beijing.pk, guangdong.pk],
             "job_id": [job.pk],
-            "code": [certificate.verification_code],
+            "code": [certificate.verification_code, EMPLOYER_CODE],
             "message_id": [messages[beijing.pk], messages[guangdong.pk]],
         },
         query_values={
@@ -194,6 +220,9 @@ def world(settings, tmp_path, paying_person):
             "cursor": [OMIT],
         },
         valid_requests={
+            "POST /api/v1/agency/persons/lookup": [
+                {"path_parameters": {}, "body": {"id_number": beijing.id_number}}
+            ],
             "POST /api/v1/agency/persons/{person_id}/contributions": [
                 {
                     "path_parameters": {"person_id": beijing.pk},

@@ -1,5 +1,6 @@
 """platform/gunicorn.conf.py: what production (docker compose, `make run`) serves the API with."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,3 +28,30 @@ def test_the_master_loads_every_view_and_freezes_it_before_forking():
     assert result.returncode == 0, result.stderr
     # Loading the application alone leaves the URL configuration (every view) to the first request.
     assert result.stdout.split() == ["False", "True", "True"]
+
+
+# Runs the worker's hook as gunicorn would after forking, then tries to allocate past the ceiling.
+WORKER_HOOK = f"""
+import resource, runpy
+config = runpy.run_path({str(CONFIG)!r})
+config["post_fork"](None, None)
+print(resource.getrlimit(resource.RLIMIT_AS)[0])
+try:
+    bytearray(2 * 1024**3)
+except MemoryError:
+    print("MemoryError")
+"""
+
+
+def test_each_worker_has_a_memory_ceiling_that_refuses_an_allocation_beyond_it():
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_HOOK],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "WEB_MEMORY_LIMIT_BYTES": str(1024**3)},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(1024**3), "MemoryError"]

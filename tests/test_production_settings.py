@@ -16,13 +16,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def _production_env(**overrides: str | None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "IDENTITY_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "IDENTITY_", "IMPORT_FILE_", "DOCUMENT_SIGNING_"))
+    }
     env.update(
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         IDENTITY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         IDENTITY_HMAC_KEY=secrets.token_urlsafe(32),
+        IMPORT_FILE_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         DJANGO_ALLOWED_HOSTS="api.si.example.gov.cn",
+        DOCUMENT_SIGNING_KEY_FILE="/run/secrets/document-signing-key.pem",
+        DOCUMENT_SIGNING_CERT_FILE="/run/secrets/document-signing-cert.pem",
     )
     for key, value in overrides.items():
         if value is None:
@@ -64,6 +71,12 @@ def test_deploy_check_passes_with_production_settings():
         ),
         ({"IDENTITY_ENCRYPTION_KEYS": None}, "IDENTITY_ENCRYPTION_KEYS must be set in production."),
         ({"IDENTITY_HMAC_KEY": None}, "IDENTITY_HMAC_KEY must be set in production."),
+        ({"IMPORT_FILE_ENCRYPTION_KEYS": None}, "IMPORT_FILE_ENCRYPTION_KEYS must be set in production."),
+        (
+            {"IMPORT_FILE_ENCRYPTION_KEYS": "c2hvcnQ="},
+            "IMPORT_FILE_ENCRYPTION_KEYS must be one or more 32-byte keys in URL-safe base64, "
+            "comma-separated.",
+        ),
         (
             {"IDENTITY_ENCRYPTION_KEYS": ""},
             "IDENTITY_ENCRYPTION_KEYS must be one or more Fernet keys, comma-separated.",
@@ -96,6 +109,10 @@ def test_deploy_check_passes_with_production_settings():
         ),
         ({"DJANGO_ENV": "Production"}, "DJANGO_ENV is 'Production': it must be 'local' or 'production'."),
         ({"DJANGO_ENV": "prod"}, "DJANGO_ENV is 'prod': it must be 'local' or 'production'."),
+        (
+            {"DOCUMENT_SIGNING_KEY_FILE": None},
+            "DOCUMENT_SIGNING_KEY_FILE and DOCUMENT_SIGNING_CERT_FILE must be set in production.",
+        ),
     ],
     ids=[
         "no-secret-key",
@@ -103,6 +120,8 @@ def test_deploy_check_passes_with_production_settings():
         "short-secret-key",
         "no-encryption-keys",
         "no-hmac-key",
+        "no-file-encryption-keys",
+        "short-file-encryption-key",
         "empty-encryption-keys",
         "malformed-encryption-key",
         "empty-hmac-key",
@@ -114,6 +133,7 @@ def test_deploy_check_passes_with_production_settings():
         "all-a-hmac-key",
         "capitalised-env",
         "abbreviated-env",
+        "no-document-signing-key",
     ],
 )
 def test_production_refuses_to_start_without_real_secrets(overrides, message):

@@ -22,17 +22,19 @@ from insurance.models.contributions import (
     ProvinceYearConfig,
 )
 from insurance.models.inbox import INBOX_KIND_PATTERN, InboxMessage
-from insurance.models.records import IdentityReadLog, ParticipationCertificate
+from insurance.models.records import CertificateStatus, IdentityReadLog, ParticipationCertificate
 from insurance.models.registry import (
     OPEN_RELATIONSHIP_STATUSES,
     WAGE_BASED_SCHEMES,
     Employer,
     InsuranceRelationship,
     InsuredPerson,
+    NameBigrams,
     PersonStatus,
     RelationshipStatus,
     Scheme,
     Sex,
+    name_bigrams,
 )
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "AccountEntry",
     "AccountEntryKind",
     "BaseAdjustment",
+    "CertificateStatus",
     "ContributionRate",
     "ContributionRecord",
     "CorrectionStatus",
@@ -56,6 +59,7 @@ __all__ = [
     "InsuredPerson",
     "InterestRun",
     "LedgerEntry",
+    "NameBigrams",
     "ParticipationCertificate",
     "PaymentType",
     "PersonStatus",
@@ -63,4 +67,5 @@ __all__ = [
     "RelationshipStatus",
     "Scheme",
     "Sex",
+    "name_bigrams",
 ]

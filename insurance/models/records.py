@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from core.models import Region
 from insurance.models.registry import InsuredPerson
 
 
@@ -28,16 +29,45 @@ class IdentityReadLog(models.Model):
         return f"{self.reader_id} read {self.person_id} at {self.read_at:%Y-%m-%d %H:%M}"
 
 
+class CertificateStatus(models.TextChoices):
+    ISSUED = "issued", "Issued"
+    REVOKED = "revoked", "Revoked"
+
+
 class ParticipationCertificate(models.Model):
-    """A participation certificate (参保证明) as issued: anyone holding the verification code can check
-    that a copy is genuine (the code exists) and unaltered (its PDF hashes to `pdf_sha256`)."""
+    """A participation certificate (参保证明) as issued: the signed PDF itself (downloaded again as it is),
+    the facts it states, and their digests. Anyone holding the verification code (core.DocumentCode) can
+    check that a copy is genuine, unaltered (its PDF hashes to `pdf_sha256`), still valid, not revoked."""
 
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="certificates")
-    verification_code = models.CharField(max_length=32, unique=True)
+    verification_code = models.CharField(max_length=32)
     issued_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.ISSUED
+    )
+    issuer_province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, related_name="+", help_text="Whose agency issued it."
+    )
+    issuer_name = models.CharField(max_length=128, blank=True, help_text="The issuer as printed.")
+    language = models.CharField(max_length=8, default="zh-hans")
+    valid_until = models.DateField(help_text="The last day it verifies as valid.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
     content = models.JSONField(help_text="The facts printed on the certificate, as issued.")
     content_sha256 = models.CharField(max_length=64)
     pdf_sha256 = models.CharField(max_length=64)
+    pdf = models.FileField(
+        upload_to="documents/certificates/%Y/%m/",
+        blank=True,
+        help_text="The signed PDF as issued; empty for certificates issued before PDFs were kept.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "verification_code"], name="certificate_code_per_person"
+            )
+        ]
+        indexes = [models.Index(fields=["person", "-issued_at", "-id"], name="certificate_by_person")]
 
     def __str__(self) -> str:
         return f"certificate {self.verification_code}"

@@ -1,23 +1,47 @@
-"""Participation certificates (参保证明): issued from the records, verifiable by anyone with the code."""
+"""Participation certificates (参保证明): issued from the records as signed PDFs, listed and downloaded
+again by their holder, verifiable by anyone with the code, revocable by the agency."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
-import secrets
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Max, Min, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.documents import (
+    DEFAULT_LANGUAGE,
+    DocumentFacts,
+    Issuer,
+    Verification,
+    document_code_bind,
+    document_code_claim,
+    document_verify_url,
+)
 from core.models import Region
+from core.states import Actor
 from insurance.certificates import (
+    KIND,
     CertificateContent,
     CertificateRow,
     certificate_content_digest,
     certificate_render_pdf,
+    certificate_sections,
+    certificate_title,
 )
-from insurance.models import ContributionRecord, InsuredPerson, ParticipationCertificate, Scheme
+from insurance.models import (
+    CertificateStatus,
+    ContributionRecord,
+    InsuredPerson,
+    ParticipationCertificate,
+    Scheme,
+)
 from insurance.selectors import contribution_months_of
+from insurance.states import CERTIFICATE_STATES
 
 SCHEME_NAMES_ZH = {
     Scheme.EMPLOYEE_PENSION: "企业职工基本养老保险",
@@ -27,17 +51,16 @@ SCHEME_NAMES_ZH = {
     Scheme.UNEMPLOYMENT: "失业保险",
     Scheme.WORK_INJURY: "工伤保险",
 }
-# Unambiguous characters only (no 0/O, 1/I), so a code read off paper is typed right.
-_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-_CODE_LENGTH = 16
 
 
-def _verification_code() -> str:
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+def _scheme_name(scheme: Scheme, language: str) -> str:
+    # The statutory Chinese names are the schemes' own; English documents use the platform's labels.
+    return str(scheme.label) if language == "en" else SCHEME_NAMES_ZH[scheme]
 
 
-def _history_rows(person: InsuredPerson) -> tuple[CertificateRow, ...]:
-    province_names = dict(Region.objects.values_list("code", "name_zh"))
+def _history_rows(person: InsuredPerson, language: str) -> tuple[CertificateRow, ...]:
+    field = "name" if language == "en" else "name_zh"
+    province_names = dict(Region.objects.values_list("code", field))
     groups = (
         ContributionRecord.objects.filter(person=person)
         .values("scheme", "province_id")
@@ -56,7 +79,7 @@ def _history_rows(person: InsuredPerson) -> tuple[CertificateRow, ...]:
     }
     return tuple(
         CertificateRow(
-            scheme=SCHEME_NAMES_ZH[Scheme(group["scheme"])],
+            scheme=_scheme_name(Scheme(group["scheme"]), language),
             province=province_names[group["province_id"]],
             period_from=group["period_from"],
             period_to=group["period_to"],
@@ -69,30 +92,105 @@ def _history_rows(person: InsuredPerson) -> tuple[CertificateRow, ...]:
     )
 
 
+def _issuing_province(person: InsuredPerson) -> Region:
+    """The agency of the province the person last paid into issues the certificate; for a person who
+    has never paid, that of the hukou province."""
+    latest = (
+        ContributionRecord.objects.filter(person=person)
+        .order_by("-period", "-id")
+        .values_list("province_id", flat=True)
+        .first()
+    )
+    return Region.objects.get(code=latest or person.hukou_province_id)
+
+
+def issuer_of(region: Region, language: str) -> Issuer:
+    return Issuer(
+        name=region.agency_name if language == "en" else region.agency_name_zh,
+        seal_name=region.agency_name_zh,
+    )
+
+
 @transaction.atomic
 def certificate_issue(
-    *, person: InsuredPerson, verify_base_url: str
+    *, person: InsuredPerson, verify_base_url: str, actor: Actor, language: str = DEFAULT_LANGUAGE
 ) -> tuple[ParticipationCertificate, bytes]:
-    """Issue a certificate of the person's contribution history as it stands now, and its PDF.
-    What was printed is kept, with the digests of the facts and of the PDF, for verification."""
+    """Issue a certificate of the person's contribution history as it stands now, as a signed PDF in
+    `language`. The PDF is kept, to be downloaded again as it is, with the digests of the facts and of
+    the file, for verification."""
+    code = document_code_claim(kind=KIND, person_id=person.pk)
+    issued_on = timezone.localdate()
+    valid_until = issued_on + datetime.timedelta(days=settings.CERTIFICATE_VALID_DAYS)
+    province = _issuing_province(person)
+    issuer = issuer_of(province, language)
     content = CertificateContent(
         person_name=person.name,
         masked_id_number=person.id_number_masked,
-        issue_date=timezone.localdate(),
-        verification_code=_verification_code(),
-        rows=_history_rows(person),
+        issue_date=issued_on,
+        verification_code=code.code,
+        rows=_history_rows(person, language),
     )
-    pdf = certificate_render_pdf(content=content, verify_base_url=verify_base_url)
+    pdf = certificate_render_pdf(
+        content=content,
+        language=language,
+        verification=Verification(
+            code=code.code,
+            url=document_verify_url(base_url=verify_base_url, code=code.code),
+            valid_until=valid_until,
+        ),
+        issuer=issuer,
+    )
     certificate = ParticipationCertificate.objects.create(
         person=person,
-        verification_code=content.verification_code,
+        verification_code=code.code,
+        issuer_province=province,
+        issuer_name=issuer.name,
+        language=language,
+        valid_until=valid_until,
         content=content.to_json(),
         content_sha256=certificate_content_digest(content),
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf=ContentFile(pdf, name=f"{code.code}.pdf"),
     )
+    document_code_bind(code=code, record_id=certificate.pk)
+    CERTIFICATE_STATES.record_created([(certificate.pk, CertificateStatus.ISSUED, person.pk)], actor=actor)
     return certificate, pdf
 
 
-def certificate_matches_pdf(*, certificate: ParticipationCertificate, pdf: bytes) -> bool:
-    """Is this file the very PDF that was issued under the certificate's code?"""
-    return secrets.compare_digest(hashlib.sha256(pdf).hexdigest(), certificate.pdf_sha256)
+@transaction.atomic
+def certificate_revoke(*, certificate_id: int, actor: Actor, reason: str) -> None:
+    """Revoke a certificate (issued in error, or on the holder's request): from now on its verification
+    says so. Refused with `state_move_not_allowed` when it is revoked already."""
+    CERTIFICATE_STATES.move(
+        certificate_id,
+        to=CertificateStatus.REVOKED,
+        actor=actor,
+        reason=reason,
+        values={"revoked_at": timezone.now()},
+    )
+
+
+def certificate_pdf(*, certificate: ParticipationCertificate) -> bytes:
+    """The signed PDF as issued, byte for byte."""
+    with certificate.pdf.open("rb") as stored:
+        data: bytes = stored.read()
+    return data
+
+
+def certificate_facts(*, person_id: int, record_id: int, language: str) -> DocumentFacts:
+    """What a certificate states, for its verification page (core.documents.DOCUMENT_KINDS)."""
+    certificate = ParticipationCertificate.objects.get(person_id=person_id, pk=record_id)
+    content = CertificateContent.from_json(certificate.content)
+    return DocumentFacts(
+        kind=KIND,
+        title=certificate_title(certificate.language),
+        issuer=certificate.issuer_name or _("National social insurance public service platform"),
+        issued_at=certificate.issued_at,
+        valid_until=certificate.valid_until,
+        revoked_at=certificate.revoked_at,
+        # As printed: the facts are stored in the language the certificate was issued in.
+        sections=certificate_sections(content, language=certificate.language),
+        content=certificate.content,
+        content_sha256=certificate.content_sha256,
+        pdf_sha256=certificate.pdf_sha256,
+    )

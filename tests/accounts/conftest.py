@@ -4,7 +4,7 @@ from django.core.cache import cache
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Login failures, lockouts and throttle counters live in Redis: start every test without any."""
+    """Throttle counters live in Redis (sign-in failures in PostgreSQL): start every test without any."""
     cache.clear()
     yield
     cache.clear()

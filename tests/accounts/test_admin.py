@@ -13,7 +13,8 @@ from tests.factories import (
     ServicePointFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# These tests read the admin's English texts.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 ID = "11010519491231002X"
 PASSWORD = "a-long-test-passphrase-42"

@@ -24,8 +24,8 @@ LOGOUT = "/api/v1/auth/logout"
 ME = "/api/v1/auth/me"
 
 
-def login(client: APIClient, username: str, password: str = DEFAULT_PASSWORD):
-    return client.post(LOGIN, {"username": username, "password": password})
+def login(client: APIClient, username: str, password: str = DEFAULT_PASSWORD, **headers):
+    return client.post(LOGIN, {"username": username, "password": password}, **headers)
 
 
 def error_code(response) -> str:
@@ -71,7 +71,7 @@ def test_only_the_digest_of_the_token_is_stored(api_client, staff):
 
 @pytest.mark.parametrize(("username", "password"), [("gd.staff", "wrong-password-123"), ("nobody", "x")])
 def test_wrong_password_and_unknown_user_are_refused_alike(api_client, staff, username, password):
-    response = login(api_client, username, password)
+    response = login(api_client, username, password, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 401
     assert response.json() == {
@@ -95,7 +95,7 @@ def test_inactive_user_cannot_sign_in(api_client):
 
 
 def test_login_without_password_is_invalid(api_client):
-    response = api_client.post(LOGIN, {"username": "gd.staff"})
+    response = api_client.post(LOGIN, {"username": "gd.staff"}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
     assert response.json()["error"] == {
@@ -120,11 +120,19 @@ def test_login_is_locked_after_the_failure_limit_even_with_the_right_password(ap
         assert error_code(login(api_client, "gd.staff", "wrong-password-123")) == "invalid_credentials"
 
     response = login(api_client, "gd.staff")
+    english = api_client.post(
+        LOGIN, {"username": "gd.staff", "password": DEFAULT_PASSWORD}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
-    assert response.status_code == 429
+    assert response.status_code == english.status_code == 429
+    # The lockout's wait, in seconds, as the header every 429 carries.
+    assert 15 * 60 - 5 <= int(response.headers["Retry-After"]) <= 15 * 60
     error = response.json()["error"]
-    assert error["code"] == "login_locked"
-    assert error["message"].startswith("Too many failed sign-in attempts. Try again in 15 minute(s), after ")
+    assert error["code"] == english.json()["error"]["code"] == "login_locked"
+    assert error["message"].startswith("登录失败次数过多。请在 15 分钟后（")
+    assert english.json()["error"]["message"].startswith(
+        "Too many failed sign-in attempts. Try again in 15 minutes, after "
+    )
     assert not AuthToken.objects.exists()
 
 
@@ -147,16 +155,16 @@ def test_lockout_holds_for_guesses_sent_at_once(staff, settings, monkeypatch):
             # Five more guesses arrive while the first password is still being hashed.
             for number in range(5):
                 with pytest.raises(ApplicationError):
-                    user_login(username="gd.staff", password=f"guess-{number}")
+                    user_login(username="gd.staff", password=f"guess-{number}", client_address="127.0.0.1")
         return None
 
     monkeypatch.setattr("accounts.services.authenticate", slow_authenticate)
     with pytest.raises(ApplicationError):
-        user_login(username="gd.staff", password="first-guess")
+        user_login(username="gd.staff", password="first-guess", client_address="127.0.0.1")
 
     assert checked == ["first-guess", "guess-0", "guess-1"]
     with pytest.raises(ApplicationError) as refusal:
-        user_login(username="gd.staff", password=DEFAULT_PASSWORD)
+        user_login(username="gd.staff", password=DEFAULT_PASSWORD, client_address="127.0.0.1")
     assert refusal.value.code == "login_locked"
     assert not AuthToken.objects.exists()
 
@@ -271,7 +279,7 @@ def test_expired_token_is_refused_as_expired(staff):
     client = authenticated_client(staff)
     AuthToken.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
 
-    response = client.get(ME)
+    response = client.get(ME, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 401
     assert response.json()["error"] == {

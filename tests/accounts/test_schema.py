@@ -8,7 +8,7 @@ def test_schema_documents_the_auth_endpoints_and_the_bearer_scheme(api_client):
 
     assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
     login = schema["paths"]["/api/v1/auth/login"]["post"]
-    assert "security" not in login
+    assert login["security"] == [{}]  # anyone, without credentials
     assert login["responses"]["401"]["description"] == (
         "- `invalid_credentials`: The username or password is wrong."
     )

@@ -159,6 +159,7 @@ def test_createsuperuser_creates_an_administrator(monkeypatch):
     assert root.password.startswith("argon2")
 
 
+@pytest.mark.usefixtures("english")
 def test_superuser_with_another_role_is_refused():
     with pytest.raises(ValueError, match="administrator role"):
         User.objects.create_superuser("root", "root@example.cn", PASSWORD, role=Role.SERVICE_POINT)

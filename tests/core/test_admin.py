@@ -2,11 +2,12 @@ import datetime
 
 import pytest
 
-from core.models import CalendarDay, CalendarYear
+from core.models import CalendarDay, CalendarYear, Region
 from core.signals import calendar_year_entered
 
 D = datetime.date
-pytestmark = pytest.mark.django_db
+# These tests read the admin's English texts.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -46,16 +47,15 @@ def _row_of(day, **changes):
     return {"id": str(day.pk), "year": str(day.year_id), "date": str(day.date), "name": day.name, **changes}
 
 
-def test_regions_are_listed_read_only(admin_client):
+def test_regions_are_fixed_but_for_their_agency_names(admin_client):
     response = admin_client.get("/admin/core/region/")
 
     assert response.status_code == 200
     assert response.context["cl"].result_count == 34
     assert response.context["has_add_permission"] is False
     assert admin_client.get("/admin/core/region/add/").status_code == 403
-    assert (
-        admin_client.post("/admin/core/region/11/change/", {"name": "X", "name_zh": "X"}).status_code == 403
-    )
+    admin_client.post("/admin/core/region/11/change/", {"name": "X", "name_zh": "X"})
+    assert Region.objects.filter(code="11", name="Beijing", name_zh="北京市").exists()
     assert admin_client.post("/admin/core/region/11/delete/", {"post": "yes"}).status_code == 403
 
 
@@ -189,3 +189,24 @@ def test_calendar_list_shows_the_day_counts(admin_client):
     row = next(obj for obj in response.context["cl"].result_list if obj.year == 2025)
     assert (row.holiday_count, row.working_weekend_count) == (18, 5)
     assert "delete_selected" not in response.context["action_form"].fields["action"].choices.__str__()
+
+
+def test_an_administrator_enters_a_provinces_agency_name_but_not_the_province_itself(admin_client):
+    url = "/admin/core/region/11/change/"
+
+    response = admin_client.post(
+        url,
+        {
+            "agency_name_zh": "北京市社会保险基金管理中心",
+            "agency_name": "Beijing Social Insurance Fund",
+            "name": "X",
+        },
+    )
+
+    assert response.status_code == 302
+    region = Region.objects.get(code="11")
+    assert (region.agency_name_zh, region.agency_name, region.name) == (
+        "北京市社会保险基金管理中心",
+        "Beijing Social Insurance Fund",
+        "Beijing",
+    )

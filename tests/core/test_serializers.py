@@ -36,6 +36,7 @@ def test_valid_number_becomes_an_identity_number():
         ("11010519490231002X", "id_number_birth_date", "The ID number's birth date is not a real date."),
     ],
 )
+@pytest.mark.usefixtures("english")
 def test_invalid_number_reports_the_stable_code(raw, code, message):
     serializer = _Person(data={"id_number": raw})
 

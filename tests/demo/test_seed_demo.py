@@ -143,7 +143,7 @@ def test_every_demo_login_signs_in_with_the_demo_password():
     report = seed()
     roles = {}
     for login in report.logins:
-        issued = user_login(username=login.username, password=DEMO_PASSWORD)
+        issued = user_login(username=login.username, password=DEMO_PASSWORD, client_address="127.0.0.1")
         roles[login.username] = issued.user.role
     assert roles == {
         "citizen": Role.CITIZEN,

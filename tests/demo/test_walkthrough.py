@@ -60,6 +60,15 @@ def test_an_agency_enrols_records_and_sees_contributions_on_the_demo_data(demo):
     base = f"/api/v1/agency/persons/{person}/relationships/{pension['id']}"
     suspended = client.post(f"{base}/suspend", {"period": _months_ago(1), "reason": "Left"}, format="json")
     resumed = client.post(f"{base}/resume", {"period": _months_ago(0)}, format="json")
+    found = client.post("/api/v1/agency/persons/lookup", {"id_number": README_ID_NUMBER}, format="json")
+    by_part = client.get("/api/v1/agency/persons", {"name": "小明", "match": "contains"}).json()["results"]
+    in_range = client.get(
+        f"/api/v1/agency/persons/{person}/contributions",
+        {"period_from": start, "period_to": second, "page_size": 100},
+    ).json()["results"]
+    years = client.get(f"/api/v1/agency/persons/{person}/contribution-years").json()
+    accounts = client.get(f"/api/v1/agency/persons/{person}/accounts").json()["accounts"]
+    employer = client.get("/api/v1/agency/employers/91110000600037341L")
     died = client.post(
         f"/api/v1/agency/persons/{person}/death",
         {"date_of_death": timezone.localdate().isoformat()},
@@ -69,6 +78,12 @@ def test_an_agency_enrols_records_and_sees_contributions_on_the_demo_data(demo):
     assert (registered.status_code, medical.status_code, recorded.status_code) == (201, 201, 201)
     assert [row["period"] for row in seen] == [int(second), int(start)]
     assert (suspended.status_code, resumed.status_code, died.status_code) == (200, 200, 200)
+    assert found.json()["id"] == person
+    assert person in [row["id"] for row in by_part]
+    assert [row["period"] for row in in_range] == [int(second), int(start)]
+    assert years["total"]["total_months"] == 2
+    assert [account["scheme"] for account in accounts] == ["EP", "EM"]
+    assert employer.json()["name"] == "示例科技有限公司"
     assert died.json()["status"] == "deceased"
 
 

@@ -8,7 +8,7 @@ import pytest
 from imports.errors import ImportFileError
 from imports.formats import FileFormat, file_inspect
 from imports.kinds import ImportKind
-from imports.validation import file_prepare, file_reopen, file_validate
+from imports.validation import file_count, file_prepare, file_validate
 
 TODAY = datetime.date(2024, 7, 1)
 PERSONS_HEADER = "id_number,name,hukou_province,residence_province,phone\n"
@@ -22,13 +22,14 @@ def write(tmp_path, content: bytes, name: str = "upload.csv"):
 
 
 def persons(path):
-    prepared = file_prepare(path=path, kind=ImportKind.PERSONS)
+    prepared = file_count(prepared=file_prepare(source=path, kind=ImportKind.PERSONS))
     return prepared, [row for chunk in file_validate(prepared=prepared, today=TODAY) for row in chunk.rows]
 
 
 def refusal(path, kind=ImportKind.PERSONS, **kwargs) -> ImportFileError:
+    """The file's refusal, at upload or in the job's first pass."""
     with pytest.raises(ImportFileError) as caught:
-        file_prepare(path=path, kind=kind, **kwargs)
+        file_count(prepared=file_prepare(source=path, kind=kind), **kwargs)
     return caught.value
 
 
@@ -48,18 +49,19 @@ def test_csv_is_read_in_utf8_with_or_without_bom_and_in_gb18030(tmp_path, encodi
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
-def test_a_file_reopened_to_be_imported_is_read_the_same_without_counting_its_rows(tmp_path, encoding):
-    # Larger than the head sniffed for the format: the whole file settles the encoding.
-    content = PERSONS_HEADER + PERSON_ROW * 20_000 + "440106198507152313,李建国,44,,\n"
-    path = write(tmp_path, content.encode(encoding))
-    uploaded = file_prepare(path=path, kind=ImportKind.PERSONS)
+def test_upload_reads_the_head_only_and_the_first_pass_settles_encoding_and_count(tmp_path, encoding):
+    # ASCII over the upload's head: only the job's first pass meets the Chinese text, and its encoding.
+    content = PERSONS_HEADER + "11010519491231002X,WANG,11,31,13800138000\n" * 20_000
+    path = write(tmp_path, (content + "440106198507152313,李建国,44,,\n").encode(encoding))
 
-    reopened = file_reopen(path=path, kind=ImportKind.PERSONS)
+    uploaded = file_prepare(source=path, kind=ImportKind.PERSONS)
+    counted = file_count(prepared=uploaded)
 
-    assert uploaded.row_count == 20_001
-    assert reopened.row_count is None
-    assert (reopened.source.encoding, reopened.positions) == (uploaded.source.encoding, uploaded.positions)
-    last = [chunk.rows for chunk in file_validate(prepared=reopened, today=TODAY)][-1][-1]
+    assert (uploaded.row_count, uploaded.source.encoding) == (None, "utf-8-sig")
+    assert counted.row_count == 20_001
+    assert counted.source.encoding == {"utf-8": "utf-8-sig", "gb18030": "gb18030"}[encoding]
+    assert counted.positions == uploaded.positions
+    last = [chunk.rows for chunk in file_validate(prepared=counted, today=TODAY)][-1][-1]
     assert last[2] == "李建国"
 
 
@@ -91,7 +93,7 @@ def test_xlsx_is_detected_by_its_bytes_not_its_name_and_cells_become_text(tmp_pa
         ],
     )
 
-    prepared = file_prepare(path=path, kind=ImportKind.CONTRIBUTIONS)
+    prepared = file_count(prepared=file_prepare(source=path, kind=ImportKind.CONTRIBUTIONS))
     chunks = list(file_validate(prepared=prepared, today=TODAY))
 
     assert prepared.source.format == FileFormat.XLSX
@@ -112,7 +114,7 @@ def test_xlsx_date_cells_are_read_as_dates(tmp_path):
         ],
     )
 
-    prepared = file_prepare(path=path, kind=ImportKind.DEATHS)
+    prepared = file_prepare(source=path, kind=ImportKind.DEATHS)
 
     assert next(file_validate(prepared=prepared, today=TODAY)).rows == [
         (2, "510107196204110031", datetime.date(2024, 3, 15), "health")
@@ -221,7 +223,7 @@ def test_csv_the_parser_cannot_read_is_refused(tmp_path, settings):
 
 
 def test_inspect_reports_header_stripped_with_trailing_empty_cells_dropped(tmp_path):
-    source = file_inspect(path=write(tmp_path, b" id_number , name,,\n11010519491231002X,A,,\n"))
+    source = file_inspect(source=write(tmp_path, b" id_number , name,,\n11010519491231002X,A,,\n"))
 
     assert source.header == ("id_number", "name")
-    assert source.row_count == 1
+    assert source.row_count is None  # counted by the job's first pass

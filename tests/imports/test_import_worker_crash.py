@@ -1,26 +1,18 @@
-"""A real Celery worker killed with SIGKILL in the middle of an import loses and doubles nothing."""
+"""A real Celery worker killed with SIGKILL in the middle of an import loses and doubles nothing, and the
+next worker to start takes the job over by itself: no beat, no manual re-queue."""
 
-import contextlib
 import datetime
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.db.models import Count
-from django.utils import timezone
 
 from core.crypto import encrypt_text, keyed_hash
-from imports.models import ImportChunk, ImportJob, ImportState
-from imports.services import import_upload, imports_resume_stalled
+from imports.models import ImportChunk, ImportJob, ImportJobLease, ImportState
+from imports.services import import_upload
 from insurance.models import (
     ContributionRecord,
     InsuranceRelationship,
@@ -29,71 +21,19 @@ from insurance.models import (
     Scheme,
 )
 from tests.factories import EMPLOYER_CODE, AgencySystemFactory, make_id_number
+from tests.faults.processes import kill_group, service_env, start_worker, wait_for
 
 # serialized_rollback: an earlier transactional test flushes the tables, regions and calendar included;
 # this one needs them back as the migrations seeded them.
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.faults,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
-ROOT = Path(__file__).resolve().parents[2]
 PERSONS = 2_500
 PERIODS = [year * 100 + month for year in (2023, 2024) for month in range(1, 13)]
 CHUNK_ROWS = 2_000
-ADVISORY_LOCK_CLASS = 0x1A907
-
-
-def worker_env() -> dict[str, str]:
-    """The worker must see the test database and decrypt and hash identity numbers exactly as we do."""
-    db = settings.DATABASES["default"]
-    return {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "IDENTITY_ENCRYPTION_KEYS": ",".join(settings.IDENTITY_ENCRYPTION_KEYS),
-        "IDENTITY_HMAC_KEY": settings.IDENTITY_HMAC_KEY,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "IMPORT_CHUNK_ROWS": str(CHUNK_ROWS),
-    }
-
-
-def start_worker(name: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "-c", "1",
-         "--pool=prefork", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "-n", f"{name}@%h"],
-        cwd=ROOT,
-        env=worker_env(),
-        start_new_session=True,  # its own process group: parent and prefork child die together
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def kill_group(worker: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=10)
-
-
-def wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"Timed out waiting for {what}")
-
-
-def job_lock_released(job_id: int) -> bool:
-    """The dead worker's database session may finish its statement before PostgreSQL notices it is gone."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s",
-            [ADVISORY_LOCK_CLASS, job_id],
-        )
-        return cursor.fetchone()[0] == 0
 
 
 def register_paying_persons() -> list[str]:
@@ -145,7 +85,8 @@ def test_worker_killed_mid_import_resumes_to_exactly_one_copy_of_every_row(
     id_numbers = register_paying_persons()
     system = AgencySystemFactory(province="11")
     expected = PERSONS * len(PERIODS)
-    workers = [start_worker("crash-first")]
+    env = service_env(IMPORT_CHUNK_ROWS=str(CHUNK_ROWS))
+    workers = [start_worker("crash-first", env)]
     try:
         job, _ = import_upload(
             user=system,
@@ -160,11 +101,11 @@ def test_worker_killed_mid_import_resumes_to_exactly_one_copy_of_every_row(
         chunks_at_kill = job.chunks.count()
         assert job.state == ImportState.RUNNING
         assert 0 < chunks_at_kill < expected // CHUNK_ROWS
+        dead_owner = ImportJobLease.objects.get(job=job).owner
 
-        wait_for(lambda: job_lock_released(job.pk), timeout=30, what="the dead worker's lock")
-        ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
-        workers.append(start_worker("crash-second"))
-        assert imports_resume_stalled() == [job.pk]
+        # The lease is fresh (the dead run renewed it at its last chunk): only the new worker's start-up
+        # sweep, seeing the owner's process gone from this host, hands the job on before the lease expires.
+        workers.append(start_worker("crash-second", env))
         wait_for(
             lambda: ImportJob.objects.get(pk=job.pk).state == ImportState.SUCCEEDED,
             timeout=60,
@@ -175,6 +116,12 @@ def test_worker_killed_mid_import_resumes_to_exactly_one_copy_of_every_row(
             kill_group(worker)
 
     job.refresh_from_db()
+    print(
+        f"\n[faults] worker killed mid-import: {expected} rows, killed after {chunks_at_kill} of "
+        f"{expected // CHUNK_ROWS} chunks (owner {dead_owner}); resumed by the next worker's start: "
+        f"{job.rows_accepted} accepted, {job.rows_rejected} refused"
+    )
+    assert not ImportJobLease.objects.exists()
     records = ContributionRecord.objects.filter(province_id="11")
     assert (job.rows_total, job.rows_processed, job.rows_accepted, job.rows_rejected) == (
         expected,

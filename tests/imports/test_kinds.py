@@ -6,12 +6,12 @@ import io
 import pytest
 
 from imports.kinds import EXAMPLES_DIR, KINDS, ImportKind, kind_columns_doc, kind_example_bytes
-from imports.validation import file_prepare, file_validate
+from imports.validation import file_count, file_prepare, file_validate
 
 
 @pytest.mark.parametrize("kind", list(ImportKind))
 def test_example_file_names_every_column_in_table_order_and_all_its_rows_are_valid(kind):
-    prepared = file_prepare(path=EXAMPLES_DIR / f"{kind}.csv", kind=kind)
+    prepared = file_count(prepared=file_prepare(source=EXAMPLES_DIR / f"{kind}.csv", kind=kind))
     chunks = list(file_validate(prepared=prepared, today=datetime.date(2024, 7, 1)))
 
     assert prepared.source.header == KINDS[kind].column_names

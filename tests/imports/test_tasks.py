@@ -14,7 +14,7 @@ from imports.tuning import READ_AHEAD_SWITCH_INTERVAL, interpreter_tune
 def test_import_tasks_are_registered_under_the_imports_names():
     tasks = {name for name in app.tasks if name.startswith(("imports.", "insurance."))}
 
-    assert tasks == {"imports.run_job", "imports.resume_stalled_jobs"}
+    assert tasks == {"imports.run_job", "imports.resume_stalled_jobs", "imports.purge_expired_files"}
     assert (import_job_run_task.name, resume_stalled_imports_task.name) == (
         "imports.run_job",
         "imports.resume_stalled_jobs",

@@ -5,7 +5,7 @@ import pytest
 
 from imports.errors import ImportFileError, RowError
 from imports.kinds import KINDS, ImportKind
-from imports.validation import file_prepare, file_validate, header_check, row_count_check
+from imports.validation import file_count, file_prepare, file_validate, header_check, row_count_check
 
 TODAY = datetime.date(2024, 7, 15)
 CONTRIBUTIONS_HEADER = "id_number,scheme,period,base,payment_type,employer_code,temporary_account"
@@ -17,7 +17,7 @@ EMPLOYER = "91440300708461136T"
 def validate(tmp_path, kind, lines, **kwargs):
     path = tmp_path / "upload.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    prepared = file_prepare(path=path, kind=kind)
+    prepared = file_prepare(source=path, kind=kind)
     return list(file_validate(prepared=prepared, today=TODAY, **kwargs))
 
 
@@ -172,7 +172,8 @@ def test_blank_rows_are_skipped_short_rows_padded_and_rows_with_extra_cells_refu
     assert (
         len(rows) + sum(chunk.rejected for chunk in chunks) == sum(chunk.processed for chunk in chunks) == 3
     )
-    assert file_prepare(path=tmp_path / "upload.csv", kind=ImportKind.CONTRIBUTIONS).row_count == 3
+    prepared = file_prepare(source=tmp_path / "upload.csv", kind=ImportKind.CONTRIBUTIONS)
+    assert file_count(prepared=prepared).row_count == 3
 
 
 def test_chunk_whose_every_row_has_too_many_cells_is_all_errors(tmp_path):
@@ -256,7 +257,7 @@ def test_header_with_missing_unknown_and_repeated_columns_is_refused_naming_them
     path.write_text(f"id_number,scheme,scheme,amount\n{LI},EP,EP,5\n", encoding="utf-8")
 
     with pytest.raises(ImportFileError) as caught:
-        file_prepare(path=path, kind=ImportKind.CONTRIBUTIONS)
+        file_prepare(source=path, kind=ImportKind.CONTRIBUTIONS)
 
     assert caught.value.code == "file_header"
     assert caught.value.message == (
@@ -284,9 +285,11 @@ def test_declared_row_count_must_match(tmp_path):
     path = tmp_path / "upload.csv"
     path.write_text(f"{CONTRIBUTIONS_HEADER}\n{LI},EP,202401,5000,,,\n\n", encoding="utf-8")
 
-    assert file_prepare(path=path, kind=ImportKind.CONTRIBUTIONS, expected_rows=1).row_count == 1
+    prepared = file_prepare(source=path, kind=ImportKind.CONTRIBUTIONS)
+
+    assert file_count(prepared=prepared, expected_rows=1).row_count == 1
     with pytest.raises(ImportFileError) as caught:
-        file_prepare(path=path, kind=ImportKind.CONTRIBUTIONS, expected_rows=2)
+        file_count(prepared=prepared, expected_rows=2)
 
     assert caught.value.code == "file_row_count_mismatch"
     assert caught.value.fields == {"declared": 2, "counted": 1}

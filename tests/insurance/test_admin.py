@@ -85,6 +85,7 @@ def every_model(paying_person, administrator):
         content={"person_name": paying_person.name, "masked_id_number": paying_person.id_number_masked},
         content_sha256="a" * 64,
         pdf_sha256="b" * 64,
+        valid_until=datetime.date(2025, 8, 28),
     )
     return paying_person
 
@@ -598,3 +599,20 @@ def test_relationship_actions_suspend_and_resume_through_the_services_with_event
         ("paying", "suspended", Channel.ADMIN, administrator.pk),
         ("suspended", "paying", Channel.ADMIN, administrator.pk),
     ]
+
+
+def test_certificate_revoke_action_goes_through_the_service_once(admin_site, every_model):
+    certificate = ParticipationCertificate.objects.get()
+    selected = {"action": "revoke", "_selected_action": [certificate.pk]}
+
+    first = admin_site.post(f"{ADMIN}/participationcertificate/", selected)
+    again = admin_site.post(f"{ADMIN}/participationcertificate/", selected, follow=True)
+
+    assert first.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.status == "revoked" and certificate.revoked_at is not None
+    (event,) = events_of(entity=ParticipationCertificate, object_id=certificate.pk).filter(to_state="revoked")
+    assert (event.from_state, event.channel) == ("issued", Channel.ADMIN)
+    assert "state_move_not_allowed" not in again.content.decode()
+    # The first post's confirmation, then the second's refusal.
+    assert [message.level_tag for message in again.context["messages"]] == ["info", "error"]

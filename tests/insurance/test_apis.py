@@ -133,27 +133,29 @@ def test_anonymous_is_refused_with_not_authenticated(client, paying_person):
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
-def test_staff_finds_a_person_by_exact_id_number_and_by_name(paying_person):
+def test_staff_finds_a_person_by_exact_id_number_in_the_body_and_by_name(paying_person):
     client = authenticated_client(AgencyStaffFactory(province="11"))
 
-    by_id = client.get("/api/v1/agency/persons", {"id_number": paying_person.id_number.lower()}).json()
+    by_id = client.post("/api/v1/agency/persons/lookup", {"id_number": paying_person.id_number.lower()})
     by_name = client.get("/api/v1/agency/persons", {"name": "张"}).json()
 
-    assert [p["id"] for p in by_id["results"]] == [paying_person.pk]
+    assert by_id.status_code == 200
+    assert by_id.json()["id"] == paying_person.pk
+    assert by_id.json()["id_number"] == paying_person.id_number_masked
     assert [p["id"] for p in by_name["results"]] == [paying_person.pk]
-    assert by_id["results"][0]["id_number"] == paying_person.id_number_masked
 
 
-def test_search_needs_an_id_number_or_a_name(paying_person):
+def test_search_needs_a_name(paying_person):
     response = authenticated_client(AgencyStaffFactory(province="11")).get("/api/v1/agency/persons")
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
+    assert list(response.json()["error"]["fields"]) == ["name"]
 
 
-def test_search_refuses_an_invalid_id_number_with_its_code(paying_person):
-    response = authenticated_client(AgencyStaffFactory(province="11")).get(
-        "/api/v1/agency/persons", {"id_number": "110105194912310021"}
+def test_lookup_refuses_an_invalid_id_number_with_its_code(paying_person):
+    response = authenticated_client(AgencyStaffFactory(province="11")).post(
+        "/api/v1/agency/persons/lookup", {"id_number": "110105194912310021"}
     )
 
     assert response.status_code == 400
@@ -207,12 +209,15 @@ def test_staff_of_another_province_get_404_exactly_as_for_a_missing_person(index
     assert InsuredPerson.objects.get(pk=paying_person.pk).date_of_death is None
 
 
-def test_staff_search_does_not_list_people_of_other_provinces(paying_person, other_person):
+def test_staff_lookup_does_not_find_people_of_other_provinces(paying_person, other_person):
     client = authenticated_client(AgencyStaffFactory(province="44"))
 
-    response = client.get("/api/v1/agency/persons", {"id_number": paying_person.id_number})
+    out_of_scope = client.post("/api/v1/agency/persons/lookup", {"id_number": paying_person.id_number})
+    nobody = client.post("/api/v1/agency/persons/lookup", {"id_number": make_id_number(sequence=77)})
 
-    assert response.json()["results"] == []
+    assert out_of_scope.status_code == nobody.status_code == 404
+    assert out_of_scope.json() == nobody.json()
+    assert out_of_scope.json()["error"]["code"] == "person_not_found"
 
 
 def test_agency_system_records_contributions_in_its_own_province(paying_person):

@@ -1,10 +1,8 @@
-import hashlib
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from insurance.models import ParticipationCertificate, Scheme
+from insurance.models import Scheme
 from insurance.services.contributions import ContributionMonth
 from insurance.services.estimates import benefit_province_decide
 from insurance.services.relationships import relationship_suspend
@@ -24,53 +22,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def citizen_client(paying_person):
     return authenticated_client(CitizenFactory(id_number=paying_person.id_number))
-
-
-def test_citizen_downloads_a_certificate_pdf_that_verifies(citizen_client, paying_person, client):
-    response = citizen_client.post("/api/v1/me/certificates")
-
-    assert response.status_code == 201
-    assert response["Content-Type"] == "application/pdf"
-    pdf = response.content
-    assert pdf.startswith(b"%PDF")
-    certificate = ParticipationCertificate.objects.get(person=paying_person)
-    assert certificate.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
-    assert certificate.content["rows"] == [
-        {
-            "scheme": "企业职工基本养老保险",
-            "province": "北京市",
-            "period_from": 202401,
-            "period_to": 202403,
-            "months": 3,
-            "base_min": "12000.00",
-            "base_max": "12000.00",
-            "amount": "8640.00",
-        }
-    ]
-
-    public = client.get(f"/api/v1/certificates/verify/{certificate.verification_code.lower()}")
-    genuine = client.post(
-        f"/api/v1/certificates/verify/{certificate.verification_code}",
-        {"file": SimpleUploadedFile("c.pdf", pdf, content_type="application/pdf")},
-    )
-    altered = client.post(
-        f"/api/v1/certificates/verify/{certificate.verification_code}",
-        {"file": SimpleUploadedFile("c.pdf", pdf[:500] + b"0" + pdf[501:], content_type="application/pdf")},
-    )
-
-    assert public.status_code == 200
-    assert public.json()["genuine"] is True
-    assert public.json()["content"]["masked_id_number"] == paying_person.id_number_masked
-    assert public.json()["unaltered"] is None
-    assert genuine.json()["unaltered"] is True
-    assert altered.json()["unaltered"] is False
-
-
-def test_unknown_verification_code_is_404(client, db):
-    response = client.get("/api/v1/certificates/verify/NOSUCHCODE234567")
-
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
 
 
 def test_retirement_age_of_the_citizen_uses_their_own_birth_month(citizen_client):

@@ -358,7 +358,7 @@ def test_the_inbox_operations_are_documented(api_client):
         f"{MESSAGES}/{{message_id}}/read",
     }
     listed = paths[MESSAGES]["get"]
-    assert [p["name"] for p in listed["parameters"]] == ["cursor", "unread"]
+    assert [p["name"] for p in listed["parameters"]] == ["cursor", "page_size", "unread"]
     assert "requestBody" not in paths[f"{MESSAGES}/read-all"]["post"]
 
 

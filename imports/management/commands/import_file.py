@@ -9,7 +9,7 @@ from accounts.models import Role, User
 from core.exceptions import ApplicationError
 from imports.models import ImportKind
 from imports.services import import_job_run, import_upload
-from imports.tuning import interpreter_tune
+from imports.tuning import interpreter_tune, memory_limit_apply
 
 
 class Command(BaseCommand):
@@ -27,7 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--expected-rows", type=int)
 
     def handle(self, *args, path: Path, kind, province, as_user, dry_run, expected_rows, **options):
-        interpreter_tune()  # the job runs in this process, as it would in a worker
+        # The job runs in this process, as it would in a worker: the same tuning and memory ceiling.
+        interpreter_tune()
+        memory_limit_apply()
         user = self._uploader(as_user, province)
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")

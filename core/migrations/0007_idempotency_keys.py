@@ -8,7 +8,7 @@ from core.beat import schedule_every
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_state_events'),
+        ('core', '0006_documents_agency_names_and_codes'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 

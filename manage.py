@@ -26,13 +26,14 @@ def local_services():
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-    from django.core.management import execute_from_command_line
-    from django.utils import translation
-
     configured = {"DATABASE_URL", "REDIS_URL"} <= os.environ.keys()
     production = os.environ.get("DJANGO_ENV") == "production"
+    # Before the settings are read: they take the URLs from the environment.
     with nullcontext() if configured or production else local_services():
+        import django
+        from django.core.management import execute_from_command_line
+        from django.utils import translation
+
         django.setup()
         from core.translations import command_language
 

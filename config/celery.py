@@ -6,13 +6,13 @@ from celery import Celery, bootsteps
 from celery.signals import (
     after_setup_logger,
     after_setup_task_logger,
-    setup_logging,
     worker_init,
     worker_process_init,
     worker_ready,
 )
 
 from core.log_masking import handlers_masked
+from core.logs import formatters_utc
 from imports.tuning import interpreter_tune, memory_limit_apply
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -64,10 +64,14 @@ def resume_stalled_imports_on_start(sender: object = None, **_signal: object) ->
     resume_stalled_imports_task.delay()
 
 
-@setup_logging.connect
-def keep_django_logging(**kwargs: Any) -> None:
-    """The worker and beat log through Django's LOGGING (UTC, as gunicorn), not a format of Celery's own.
-    Connecting here is what stops Celery from configuring logging; Django already has."""
+# The worker sets up logging of its own (its root and task loggers, not Django's LOGGING): its handlers
+# mask ID numbers too (core.log_masking).
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _handlers_mask_id_numbers(logger, **kwargs) -> None:
+    handlers_masked(logger)
+    # The same clock as gunicorn's and Django's lines: UTC, with the offset shown.
+    formatters_utc(logger)
 
 
 class WorkerHeartbeat(bootsteps.StartStopStep):

@@ -89,7 +89,18 @@ TAGS = (
         "Anyone holding a certificate checks that it is genuine and unaltered, without signing in.",
         rf"{_V1}certificates/verify/",
     ),
-    Tag("Operators", "Operations", "Health of the service and its dependencies.", r"/api/health$"),
+    Tag(
+        "Everyone",
+        "Index",
+        "The API's entry points, by who uses them, and where its documentation is.",
+        rf"{_V1}$",
+    ),
+    Tag(
+        "Operators",
+        "Operations",
+        "Health of the service and its dependencies, and readiness for a load balancer.",
+        r"/api/(health|ready)$",
+    ),
 )
 
 

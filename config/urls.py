@@ -28,13 +28,16 @@ API_ENTRY_POINTS = {
         "pension_estimate": "my-pension-estimate",
         "certificates": "my-certificates",
         "messages": "my-messages",
+        "card": "my-card",
+        "cards": "my-cards",
     },
     "agency": {
         "persons": "agency-person-search",
         "registrations": "agency-registration",
         "enrolments": "agency-enrolment",
         "enrolments_batch": "agency-enrolment-batch",
-        "imports": "import-upload",
+        "person_lookup": "agency-person-lookup",
+        "imports": "import-jobs",
         "import_kinds": "import-kinds",
     },
 }

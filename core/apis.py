@@ -1,5 +1,5 @@
-"""Core's endpoints: the operators' (the service's health in detail, readiness for a load balancer, the
-API's index) and the public verification of any document the platform issued."""
+"""The operators' endpoints (the service's health in detail, readiness for a load balancer), the API's
+index, and the public verification of documents."""
 
 import datetime
 import hashlib
@@ -28,7 +28,7 @@ from core.documents import (
     document_facts_by_code,
     document_web_font,
 )
-from core.schema import OWN_RESPONSES_ONLY, error_codes
+from core.schema import error_codes
 from core.serializers import DocumentUploadSerializer, DocumentVerificationSerializer
 from core.throttling import ResilientScopedRateThrottle
 
@@ -82,7 +82,6 @@ class HealthApi(APIView):
         summary="Service health: database, broker, worker, beat, migrations and version",
         description="200 when every part is `ok`, 503 with the same report when any is not.",
         responses={200: _HEALTH, 503: _HEALTH},
-        extensions=OWN_RESPONSES_ONLY,
     )
     def get(self, request: Request) -> Response:
         worker = health.heartbeat_status("worker", stale_after=health.WORKER_STALE_SECONDS)
@@ -114,7 +113,6 @@ class ReadyApi(APIView):
         summary="Readiness: this instance can serve (database, broker, migrations applied)",
         description="200 when ready, 503 when not, with what is failing.",
         responses={200: _READY, 503: _READY},
-        extensions=OWN_RESPONSES_ONLY,
     )
     def get(self, request: Request) -> Response:
         checks = {

@@ -13,3 +13,15 @@ class UTCFormatter(logging.Formatter):
     converter = time.gmtime  # type: ignore[assignment]  # the stubs omit gmtime's optional argument
     default_time_format = "%Y-%m-%dT%H:%M:%S"
     default_msec_format = "%s.%03d+00:00"
+
+
+def formatters_utc(logger: logging.Logger) -> None:
+    """Turn the formatters of `logger`'s handlers to UTC with the offset, keeping their class and line
+    format: Celery sets up its worker's and beat's logging itself, with formatters of its own (the task
+    logger's adds the task's name and id)."""
+    for handler in logger.handlers:
+        formatter = handler.formatter
+        if formatter is not None:
+            formatter.converter = time.gmtime
+            formatter.default_time_format = UTCFormatter.default_time_format
+            formatter.default_msec_format = UTCFormatter.default_msec_format

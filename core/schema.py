@@ -42,10 +42,6 @@ _EXTENSION = "x-error-codes"
 # Set by AutoSchema: the codes that the operation may answer with because of what it is (it takes input,
 # authenticates its caller, checks a role, names a record in its path, is throttled).
 _COMMON_EXTENSION = "x-common-error-codes"
-_OWN_RESPONSES_ONLY = "x-own-responses-only"
-# The `extensions` of an operation that documents every answer it gives itself (the operators' endpoints,
-# which answer no error envelope): no error responses are added to it.
-OWN_RESPONSES_ONLY = {_OWN_RESPONSES_ONLY: True}
 
 # What every operation may answer with: to an Accept header that none of its media types matches.
 NEGOTIATION_CODES = ("not_acceptable",)
@@ -161,11 +157,6 @@ def add_error_responses(
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             if method not in _METHODS:
-                continue
-            if operation.pop(_OWN_RESPONSES_ONLY, False):
-                operation.pop(_EXTENSION, None)
-                operation.pop(_COMMON_EXTENSION, None)
-                operation.setdefault("security", [{}])
                 continue
             responses = operation.setdefault("responses", {})
             for status_code, codes in operation_codes_by_status(operation).items():

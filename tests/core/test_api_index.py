@@ -14,7 +14,7 @@ def test_the_api_root_lists_its_entry_points_and_each_one_answers(api_client):
     assert index["agency"]["imports"] == "http://testserver/api/v1/imports"
     assert index["documentation"]["swagger_ui"] == "http://testserver/api/docs/"
     urls = [url for group, names in index.items() if group != "version" for url in names.values()]
-    assert len(urls) == 22
+    assert len(urls) == 25
     for url in urls:
         path = url.removeprefix("http://testserver")
         resolve(path)

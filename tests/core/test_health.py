@@ -98,13 +98,13 @@ def test_unreachable_broker_makes_health_and_ready_503(api_client, settings, db)
 def test_a_migration_the_database_lacks_makes_the_instance_not_ready(api_client):
     alive("worker", "beat")
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM django_migrations WHERE app = 'core' AND name = '0006_idempotency_keys'")
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'core' AND name = '0007_idempotency_keys'")
 
     response = api_client.get("/api/health")
     ready = api_client.get("/api/ready")
 
     assert (response.status_code, response.json()["migrations"]) == (503, "pending")
-    assert response.json()["pending_migrations"] == ["core.0006_idempotency_keys"]
+    assert response.json()["pending_migrations"] == ["core.0007_idempotency_keys"]
     assert (ready.status_code, ready.json()) == (503, {"ready": False, "failing": ["migrations"]})
 
 
@@ -113,7 +113,8 @@ def test_health_and_ready_document_only_what_they_return():
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     for path in ("/api/health", "/api/ready"):
-        assert set(schema["paths"][path]["get"]["responses"]) == {"200", "503"}
+        # Their answers, and the envelope of 406 (an Accept that JSON does not match): nothing else.
+        assert set(schema["paths"][path]["get"]["responses"]) == {"200", "406", "503"}
     health_properties = schema["components"]["schemas"]["Health"]["properties"]
     assert {"worker", "worker_last_seen", "beat", "beat_last_tick", "migrations", "version"} <= set(
         health_properties
@@ -144,12 +145,25 @@ def test_django_gunicorn_and_celery_log_one_clock_utc_with_its_offset():
         assert line.startswith("2026-12-01T04:05:06.789+00:00 INFO x")
     for logger in ("gunicorn.error", "gunicorn.access"):
         assert gunicorn["logconfig_dict"]["loggers"][logger]["handlers"] == ["console"]
-    # Celery configures no logging of its own when a receiver is connected: Django's LOGGING applies.
-    from celery.signals import setup_logging
+    # Celery's own formatters (the task logger's adds the task) keep their format, on the same clock.
+    from celery.app.log import TaskFormatter
 
-    import config.celery  # noqa: F401 - connects the receiver
+    from core.logs import formatters_utc
 
-    assert setup_logging.receivers
+    celery_logger = logging.getLogger("test.celery.utc")
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        TaskFormatter("[%(asctime)s: %(levelname)s/%(processName)s] %(task_name)s %(message)s")
+    )
+    celery_logger.addHandler(handler)
+    try:
+        formatters_utc(celery_logger)
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
+        record.created = datetime(2026, 12, 1, 4, 5, 6, 789000, tzinfo=UTC).timestamp()
+        record.msecs = 789
+        assert handler.format(record).startswith("[2026-12-01T04:05:06.789+00:00: INFO/")
+    finally:
+        celery_logger.removeHandler(handler)
 
 
 def test_unknown_api_address_answers_the_error_envelope(api_client, db):

@@ -483,7 +483,7 @@ def transfer_get(*, scope: Scope, transfer_id: int) -> Transfer:
     """One transfer the caller may see; any other is answered exactly as a missing one."""
     transfer = transfers_visible(scope=scope).filter(pk=transfer_id).first()
     if transfer is None:
-        raise NotFoundError("No such transfer.")
+        raise NotFoundError(_("No such transfer."))
     return transfer
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
 from insurance.models.registry import MONEY, InsuranceRelationship, InsuredPerson, Scheme, valid_period
@@ -17,14 +18,14 @@ TRANSFER_SCHEMES = (Scheme.EMPLOYEE_PENSION, Scheme.EMPLOYEE_MEDICAL)
 class TransferStatus(models.TextChoices):
     # Made by the platform for a person who enrolled in a new province (an offered transfer): nothing
     # moves until they confirm it, which makes it an application.
-    OFFERED = "offered", "Offered, awaiting the person's confirmation"
-    DECLINED = "declined", "Declined by the person"
-    APPLIED = "applied", "Applied for at the transfer-in province"
-    WITHDRAWN = "withdrawn", "Withdrawn by the applicant"
-    REJECTED = "rejected", "Rejected by the transfer-in province"
-    ACCEPTED = "accepted", "Contact letter sent to the transfer-out province"
-    FUNDS_SENT = "funds_sent", "Certificate and information table issued, funds sent"
-    COMPLETED = "completed", "History and funds recorded at the transfer-in province"
+    OFFERED = "offered", _("Offered, awaiting the person's confirmation")
+    DECLINED = "declined", _("Declined by the person")
+    APPLIED = "applied", _("Applied for at the transfer-in province")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
+    REJECTED = "rejected", _("Rejected by the transfer-in province")
+    ACCEPTED = "accepted", _("Contact letter sent to the transfer-out province")
+    FUNDS_SENT = "funds_sent", _("Certificate and information table issued, funds sent")
+    COMPLETED = "completed", _("History and funds recorded at the transfer-in province")
 
 
 # A person has at most one of these per scheme (the partial unique index below).
@@ -69,18 +70,18 @@ class Transfer(models.Model):
         InsuranceRelationship, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     rejection_reason = models.TextField(blank=True)
-    due_date = models.DateField(null=True, blank=True, help_text="The deadline of the current step.")
+    due_date = models.DateField(null=True, blank=True, help_text=_("The deadline of the current step."))
     due_provisional = models.BooleanField(
-        default=False, help_text="The deadline counted days of a year whose schedule is not entered yet."
+        default=False, help_text=_("The deadline counted days of a year whose schedule is not entered yet.")
     )
-    step_started_on = models.DateField(help_text="The day the current step began.")
-    overdue_since = models.DateField(null=True, blank=True, help_text="Set by the overdue job.")
+    step_started_on = models.DateField(help_text=_("The day the current step began."))
+    overdue_since = models.DateField(null=True, blank=True, help_text=_("Set by the overdue job."))
     # The money, computed when the funds are sent.
     interest_up_to_period = models.PositiveIntegerField(null=True, blank=True)
     account_amount = models.DecimalField(**MONEY, null=True, blank=True)
     pooled_amount = models.DecimalField(**MONEY, null=True, blank=True)
     refund_amount = models.DecimalField(**MONEY, null=True, blank=True)
-    statement = models.JSONField(null=True, blank=True, help_text="The information table (信息表).")
+    statement = models.JSONField(null=True, blank=True, help_text=_("The information table (信息表)."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -146,7 +147,7 @@ class TransferEscalation(models.Model):
     step = models.CharField(max_length=16, choices=TransferStatus.choices)
     province = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
-        help_text="The province whose step is overdue.",
+        help_text=_("The province whose step is overdue."),
     )  # fmt: skip
     due_date = models.DateField()
     escalated_at = models.DateTimeField()
@@ -163,9 +164,9 @@ class TransferEscalation(models.Model):
 
 
 class FundEntryKind(models.TextChoices):
-    CONTRIBUTION = "contribution", "Pooled contribution"
-    TRANSFER_IN = "transfer_in", "Transfer in"
-    TRANSFER_OUT = "transfer_out", "Transfer out"
+    CONTRIBUTION = "contribution", _("Pooled contribution")
+    TRANSFER_IN = "transfer_in", _("Transfer in")
+    TRANSFER_OUT = "transfer_out", _("Transfer out")
 
 
 class FundEntry(models.Model):
@@ -180,12 +181,12 @@ class FundEntry(models.Model):
     scheme = models.CharField(max_length=2, choices=Scheme.choices)
     kind = models.CharField(max_length=16, choices=FundEntryKind.choices)
     amount = models.DecimalField(**MONEY)
-    period = models.PositiveIntegerField(help_text="The month (YYYYMM) the entry belongs to.")
+    period = models.PositiveIntegerField(help_text=_("The month (YYYYMM) the entry belongs to."))
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "fund entries"
+        verbose_name_plural = _("fund entries")
         constraints = [
             models.CheckConstraint(
                 name="fund_entry_is_a_transfer",
@@ -219,8 +220,8 @@ class FundLedgerEntry(models.Model):
     class Meta:
         managed = False
         db_table = "insurance_fund_ledger"
-        verbose_name = "pooled-fund ledger entry"
-        verbose_name_plural = "pooled-fund ledger"
+        verbose_name = _("pooled-fund ledger entry")
+        verbose_name_plural = _("pooled-fund ledger")
 
     def __str__(self) -> str:
         return f"{self.province_id} {self.kind} {self.amount}"
@@ -232,7 +233,7 @@ class ReconciliationAlert(models.Model):
 
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+", db_index=False)
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="+", db_index=False)
-    imbalance = models.DecimalField(**MONEY, help_text="What the legs sum to (zero when balanced).")
+    imbalance = models.DecimalField(**MONEY, help_text=_("What the legs sum to (zero when balanced)."))
     detail = models.TextField()
     found_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)

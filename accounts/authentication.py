@@ -57,12 +57,12 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise AuthenticationFailed(
-                "The Authorization header must be 'Api-Key <key>'.", code="authentication_failed"
+                _("The Authorization header must be 'Api-Key <key>'."), code="authentication_failed"
             )
         try:
             key = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise AuthenticationFailed("The API key is not valid.", code="authentication_failed") from None
+            raise AuthenticationFailed(_("The API key is not valid."), code="authentication_failed") from None
         from accounts.services import api_key_verify
 
         try:

@@ -16,3 +16,19 @@ class ExpiringTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A token from POST /api/v1/auth/login, sent as `Authorization: Bearer <token>`.",
         }
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "An agency system's own key, issued by an administrator, sent as "
+                "`Authorization: Api-Key <key>`."
+            ),
+        }

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.admin_scope import ProvinceScopedAdmin
 from accounts.models import BACK_OFFICE_ROLES, ApiKey, AuthToken, Role, User
@@ -214,20 +214,28 @@ class ApiKeyAdmin(admin.ModelAdmin):
         obj.pk = issued.api_key.pk  # the admin's own log and redirect refer to the issued key
         self.message_user(
             request,
-            f"API key for {issued.api_key.user.username}, shown only now: {issued.key} "
-            "(send it as 'Authorization: Api-Key <key>').",
+            gettext(
+                "API key for %(username)s, shown only now: %(key)s "
+                "(send it as 'Authorization: Api-Key <key>')."
+            )
+            % {"username": issued.api_key.user.username, "key": issued.key},
             messages.WARNING,
         )
 
-    @admin.display(boolean=True, description="Valid now")
+    @admin.display(boolean=True, description=gettext_lazy("Valid now"))
     def is_valid(self, api_key: ApiKey) -> bool:
         return api_key.expires_at is None or api_key.expires_at > timezone.now()
 
-    @admin.action(description="Revoke the selected keys now")
+    @admin.action(description=gettext_lazy("Revoke the selected keys now"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
-        self.message_user(request, f"Revoked {len(queryset)} key(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)d key.", "Revoked %(count)d keys.", len(queryset))
+            % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
         return False

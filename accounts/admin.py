@@ -9,8 +9,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.admin_scope import ProvinceScopedAdmin
 from accounts.models import BACK_OFFICE_ROLES, ApiKey, AuthToken, Role, User
@@ -215,12 +214,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
         obj.pk = issued.api_key.pk  # the admin's own log and redirect refer to the issued key
         self.message_user(
             request,
-            _("API key for %(system)s, shown only now: %(key)s (send it as 'Authorization: Api-Key <key>').")
-            % {"system": issued.api_key.user.username, "key": issued.key},
+            gettext(
+                "API key for %(username)s, shown only now: %(key)s "
+                "(send it as 'Authorization: Api-Key <key>')."
+            )
+            % {"username": issued.api_key.user.username, "key": issued.key},
             messages.WARNING,
         )
 
-    @admin.display(boolean=True, description="Valid now")
+    @admin.display(boolean=True, description=gettext_lazy("Valid now"))
     def is_valid(self, api_key: ApiKey) -> bool:
         return api_key.expires_at is None or api_key.expires_at > timezone.now()
 
@@ -229,7 +231,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(
-            request, _("Revoked %(count)d key(s).") % {"count": len(queryset)}, messages.SUCCESS
+            request,
+            ngettext("Revoked %(count)d key.", "Revoked %(count)d keys.", len(queryset))
+            % {"count": len(queryset)},
+            messages.SUCCESS,
         )
 
     def has_change_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:

@@ -28,5 +28,8 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "Agency systems: a key issued in the admin, as `Authorization: Api-Key <key>`.",
+            "description": (
+                "An agency system's own key, issued by an administrator, sent as "
+                "`Authorization: Api-Key <key>`."
+            ),
         }

@@ -117,6 +117,7 @@ PATH_PARAMETERS = {
     "relationship_id": "The relationship's id, from the person's relationships.",
     "message_id": "The message's id, from the inbox.",
     "job_id": "The import job's id, from its upload.",
+    "certificate_id": "The certificate's id, from the list of my certificates.",
     "kind": "The kind of batch file (see /api/v1/imports/kinds).",
     "code": "The code: a certificate's verification code, or an employer's unified social credit code.",
 }

@@ -9,7 +9,13 @@ from typing import Any, ClassVar
 from django.urls import reverse
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
@@ -218,6 +224,12 @@ _VERIFY_RESPONSES = {
     (200, "application/json"): DocumentVerificationSerializer,
     (200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="The verification page, in HTML."),
 }
+_VERIFY_FORMAT = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["html", "json"],
+    description="The answer's form, overriding `Accept`: `html` (the page) or `json`.",
+)
 
 
 class DocumentVerifyApi(APIView):
@@ -234,6 +246,7 @@ class DocumentVerifyApi(APIView):
 
     @extend_schema(
         summary="Verify a document: what it states and whether it is valid",
+        parameters=[_VERIFY_FORMAT],
         responses=_VERIFY_RESPONSES,
         extensions=error_codes("not_found"),
     )
@@ -244,6 +257,15 @@ class DocumentVerifyApi(APIView):
     @extend_schema(
         summary="Verify a document's PDF: is this file the one issued under the code?",
         request={"multipart/form-data": DocumentUploadSerializer},
+        parameters=[_VERIFY_FORMAT],
+        examples=[
+            OpenApiExample(
+                "The PDF as received",
+                value={"file": "certificate-7KQ2M9XA.pdf"},
+                request_only=True,
+                media_type="multipart/form-data",
+            )
+        ],
         responses=_VERIFY_RESPONSES,
         extensions=error_codes("not_found", "invalid"),
     )

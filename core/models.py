@@ -178,7 +178,9 @@ class DocumentCode(models.Model):
     code = models.CharField(primary_key=True, max_length=32)
     kind = models.CharField(max_length=64)
     person_id = models.BigIntegerField()
-    record_id = models.BigIntegerField(null=True, help_text="Empty only inside the transaction that issues.")
+    record_id = models.BigIntegerField(
+        null=True, help_text=_("Empty only inside the transaction that issues.")
+    )
 
     def __str__(self) -> str:
         return f"{self.kind} {self.code}"
@@ -195,7 +197,9 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=255)
     # Method, path and body, hashed: the same key with another request is refused.
     fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True, help_text="Empty while the first request runs.")
+    status_code = models.PositiveSmallIntegerField(
+        null=True, help_text=_("Empty while the first request runs.")
+    )
     headers = models.JSONField(default=dict)
     body = models.BinaryField(default=b"")
     created_at = models.DateTimeField(auto_now_add=True)

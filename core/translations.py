@@ -27,8 +27,30 @@ def project_app_configs() -> list[AppConfig]:
     return [config for config in apps.get_app_configs() if Path(config.path).resolve().is_relative_to(base)]
 
 
+# Folders inside the checkout that hold no project code: the virtualenv (a real folder in one checkout,
+# a symlink out of it in another), local services' data, front-end packages.
+NOT_PROJECT_FOLDERS = frozenset({".venv", "venv", ".data", "node_modules", "site-packages", ".git", ".tox"})
+
+
+def is_project_path(path: Path) -> bool:
+    """Whether `path` is the project's own: inside the checkout and in none of NOT_PROJECT_FOLDERS."""
+    base = Path(settings.BASE_DIR).resolve()
+    resolved = Path(path).resolve()
+    return resolved.is_relative_to(base) and not NOT_PROJECT_FOLDERS & set(resolved.relative_to(base).parts)
+
+
+def project_app_configs() -> list[AppConfig]:
+    """The installed apps that are the project's own, not an installed library's."""
+    base = Path(settings.BASE_DIR).resolve()
+    return [
+        config
+        for config in apps.get_app_configs()
+        if is_project_path(Path(config.path)) and Path(config.path).resolve() != base
+    ]
+
+
 def translation_catalogues() -> list[Path]:
-    """The `.po` files of the project's own apps and of LOCALE_PATHS."""
+    """The `.po` files of the project's own apps (not those of installed libraries) and LOCALE_PATHS."""
     folders = [Path(folder) for folder in settings.LOCALE_PATHS]
     folders += [Path(config.path) / "locale" for config in project_app_configs()]
     return sorted(po for folder in folders for po in folder.glob("*/LC_MESSAGES/*.po"))

@@ -148,10 +148,9 @@ class KindSerializer(serializers.Serializer):
     columns = ColumnSerializer(many=True, help_text="The columns of a file of this kind, in order.")
 
 
-class NewestJobsFirst(CursorPagination):
+class NewestJobsFirst(ClientPageSize, CursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 1000
 
 
@@ -264,7 +263,6 @@ class ImportCancelApi(APIView):
 class ByRow(ClientPageSize, CursorPagination):
     ordering = ("row", "id")
     page_size = 100
-    page_size_query_param = "page_size"
     max_page_size = 1000
 
 

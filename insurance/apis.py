@@ -777,7 +777,7 @@ class MyPensionEstimateApi(_RetirementView):
         return Response(PensionEstimateSerializer(result).data)
 
 
-class NewestCertificatesFirst(CursorPagination):
+class NewestCertificatesFirst(ClientPageSize, CursorPagination):
     ordering = ("-issued_at", "-id")
     page_size = 20
 
@@ -802,6 +802,7 @@ class MyCertificatesApi(ListAPIView, CitizenView):
             "the same PDF downloads again from `pdf_url`."
         ),
         request=CertificateRequestSerializer,
+        examples=[OpenApiExample("In English", value={"language": "en"}, request_only=True)],
         responses={(201, "application/pdf"): OpenApiTypes.BINARY},
     )
     @idempotent

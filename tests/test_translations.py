@@ -20,14 +20,15 @@ from pathlib import Path
 
 import polib
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
 
 from core.translations import (
     command_language,
+    is_project_path,
     model_label_texts,
+    project_app_configs,
     translation_catalogues,
     translations_compile,
 )
@@ -85,11 +86,7 @@ class Marked:
 
 
 def project_apps():
-    return [
-        config
-        for config in apps.get_app_configs()
-        if Path(config.path).resolve().is_relative_to(BASE) and Path(config.path).resolve() != BASE
-    ]
+    return project_app_configs()
 
 
 def _shown(path: Path) -> str:
@@ -447,3 +444,15 @@ def test_the_compile_command_reports_what_it_compiled(tmp_path, settings):
 
     assert output.getvalue().splitlines()[-1] == "Every translation catalogue is up to date."
     assert f"Compiled {messages / 'django.mo'}" in output.getvalue()
+
+
+@pytest.mark.parametrize("folder", [".venv", ".data", "node_modules"])
+def test_a_library_inside_the_checkout_is_not_the_projects(folder, tmp_path, settings):
+    settings.BASE_DIR = tmp_path
+    library = tmp_path / folder / "lib" / "site" / "admin"
+    library.mkdir(parents=True)
+    (tmp_path / "accounts").mkdir()
+
+    assert not is_project_path(library)
+    assert is_project_path(tmp_path / "accounts")
+    assert not is_project_path(tmp_path.parent)

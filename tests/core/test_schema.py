@@ -156,7 +156,9 @@ def test_only_operations_that_authenticate_name_the_token_codes(schema):
         "account_disabled",
     ]
     assert "401" not in schema["paths"]["/api/health"]["get"]["responses"]
-    assert "409" not in schema["paths"]["/api/v1/imports"]["post"]["responses"]
+    assert "409" not in me["responses"]
+    # An upload conflicts with nothing but a retry of itself still running (its Idempotency-Key).
+    assert codes(schema["paths"]["/api/v1/imports"]["post"], "409") == ["idempotency_in_progress"]
 
 
 def test_every_creating_post_documents_the_idempotency_key_header_and_its_codes(schema):
@@ -202,9 +204,10 @@ def test_a_write_answering_with_several_records_is_a_plain_array_not_a_page(sche
     listed = contributions["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert created == {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}}
     assert listed == {"$ref": "#/components/schemas/PaginatedContributionList"}
-    assert [parameter["name"] for parameter in contributions["post"]["parameters"]] == [
-        "Idempotency-Key",
-        "person_id",
+    # No page's cursor or size: only the path's person and the Idempotency-Key header of a creating POST.
+    assert [(parameter["in"], parameter["name"]) for parameter in contributions["post"]["parameters"]] == [
+        ("header", "Idempotency-Key"),
+        ("path", "person_id"),
     ]
 
 

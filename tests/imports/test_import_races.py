@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from core.exceptions import ApplicationError
-from imports.models import ImportJob
+from imports.models import ImportJob, ImportJobStart
 from imports.services import import_job_run, import_rerun, import_upload
 from tests.factories import EMPLOYER_CODE, TEST_ACTOR, AgencySystemFactory
 
@@ -72,10 +72,10 @@ def test_one_file_uploaded_by_eight_at_once_makes_one_job_and_keeps_one_stored_f
 def test_a_finished_job_run_again_by_eight_at_once_gets_exactly_one_new_attempt(
     paying_person, media_root, monkeypatch
 ):
-    from imports import services
+    from imports import dispatch
 
-    queued: list[int] = []  # the broker is not the subject here: record what would be queued
-    monkeypatch.setattr(services, "_enqueue", queued.append)
+    queued: list[int] = []  # the broker is not the subject here: record what the relay would hand over
+    monkeypatch.setattr(dispatch, "import_starts_relay", lambda *, job_ids=None: queued.extend(job_ids or ()))
     system = AgencySystemFactory(province="11")
     job, _ = import_upload(
         user=system,
@@ -95,3 +95,4 @@ def test_a_finished_job_run_again_by_eight_at_once_gets_exactly_one_new_attempt(
     assert sorted(ImportJob.objects.values_list("attempt", flat=True)) == [1, 2]
     assert len(list((media_root / "imports").iterdir())) == 2
     assert queued == [reruns[0].pk]
+    assert list(ImportJobStart.objects.values_list("job_id", flat=True)) == [reruns[0].pk]

@@ -245,7 +245,7 @@ def test_admin_downloads_the_full_report_and_the_stored_file_with_each_read_logg
     ]
 
 
-def test_admin_file_download_is_refused_once_the_retention_rule_deleted_it(client, job_with_errors):
+def test_admin_file_download_is_refused_once_the_retention_rule_deleted_it(client, job_with_errors, english):
     client.force_login(AdministratorFactory())
     ImportJob.objects.filter(pk=job_with_errors.pk).update(file="")
 

@@ -95,7 +95,7 @@ def test_a_mix_within_the_first_bytes_is_refused_at_upload(system):
 
 
 @pytest.mark.django_db
-def test_a_mix_beyond_the_first_bytes_fails_the_job_before_any_row_is_written(system, settings):
+def test_a_mix_beyond_the_first_bytes_fails_the_job_before_any_row_is_written(system, settings, english):
     settings.IMPORT_UPLOAD_HEAD_BYTES = 1024
     settings.IMPORT_CHUNK_ROWS = 10  # the good chunks before the bad line would be written first
     good = b"".join(line(n, "张三", "utf-8") for n in range(1, 100))

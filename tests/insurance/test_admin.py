@@ -356,7 +356,7 @@ def test_add_person_registers_through_the_service(admin_site, administrator):
     ],
 )
 def test_add_person_with_an_invalid_id_number_shows_the_error_and_writes_nothing(
-    admin_site, id_number, message
+    admin_site, id_number, message, english
 ):
     response = _add_person(admin_site, id_number=id_number)
 

@@ -20,13 +20,6 @@ from django.db.models import Model
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
-
-def project_app_configs() -> list[AppConfig]:
-    """The project's own apps, not the installed libraries."""
-    base = Path(settings.BASE_DIR).resolve()
-    return [config for config in apps.get_app_configs() if Path(config.path).resolve().is_relative_to(base)]
-
-
 # Folders inside the checkout that hold no project code: the virtualenv (a real folder in one checkout,
 # a symlink out of it in another), local services' data, front-end packages.
 NOT_PROJECT_FOLDERS = frozenset({".venv", "venv", ".data", "node_modules", "site-packages", ".git", ".tox"})

@@ -2,6 +2,7 @@ import os
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.apis import ApiIndexApi, DocumentVerifyApi, HealthApi, ReadyApi
@@ -12,6 +13,10 @@ handler500 = "core.exceptions.json_server_error"
 
 # The admin's "View site" link: the API's own documentation, the service this back office runs.
 admin.site.site_url = "/api/docs/"
+# The back office's own name on every page, not Django's.
+admin.site.site_header = gettext_lazy("Unified social insurance public service platform")
+admin.site.site_title = gettext_lazy("Social insurance back office")
+admin.site.index_title = gettext_lazy("Back office")
 
 # What /api/v1/ lists: {group: {name: URL name}}; tests/core/test_api_index.py opens each of them.
 API_ENTRY_POINTS = {

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import decrypt_text, encrypt_text, keyed_hash
@@ -38,7 +39,9 @@ class Region(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        # In the reader's language: 44 广东省, or 44 Guangdong on request.
+        chinese = (translation.get_language() or "zh-hans").startswith("zh")
+        return f"{self.code} {self.name_zh if chinese else self.name}"
 
 
 class ProtectedIdentityNumber(models.Model):

@@ -53,6 +53,7 @@ from cards.services.cards import BankAccount, Consent
 from cards.services.ecard import ecard_public_keys, ecard_qr_issue, ecard_verify_online
 from cards.services.production import production_batch_create, production_batch_return
 from cards.services.uses import Presented, card_use_record, medical_filing_register, service_point_register
+from core.pagination import ClientPageSize
 from core.schema import error_codes
 from core.states import Actor
 from insurance.selectors import person_of_citizen
@@ -84,15 +85,17 @@ _TOKEN_CODES = (
 _PIN_CODES = ("card_pin_wrong", "card_locked", "card_not_usable", "ecard_pin_not_set")
 
 
-def _example(value: dict, name: str = "example") -> list[OpenApiExample]:
-    return [OpenApiExample(name, value=value, request_only=True)]
+def _example(
+    value: dict, name: str = "example", media_type: str = "application/json"
+) -> list[OpenApiExample]:
+    return [OpenApiExample(name, value=value, request_only=True, media_type=media_type)]
 
 
 def _binary(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=OpenApiTypes.BINARY, description=description)
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(ClientPageSize, CursorPagination):
     ordering = ("-at", "-id")
     page_size = 50
 
@@ -154,7 +157,8 @@ class MyCardApplicationApi(CitizenCardView):
                 "pin": "902741",
                 "photo": "(a JPEG or PNG file)",
                 "consent": True,
-            }
+            },
+            media_type="multipart/form-data",
         ),
         extensions=error_codes(
             *_PHOTO_CODES,
@@ -468,7 +472,7 @@ class AgencyCardView(APIView):
         return selectors.card_get(scope=Scope.of(self.request.user), card_id=card_id)
 
 
-class NewestCardsFirst(CursorPagination):
+class NewestCardsFirst(ClientPageSize, CursorPagination):
     ordering = ("-applied_at", "-id")
     page_size = 50
 
@@ -623,7 +627,9 @@ class AgencyBatchReturnApi(AgencyCardView):
         summary="The card maker's returned file: marks the batch's cards issued",
         request={"multipart/form-data": BatchReturnSerializer},
         responses=BatchReturnedSerializer,
-        examples=_example({"file": "card_number,issue_date\nK12345678,2026-11-30\n"}),
+        examples=_example(
+            {"file": "card_number,issue_date\nK12345678,2026-11-30\n"}, media_type="multipart/form-data"
+        ),
         extensions=error_codes(
             "card_batch_file_header", "card_not_in_batch", "card_issue_date_invalid", "batch_refused"
         ),

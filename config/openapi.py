@@ -84,16 +84,43 @@ TAGS = (
         rf"{_V1}imports",
     ),
     Tag(
+        "Citizens",
+        "Citizen: social security card",
+        "The citizen's card (社会保障卡): application with a photo, production, loss, replacement, PINs, the "
+        "electronic card's QR code, cross-province medical filings and the card's account.",
+        rf"{_V1}me/(card|cards|ecard|medical-filings)",
+    ),
+    Tag(
+        "Citizens",
+        "Citizen: transfers",
+        "Moving the pension or medical insurance to the province where one pays now (转移接续), and where "
+        "the pension would be paid.",
+        rf"{_V1}me/(transfers|benefit-province)",
+    ),
+    Tag(
+        "Agencies",
+        "Agency: social security cards",
+        "The province's cards: search, every lifecycle move, production batches and service points.",
+        rf"{_V1}agency/(cards|card-batches|service-points)",
+    ),
+    Tag(
+        "Agencies",
+        "Agency: transfers",
+        "The queue of transfers into or out of the province, and each step's action.",
+        rf"{_V1}agency/transfers",
+    ),
+    Tag(
+        "Service points",
+        "Service point: electronic card",
+        "Verifying an electronic card's QR code online, recording card uses, and the public keys that "
+        "verify it offline.",
+        rf"{_V1}(service-point/|ecard/keys)",
+    ),
+    Tag(
         "Public",
         "Public: certificate verification",
         "Anyone holding a certificate checks that it is genuine and unaltered, without signing in.",
         rf"{_V1}certificates/verify/",
-    ),
-    Tag(
-        "Everyone",
-        "Index",
-        "The API's entry points, by who uses them, and where its documentation is.",
-        rf"{_V1}$",
     ),
     Tag(
         "Operators",
@@ -120,4 +147,7 @@ PATH_PARAMETERS = {
     "certificate_id": "The certificate's id, from the list of my certificates.",
     "kind": "The kind of batch file (see /api/v1/imports/kinds).",
     "code": "The code: a certificate's verification code, or an employer's unified social credit code.",
+    "card_id": "The card's id, from a card search.",
+    "batch_id": "The production batch's id, from the list of batches.",
+    "transfer_id": "The transfer's id, from my transfers or the agency's queue.",
 }

@@ -856,7 +856,7 @@ _TRANSFER_PRECONDITION_CODES = (
 )
 
 
-class TransfersNewestFirst(CursorPagination):
+class TransfersNewestFirst(ClientPageSize, CursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.services import (
@@ -65,33 +66,35 @@ def demo_logins(citizen_id_number: str) -> tuple[DemoLogin, ...]:
         DemoLogin(
             "citizen",
             Role.CITIZEN,
-            "the showcase person: Guangdong since before 1998, Beijing since",
+            _("the showcase person: Guangdong since before 1998, Beijing since"),
             citizen_create,
             {"id_number": citizen_id_number},
         ),
         DemoLogin(
             "agency-11",
             Role.AGENCY_STAFF,
-            "Beijing clerk: API, and /admin/ for Beijing",
+            _("Beijing clerk: API, and /admin/ for Beijing"),
             agency_staff_create,
             {"province_code": "11"},
         ),
         DemoLogin(
             "agency-44",
             Role.AGENCY_STAFF,
-            "Guangdong clerk: API, and /admin/ for Guangdong",
+            _("Guangdong clerk: API, and /admin/ for Guangdong"),
             agency_staff_create,
             {"province_code": "44"},
         ),
         DemoLogin(
             "agency-system-11",
             Role.AGENCY_SYSTEM,
-            "Beijing agency system",
+            _("Beijing agency system"),
             agency_system_create,
             {"province_code": "11"},
         ),
-        DemoLogin("service-point", Role.SERVICE_POINT, "card service point", service_point_create, {}),
-        DemoLogin("admin", Role.ADMINISTRATOR, "national administrator at /admin/", administrator_create, {}),
+        DemoLogin("service-point", Role.SERVICE_POINT, _("card service point"), service_point_create, {}),
+        DemoLogin(
+            "admin", Role.ADMINISTRATOR, _("national administrator at /admin/"), administrator_create, {}
+        ),
     )
 
 

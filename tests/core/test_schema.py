@@ -4,6 +4,9 @@ pytestmark = pytest.mark.django_db
 
 ERROR_STATUSES = {"400", "401", "403", "404", "409", "423", "429"}
 ENVELOPE = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+ERROR_PAGE = {
+    "schema": {"type": "string", "description": "The refusal's message as an HTML page, for a browser."}
+}
 
 
 @pytest.fixture
@@ -17,6 +20,15 @@ def operations(schema):
             yield f"{method.upper()} {path}", operation
 
 
+def _error_content(operation, status: str) -> dict:
+    """The envelope; and where the operation answers a browser with a page, the refusal as a page too
+    (but for 406, answered in JSON whatever the Accept)."""
+    pages = any("text/html" in r.get("content", {}) for s, r in operation["responses"].items() if s < "400")
+    if pages and status != "406":
+        return {**ENVELOPE, "text/html": ERROR_PAGE}
+    return ENVELOPE
+
+
 def test_every_error_response_is_the_envelope_and_lists_its_codes(schema):
     wrong = {
         (label, status)
@@ -24,7 +36,9 @@ def test_every_error_response_is_the_envelope_and_lists_its_codes(schema):
         for status, response in operation["responses"].items()
         if status >= "400"
         and status != "503"  # health's own answer, its Health body
-        and (response.get("content") != ENVELOPE or not response.get("x-error-codes"))
+        and (
+            response.get("content") != _error_content(operation, status) or not response.get("x-error-codes")
+        )
     }
 
     assert wrong == set()

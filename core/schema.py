@@ -144,6 +144,19 @@ def _description(codes: list[str]) -> str:
     return "\n".join(f"- `{code}`: {_declared(code).description}" for code in codes)
 
 
+# A page that answers a browser in HTML (core.apis.DocumentVerifyApi) refuses it with an HTML page too,
+# but for an Accept it cannot serve (406), which is answered in JSON.
+ERROR_PAGE: dict[str, Any] = {
+    "schema": {"type": "string", "description": "The refusal's message as an HTML page, for a browser."}
+}
+
+
+def _answers_html(responses: dict[str, Any]) -> bool:
+    return any(
+        "text/html" in response.get("content", {}) for code, response in responses.items() if code < "400"
+    )
+
+
 def add_error_responses(
     result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
 ) -> dict[str, Any]:
@@ -171,13 +184,8 @@ def add_error_responses(
                     "$ref": "#/components/schemas/Error"
                 }:
                     responses[status_code]["x-error-codes"] = codes
-            # An operation that answers a browser with a page (the document verification) answers its
-            # refusals with a page too.
-            if "text/html" in responses.get("200", {}).get("content", {}):
-                for status_code in operation_codes_by_status(operation):
-                    responses[status_code].setdefault("content", {}).setdefault(
-                        "text/html", {"schema": {"type": "string"}}
-                    )
+                    if status_code != "406" and _answers_html(responses):
+                        responses[status_code]["content"]["text/html"] = ERROR_PAGE
             operation.pop(_EXTENSION, None)
             operation.pop(_COMMON_EXTENSION, None)
             operation["responses"] = dict(sorted(responses.items()))

@@ -63,6 +63,9 @@ def error_code_conformance(ctx, response, case):
     # A request with another method than the operation's (which answers 405) is schemathesis's own check.
     if not 400 <= response.status_code < 500 or case.method.lower() != case.operation.method.lower():
         return None
+    # A page for browsers refuses with an HTML page (documented, and checked by content_type_conformance).
+    if "text/html" in (response.headers.get("content-type") or [""])[0]:
+        return None
     operation = schema.raw_schema["paths"][case.operation.path][case.operation.method.lower()]
     documented = operation["responses"].get(str(response.status_code), {})
     code = response.json()["error"]["code"]

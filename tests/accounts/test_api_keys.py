@@ -110,7 +110,7 @@ def test_a_key_is_not_locked_by_wrong_passwords_for_its_system(system, settings,
     assert with_key(issued.key).get(ME).status_code == 200
 
 
-def test_the_admin_issues_a_key_shown_once_and_revokes_keys(system):
+def test_the_admin_issues_a_key_shown_once_and_revokes_keys(system, english):
     admin_site = Client()
     admin_site.force_login(AdministratorFactory(username="root"))
 

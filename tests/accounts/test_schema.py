@@ -19,7 +19,13 @@ def test_schema_documents_the_auth_endpoints_and_the_bearer_scheme(api_client):
         "/LoginInputRequest"
     )
     me = schema["paths"]["/api/v1/auth/me"]["get"]
+    # An agency system may send its API key instead (faults): a second scheme, either one suffices.
     assert me["security"] == [{"BearerToken": []}, {"ApiKey": []}]
-    assert schema["components"]["securitySchemes"]["ApiKey"]["in"] == "header"
+    assert schema["components"]["securitySchemes"]["ApiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": schema["components"]["securitySchemes"]["ApiKey"]["description"],
+    }
     assert me["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/CurrentUser")
     assert {"204", "401"} <= set(schema["paths"]["/api/v1/auth/logout"]["post"]["responses"])

@@ -4,6 +4,7 @@ the processes that run jobs have a memory ceiling, and a job that reaches it fai
 import io
 import multiprocessing
 import os
+import resource
 import struct
 import zipfile
 import zlib
@@ -305,10 +306,15 @@ def test_the_upload_api_refuses_each_hostile_file_with_a_400_and_its_code_and_ke
     assert list((media_root / "imports").iterdir()) == []
 
 
-def _allocate_beyond(limit: int, answer) -> None:
-    address_space_limit(limit)
+def _allocate_beyond(headroom: int, answer) -> None:
+    # The ceiling sits `headroom` above what this process already maps: a child forked from a test runner
+    # that has run the whole suite maps more than any fixed ceiling, and could not even start the
+    # queue's thread to answer.
+    with open("/proc/self/statm") as statm:
+        in_use = int(statm.read().split()[0]) * resource.getpagesize()
+    address_space_limit(in_use + headroom)
     try:
-        bytearray(limit)
+        bytearray(2 * headroom)
     except MemoryError:
         answer.put("MemoryError")
     else:
@@ -318,7 +324,7 @@ def _allocate_beyond(limit: int, answer) -> None:
 def test_the_memory_ceiling_makes_a_process_fail_an_allocation_beyond_it():
     # In a child process: the ceiling is the process's own, and would stay on the test runner.
     answer = multiprocessing.get_context("fork").Queue()
-    child = multiprocessing.get_context("fork").Process(target=_allocate_beyond, args=(GIB, answer))
+    child = multiprocessing.get_context("fork").Process(target=_allocate_beyond, args=(GIB // 4, answer))
     child.start()
     child.join(timeout=60)
 

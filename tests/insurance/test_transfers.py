@@ -66,6 +66,7 @@ from tests.factories import (
     register_death,
     register_person,
 )
+from tests.insurance.interest import year_end_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -595,3 +596,19 @@ def test_the_benefit_province_follows_each_branch_with_the_years_it_counted(hist
     for province, years in history:
         if province in counted and counted[province] is not None:
             assert counted[province] == years * 12
+
+
+def test_money_on_its_way_earns_no_interest_in_the_old_province(mover):
+    transfer = transfer_apply(person=mover, scheme=EP, actor=TEST_ACTOR)
+    transfer_accept(transfer=transfer, actor=TEST_ACTOR)
+    year = timezone.localdate().year - 1
+    sent = transfer_funds_send(transfer=transfer, actor=TEST_ACTOR, today=datetime.date(year, 6, 1))
+    assert sent.interest_up_to_period == year * 100 + 6
+
+    # The year-end run would otherwise credit June to December on the balance that has left.
+    run = year_end_interest(year=year, province_id="11")
+
+    assert not run.credited.filter(person=mover).exists()
+    transfer_complete(transfer=sent, actor=TEST_ACTOR)
+    old = LedgerEntry.objects.filter(person=mover, province_id="11", scheme=EP).aggregate(b=Sum("amount"))
+    assert old["b"] == Decimal("0.00")

@@ -463,6 +463,7 @@ class AgencyPersonContributionsApi(ContributionListView, AgencyView):
         scheme, province = body.validated_data["scheme"], Scope.of(request.user).province_code
         periods = contributions_record(
             person_id=person.pk,
+            actor=Actor.api(request.user),
             scheme=scheme,
             province_id=province,
             months=[

@@ -396,6 +396,35 @@ def test_the_nightly_job_offers_to_people_already_in_that_state_once(paying_pers
     assert Transfer.objects.get(person=paying_person).status == TransferStatus.OFFERED
 
 
+def test_a_first_contribution_in_a_new_province_offers_the_transfer_once(paying_person):
+    """Paying again in 44 by a resumption (no enrolment, so no offer) while suspended in 11: the first
+    month recorded in 44 makes the offer the enrolment makes; a later month makes none."""
+    relationship_suspend(relationship=_relationship(paying_person, EP, "11"), period=202404, actor=TEST_ACTOR)
+    old_44 = open_relationship(person=paying_person, scheme=EP, province_id="44", opened_period=202405)
+    Transfer.objects.filter(person=paying_person).delete()  # as if enrolled before offers existed
+    relationship_suspend(relationship=old_44, period=202406, actor=TEST_ACTOR)
+    relationship_resume(relationship=old_44, period=202407, actor=TEST_ACTOR)
+    assert not Transfer.objects.filter(person=paying_person).exists()
+
+    record_contributions(person=paying_person, scheme=EP, province_id="44", months=_months([202407]))
+
+    offer = Transfer.objects.get(person=paying_person, scheme=EP)
+    assert (offer.status, offer.from_province_id, offer.to_province_id) == ("offered", "11", "44")
+    assert InboxMessage.objects.filter(
+        person=paying_person, kind="transfer_step", subject_id=offer.pk
+    ).exists()
+    # Declined, and a later month in 44: not a first contribution, and not offered again.
+    transfer_decline(transfer=offer, actor=TEST_ACTOR)
+    Transfer.objects.filter(person=paying_person).delete()
+    record_contributions(person=paying_person, scheme=EP, province_id="44", months=_months([202408]))
+    assert not Transfer.objects.filter(person=paying_person).exists()
+
+
+def test_a_first_contribution_of_a_person_with_nothing_suspended_offers_nothing(paying_person):
+    record_contributions(person=paying_person, scheme=EP, province_id="11", months=_months([202404]))
+    assert not Transfer.objects.filter(person=paying_person).exists()
+
+
 # --- the medical transfer ----------------------------------------------------------------------------------
 
 

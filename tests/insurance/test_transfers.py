@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.scope import Scope
 from core.exceptions import ApplicationError
 from core.models import CalendarDay, CalendarYear, StateEvent
 from core.money import money
@@ -39,7 +40,7 @@ from insurance.models import (
 from insurance.periods import period_of
 from insurance.selectors import contribution_months_of, transfer_shown
 from insurance.services.benefit_province import benefit_province_decide
-from insurance.services.contributions import ContributionMonth
+from insurance.services.contributions import ContributionMonth, ContributionRecorder
 from insurance.services.relationships import relationship_resume, relationship_suspend
 from insurance.services.tariffs import province_year_config_create
 from insurance.services.transfers import (
@@ -418,6 +419,27 @@ def test_a_first_contribution_in_a_new_province_offers_the_transfer_once(paying_
     Transfer.objects.filter(person=paying_person).delete()
     record_contributions(person=paying_person, scheme=EP, province_id="44", months=_months([202408]))
     assert not Transfer.objects.filter(person=paying_person).exists()
+
+
+def test_an_import_chunk_offers_the_transfer_to_each_person_whose_first_month_it_is(paying_person, employer):
+    """The import's path (a recorder with the province's scope, people by ID number): one chunk with the
+    mover's first month in 44 and a person new to 44 with nothing suspended. Only the mover is offered."""
+    relationship_suspend(relationship=_relationship(paying_person, EP, "11"), period=202404, actor=TEST_ACTOR)
+    old_44 = open_relationship(person=paying_person, scheme=EP, province_id="44", opened_period=202405)
+    Transfer.objects.filter(person=paying_person).delete()
+    relationship_suspend(relationship=old_44, period=202406, actor=TEST_ACTOR)
+    relationship_resume(relationship=old_44, period=202407, actor=TEST_ACTOR)
+    local = register_person(id_number=make_id_number(province="44"), name="李四")
+    open_relationship(person=local, scheme=EP, province_id="44", opened_period=202407)
+    lines = [
+        (row, person.id_number, EP, 202407, Decimal("9000.00"), "normal", EMPLOYER_CODE, None)
+        for row, person in enumerate([paying_person, local], start=2)
+    ]
+
+    recorded, refusals = ContributionRecorder("44", scope=Scope.of_province("44")).record(lines)
+
+    assert (recorded, refusals) == (2, [])
+    assert list(Transfer.objects.values_list("person_id", "status")) == [(paying_person.pk, "offered")]
 
 
 def test_a_first_contribution_of_a_person_with_nothing_suspended_offers_nothing(paying_person):

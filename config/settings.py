@@ -272,6 +272,11 @@ if bool(DOCUMENT_SIGNING_KEY_FILE) != bool(DOCUMENT_SIGNING_CERT_FILE):
     raise ImproperlyConfigured("DOCUMENT_SIGNING_KEY_FILE and DOCUMENT_SIGNING_CERT_FILE go together.")
 # Days after issue during which a participation certificate verifies as valid.
 CERTIFICATE_VALID_DAYS = env.int("CERTIFICATE_VALID_DAYS", default=180)
+# Days after issue during which a transfer's documents (contact letter, certificate, table) verify as valid.
+TRANSFER_DOCUMENT_VALID_DAYS = env.int("TRANSFER_DOCUMENT_VALID_DAYS", default=365)
+# Where the platform is reached from outside: the verification address printed on documents issued by a
+# step rather than by a request (a transfer's documents).
+DOCUMENT_VERIFY_BASE_URL = env.str("DOCUMENT_VERIFY_BASE_URL", default="http://localhost:8000/")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # The earliest contribution month (YYYYMM) the platform records, on every path (insurance.periods).

@@ -86,7 +86,7 @@ class ContributionsWriter(_Writer):
 
     def __init__(self, job: ImportJob) -> None:
         super().__init__(job)
-        self.recorder = ContributionRecorder(job.province_id, scope=self.scope)
+        self.recorder = ContributionRecorder(job.province_id, scope=self.scope, actor=self.actor)
 
     def prefetch(self, rows: list[tuple]) -> None:
         self.recorder.prefetch(rows)

@@ -76,6 +76,7 @@ from insurance.services.relationships import (
     relationship_resume,
     relationship_suspend,
 )
+from insurance.services.transfer_documents import transfer_document_pdf
 from insurance.services.transfers import (
     transfer_accept,
     transfer_apply,
@@ -463,6 +464,7 @@ class AgencyPersonContributionsApi(ContributionListView, AgencyView):
         scheme, province = body.validated_data["scheme"], Scope.of(request.user).province_code
         periods = contributions_record(
             person_id=person.pk,
+            actor=Actor.api(request.user),
             scheme=scheme,
             province_id=province,
             months=[
@@ -910,6 +912,24 @@ class MyTransferApi(CitizenView):
         return _transfer_detail(selectors.transfer_get(scope=Scope.of(request.user), transfer_id=transfer_id))
 
 
+def _transfer_document_response(request, transfer_id: int, kind: str) -> HttpResponse:
+    transfer = selectors.transfer_get(scope=Scope.of(request.user), transfer_id=transfer_id)
+    document, pdf = transfer_document_pdf(transfer=transfer, kind=kind)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{document.verification_code}.pdf"'
+    return response
+
+
+class MyTransferDocumentApi(CitizenView):
+    @extend_schema(
+        summary="Download a document of my transfer: the signed PDF as issued, byte for byte",
+        description="`kind`: contact_letter, transfer_certificate or information_table.",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, transfer_id: int, kind: str):
+        return _transfer_document_response(request, transfer_id, kind)
+
+
 class _MyTransferMoveApi(CitizenView):
     move = staticmethod(transfer_withdraw)
 
@@ -986,6 +1006,16 @@ class AgencyTransferApi(AgencyView):
     )
     def get(self, request, transfer_id: int):
         return _transfer_detail(selectors.transfer_get(scope=Scope.of(request.user), transfer_id=transfer_id))
+
+
+class AgencyTransferDocumentApi(AgencyView):
+    @extend_schema(
+        summary="Download a document of a transfer into or out of my province, byte for byte",
+        description="`kind`: contact_letter, transfer_certificate or information_table.",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, transfer_id: int, kind: str):
+        return _transfer_document_response(request, transfer_id, kind)
 
 
 class _AgencyTransferMoveApi(AgencyView):

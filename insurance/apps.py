@@ -12,6 +12,11 @@ class InsuranceConfig(AppConfig):
         from insurance.services.certificates import certificate_facts
 
         DOCUMENT_KINDS.register(KIND, certificate_facts)
+        from insurance.services.transfer_documents import transfer_document_facts
+        from insurance.transfer_documents import DOCUMENT_KIND_NAMES
+
+        for kind in DOCUMENT_KIND_NAMES.values():
+            DOCUMENT_KINDS.register(kind, transfer_document_facts)
         from core.signals import calendar_year_entered
 
         calendar_year_entered.connect(_transfer_deadlines_recompute, dispatch_uid="insurance.transfers")

@@ -41,8 +41,8 @@ from insurance.models import (
     ParticipationCertificate,
     Scheme,
     Transfer,
+    TransferDocument,
     TransferEscalation,
-    TransferStatus,
     name_bigrams,
 )
 
@@ -525,20 +525,13 @@ def transfers_of(*, person: InsuredPerson) -> QuerySet[Transfer]:
     return Transfer.objects.filter(person_id=person.pk).order_by("-created_at", "-id")
 
 
-# The documents each step issues (the PDFs come with the document machinery).
-_DOCUMENTS_OF_STEP = {
-    TransferStatus.ACCEPTED: ("contact_letter",),
-    TransferStatus.FUNDS_SENT: ("transfer_certificate", "information_table"),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class TransferShown:
     """A transfer with its timeline and documents, as the detail view shows it."""
 
     transfer: Transfer
     timeline: list[dict]
-    documents: list[dict]
+    documents: list[dict[str, Any]]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.transfer, name)
@@ -574,8 +567,11 @@ def transfer_shown(*, transfer: Transfer) -> TransferShown:
     ]
     timeline.sort(key=lambda entry: entry["at"])
     documents = [
-        {"kind": kind, "issued_at": event.at}
-        for event in events
-        for kind in _DOCUMENTS_OF_STEP.get(TransferStatus(event.to_state), ())
+        {"kind": kind, "issued_at": issued_at, "verification_code": code}
+        for kind, issued_at, code in TransferDocument.objects.filter(
+            person_id=transfer.person_id, transfer=transfer
+        )
+        .order_by("issued_at", "id")
+        .values_list("kind", "issued_at", "verification_code")
     ]
     return TransferShown(transfer, timeline, documents)

@@ -774,7 +774,10 @@ class TransferMoneySerializer(serializers.Serializer):
 
 class TransferDocumentSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="contact_letter, transfer_certificate or information_table.")
-    issued_at = serializers.DateTimeField(help_text="When the step that issues it was taken.")
+    issued_at = serializers.DateTimeField(help_text="When it was issued, at its step.")
+    verification_code = serializers.CharField(
+        help_text="Its code on the public verification page, /api/v1/certificates/verify/<code>."
+    )
 
 
 class TransferDetailSerializer(TransferSerializer):

@@ -42,7 +42,17 @@ urlpatterns = [
         name="my-transfer-decline",
     ),
     path("me/benefit-province", apis.MyBenefitProvinceApi.as_view(), name="my-benefit-province"),
+    path(
+        "me/transfers/<int:transfer_id>/documents/<str:kind>",
+        apis.MyTransferDocumentApi.as_view(),
+        name="my-transfer-document",
+    ),
     path("agency/transfers", apis.AgencyTransferQueueApi.as_view(), name="agency-transfers"),
+    path(
+        "agency/transfers/<int:transfer_id>/documents/<str:kind>",
+        apis.AgencyTransferDocumentApi.as_view(),
+        name="agency-transfer-document",
+    ),
     path("agency/transfers/<int:transfer_id>", apis.AgencyTransferApi.as_view(), name="agency-transfer"),
     path(
         "agency/transfers/<int:transfer_id>/accept",

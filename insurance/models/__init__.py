@@ -46,6 +46,8 @@ from insurance.models.transfers import (
     FundLedgerEntry,
     ReconciliationAlert,
     Transfer,
+    TransferDocument,
+    TransferDocumentKind,
     TransferEscalation,
     TransferStatus,
 )
@@ -89,6 +91,8 @@ __all__ = [
     "Scheme",
     "Sex",
     "Transfer",
+    "TransferDocument",
+    "TransferDocumentKind",
     "TransferEscalation",
     "TransferStatus",
     "name_bigrams",

@@ -249,3 +249,44 @@ class ReconciliationAlert(models.Model):
 
     def __str__(self) -> str:
         return f"transfer {self.transfer_id} off by {self.imbalance}"
+
+
+class TransferDocumentKind(models.TextChoices):
+    CONTACT_LETTER = "contact_letter", _("Contact letter (联系函)")
+    TRANSFER_CERTIFICATE = "transfer_certificate", _("Transfer certificate (参保缴费凭证)")
+    INFORMATION_TABLE = "information_table", _("Information table (信息表)")
+
+
+class TransferDocument(models.Model):
+    """A document of a transfer as issued at its step: the contact letter when the transfer-in province
+    accepts, the transfer certificate and the information table when the transfer-out province sends. The
+    signed PDF itself (downloaded again byte for byte), the facts it states and their digests; verified
+    by its code (core.DocumentCode) like the participation certificate."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+", db_index=False)
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="+", db_index=False)
+    kind = models.CharField(max_length=24, choices=TransferDocumentKind.choices)
+    verification_code = models.CharField(max_length=32)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    issuer_province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
+        help_text=_("Whose agency issued it."),
+    )  # fmt: skip
+    issuer_name = models.CharField(max_length=128, help_text=_("The issuer as printed."))
+    language = models.CharField(max_length=8)
+    valid_until = models.DateField(help_text=_("The last day it verifies as valid."))
+    content = models.JSONField(help_text=_("The facts printed on the document, as issued."))
+    content_sha256 = models.CharField(max_length=64)
+    pdf_sha256 = models.CharField(max_length=64)
+    pdf = models.FileField(upload_to="documents/transfers/%Y/%m/", help_text=_("The signed PDF as issued."))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "transfer", "kind"], name="one_document_per_transfer_kind"
+            ),
+            models.UniqueConstraint(fields=["person", "verification_code"], name="transfer_document_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.verification_code}"

@@ -33,9 +33,11 @@ from psycopg.errors import UniqueViolation
 from accounts.scope import Scope
 from core.batch import Refusal
 from core.exceptions import ApplicationError, ConflictError
+from core.states import Actor
 from insurance.models import (
     CONTRIBUTION_COLUMNS,
     OPEN_RELATIONSHIP_STATUSES,
+    TRANSFER_SCHEMES,
     PaymentType,
     RelationshipStatus,
     Scheme,
@@ -43,6 +45,7 @@ from insurance.models import (
 from insurance.periods import period_of, period_refusal
 from insurance.selectors import visible_people_by_id_number
 from insurance.services.tariffs import Tariff, tariff_get
+from insurance.services.transfers import transfer_offers_make
 
 # One month to record: (the caller's reference, person key, scheme, period, declared base, payment type,
 # employer code or None, declared temporary account or None). The person key is the person's id, or, for
@@ -130,6 +133,9 @@ class _PersonHere:
     death_period: int | None = None
     pension_elsewhere: bool = False  # an employee-pension relationship in another province
     suspended: set[str] = field(default_factory=set)  # schemes whose relationship here is suspended
+    # Transferable schemes with a suspended relationship in another province: a first month here may
+    # make the person an offer of the transfer.
+    suspended_elsewhere: set[str] = field(default_factory=set)
 
 
 class ContributionRecorder:
@@ -138,10 +144,18 @@ class ContributionRecorder:
     relationships (an import's rows); without, by person id (the API, which found the person already)."""
 
     def __init__(
-        self, province_id: str, *, scope: Scope | None = None, today: datetime.date | None = None
+        self,
+        province_id: str,
+        *,
+        scope: Scope | None = None,
+        today: datetime.date | None = None,
+        actor: Actor | None = None,
     ) -> None:
         self.province = province_id
         self.scope = scope
+        # Who records: the actor of the transfer offers a first month here makes (the platform's own
+        # when the caller names nobody).
+        self.actor = actor or Actor.periodic("insurance.contributions_record")
         self.current_period = period_of(today or timezone.localdate())
         self._people: LookupMemo[int | str, _PersonHere] = LookupMemo(self._people_lookup)
         self._employers = LookupMemo(self._employers_lookup)
@@ -183,8 +197,11 @@ class ContributionRecorder:
                     person.open_schemes[scheme] = temporary
                 if status == RelationshipStatus.SUSPENDED:
                     person.suspended.add(scheme)
-            elif scheme == Scheme.EMPLOYEE_PENSION:
-                person.pension_elsewhere = True
+            else:
+                if scheme == Scheme.EMPLOYEE_PENSION:
+                    person.pension_elsewhere = True
+                if status == RelationshipStatus.SUSPENDED and scheme in TRANSFER_SCHEMES:
+                    person.suspended_elsewhere.add(scheme)
         return found
 
     def _employers_lookup(self, codes: set[str]) -> dict[str, int]:
@@ -265,8 +282,10 @@ class ContributionRecorder:
         self._tariffs_load(lines)
         elsewhere = self._months_met(lines, people, here=False)
         recorded = self._months_met(lines, people, here=True) if self._meets_recorded or dry_run else {}
+        first_here: set[tuple[int, str]] = set()
         if not dry_run:
             self._suspended_hold(lines, people)
+            first_here = self._first_months_here(lines, people)
         refusals: list[Refusal] = []
         made = self._lines(lines, people, employers, elsewhere, recorded, refusals)
         if dry_run:
@@ -274,6 +293,7 @@ class ContributionRecorder:
                 pass
         else:
             self._insert(lines, made, refusals)
+            self._transfers_offer(lines, people, first_here, refusals)
         refusals.sort(key=lambda refusal: refusal.index)
         return len(lines) - len(refusals), refusals
 
@@ -311,6 +331,56 @@ class ContributionRecorder:
             if (person_id, scheme) not in still_open:
                 person.open_schemes.pop(scheme, None)
                 person.suspended.discard(scheme)
+
+    def _first_months_here(
+        self, lines: Sequence[ContributionLine], people: Mapping[int | str, _PersonHere | None]
+    ) -> set[tuple[int, str]]:
+        """(person, scheme) of the lines whose person has no month of the scheme recorded here yet and a
+        suspended relationship of it elsewhere: whose first contribution here these lines may be. Few
+        people are in that state, so most chunks ask nothing."""
+        candidates = {
+            (person.person_id, line[2])
+            for line in lines
+            if (person := people[line[1]]) is not None and line[2] in person.suspended_elsewhere
+        }
+        if not candidates:
+            return set()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT DISTINCT c.person_id, c.scheme FROM insurance_contributionrecord c
+                     JOIN UNNEST(%s::bigint[], %s::varchar[]) AS paid(person_id, scheme)
+                       ON c.person_id = paid.person_id AND c.scheme = paid.scheme
+                    WHERE c.province_id = %s""",
+                [
+                    [person_id for person_id, _ in candidates],
+                    [scheme for _, scheme in candidates],
+                    self.province,
+                ],
+            )
+            return candidates.difference(cursor.fetchall())
+
+    def _transfers_offer(
+        self,
+        lines: Sequence[ContributionLine],
+        people: Mapping[int | str, _PersonHere | None],
+        first_here: set[tuple[int, str]],
+        refusals: list[Refusal],
+    ) -> None:
+        """A first contribution here that meets a suspended relationship elsewhere: the person is offered
+        the transfer, by the one rule the enrolment applies too (`transfer_offers_make`), for the whole
+        chunk at once."""
+        if not first_here:
+            return
+        refused = {refusal.index for refusal in refusals}
+        paid = {
+            person_id
+            for index, line in enumerate(lines)
+            if index not in refused
+            and (person := people[line[1]]) is not None
+            and ((person_id := person.person_id), line[2]) in first_here
+        }
+        if paid:
+            transfer_offers_make(actor=self.actor, person_ids=sorted(paid))
 
     def _lines(
         self,
@@ -487,7 +557,12 @@ class ContributionMonth:
 
 @transaction.atomic
 def contributions_record(
-    *, person_id: int, scheme: str, province_id: str, months: Sequence[ContributionMonth]
+    *,
+    person_id: int,
+    scheme: str,
+    province_id: str,
+    months: Sequence[ContributionMonth],
+    actor: Actor | None = None,
 ) -> list[int]:
     """Record one person's months of one scheme in one province, all or none (see ContributionRecorder).
     Refused with the first refusal's code, naming every month refused for it. Returns the periods
@@ -509,7 +584,7 @@ def contributions_record(
         (None, person_id, scheme, m.period, m.declared_base, m.payment_type, m.employer_code, None)
         for m in sorted(months, key=lambda m: m.period)
     ]
-    _, refusals = ContributionRecorder(province_id).record(lines)
+    _, refusals = ContributionRecorder(province_id, actor=actor).record(lines)
     if refusals:
         first = refusals[0].error
         raise _naming_periods(first, [lines[r.index][3] for r in refusals if r.code == first.code])

@@ -51,12 +51,14 @@ from insurance.models import (
     RelationshipStatus,
     Scheme,
     Transfer,
+    TransferDocumentKind,
     TransferEscalation,
     TransferStatus,
 )
 from insurance.periods import month_index, period_from_index, period_of
 from insurance.services.accounts import account_interest_credit, account_lock
 from insurance.services.inbox import OutgoingMessage, inbox_send_many
+from insurance.services.transfer_documents import transfer_documents_issue
 from insurance.services.transfer_money import TransferRequest, transfer_statements_compute
 from insurance.states import RELATIONSHIP_STATES, TRANSFER_STATES
 
@@ -370,11 +372,15 @@ def transfer_withdraw(*, transfer: Transfer, actor: Actor) -> Transfer:
     )
 
 
+@transaction.atomic
 def transfer_accept(*, transfer: Transfer, actor: Actor, today: datetime.date | None = None) -> Transfer:
-    """The transfer-in province accepts: the contact letter (联系函) goes to the transfer-out province."""
-    return _step(
+    """The transfer-in province accepts: the contact letter (联系函), a signed PDF, goes to the
+    transfer-out province."""
+    transfer = _step(
         transfer, TransferStatus.APPLIED, TransferStatus.ACCEPTED, actor, "Contact letter sent", today
     )
+    transfer_documents_issue(transfer=transfer, kinds=[TransferDocumentKind.CONTACT_LETTER])
+    return transfer
 
 
 def transfer_reject(*, transfer: Transfer, actor: Actor, reason: str) -> Transfer:
@@ -458,7 +464,7 @@ def transfer_funds_send(*, transfer: Transfer, actor: Actor, today: datetime.dat
             "transfer_account_short",
             _("The account holds less than the refund of the duplicate months: correct the account first."),
         )
-    return _move(
+    transfer = _move(
         transfer,
         source=TransferStatus.ACCEPTED,
         to=TransferStatus.FUNDS_SENT,
@@ -474,6 +480,11 @@ def transfer_funds_send(*, transfer: Transfer, actor: Actor, today: datetime.dat
             "statement": Jsonb(statement.as_dict(up_to_period=period)),
         },
     )
+    transfer_documents_issue(
+        transfer=transfer,
+        kinds=[TransferDocumentKind.TRANSFER_CERTIFICATE, TransferDocumentKind.INFORMATION_TABLE],
+    )
+    return transfer
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.scope import Scope
 from core.exceptions import ApplicationError
 from core.models import CalendarDay, CalendarYear, StateEvent
 from core.money import money
@@ -39,7 +40,7 @@ from insurance.models import (
 from insurance.periods import period_of
 from insurance.selectors import contribution_months_of, transfer_shown
 from insurance.services.benefit_province import benefit_province_decide
-from insurance.services.contributions import ContributionMonth
+from insurance.services.contributions import ContributionMonth, ContributionRecorder
 from insurance.services.relationships import relationship_resume, relationship_suspend
 from insurance.services.tariffs import province_year_config_create
 from insurance.services.transfers import (
@@ -66,6 +67,7 @@ from tests.factories import (
     register_death,
     register_person,
 )
+from tests.insurance.interest import year_end_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -395,6 +397,56 @@ def test_the_nightly_job_offers_to_people_already_in_that_state_once(paying_pers
     assert Transfer.objects.get(person=paying_person).status == TransferStatus.OFFERED
 
 
+def test_a_first_contribution_in_a_new_province_offers_the_transfer_once(paying_person):
+    """Paying again in 44 by a resumption (no enrolment, so no offer) while suspended in 11: the first
+    month recorded in 44 makes the offer the enrolment makes; a later month makes none."""
+    relationship_suspend(relationship=_relationship(paying_person, EP, "11"), period=202404, actor=TEST_ACTOR)
+    old_44 = open_relationship(person=paying_person, scheme=EP, province_id="44", opened_period=202405)
+    Transfer.objects.filter(person=paying_person).delete()  # as if enrolled before offers existed
+    relationship_suspend(relationship=old_44, period=202406, actor=TEST_ACTOR)
+    relationship_resume(relationship=old_44, period=202407, actor=TEST_ACTOR)
+    assert not Transfer.objects.filter(person=paying_person).exists()
+
+    record_contributions(person=paying_person, scheme=EP, province_id="44", months=_months([202407]))
+
+    offer = Transfer.objects.get(person=paying_person, scheme=EP)
+    assert (offer.status, offer.from_province_id, offer.to_province_id) == ("offered", "11", "44")
+    assert InboxMessage.objects.filter(
+        person=paying_person, kind="transfer_step", subject_id=offer.pk
+    ).exists()
+    # Declined, and a later month in 44: not a first contribution, and not offered again.
+    transfer_decline(transfer=offer, actor=TEST_ACTOR)
+    Transfer.objects.filter(person=paying_person).delete()
+    record_contributions(person=paying_person, scheme=EP, province_id="44", months=_months([202408]))
+    assert not Transfer.objects.filter(person=paying_person).exists()
+
+
+def test_an_import_chunk_offers_the_transfer_to_each_person_whose_first_month_it_is(paying_person, employer):
+    """The import's path (a recorder with the province's scope, people by ID number): one chunk with the
+    mover's first month in 44 and a person new to 44 with nothing suspended. Only the mover is offered."""
+    relationship_suspend(relationship=_relationship(paying_person, EP, "11"), period=202404, actor=TEST_ACTOR)
+    old_44 = open_relationship(person=paying_person, scheme=EP, province_id="44", opened_period=202405)
+    Transfer.objects.filter(person=paying_person).delete()
+    relationship_suspend(relationship=old_44, period=202406, actor=TEST_ACTOR)
+    relationship_resume(relationship=old_44, period=202407, actor=TEST_ACTOR)
+    local = register_person(id_number=make_id_number(province="44"), name="李四")
+    open_relationship(person=local, scheme=EP, province_id="44", opened_period=202407)
+    lines = [
+        (row, person.id_number, EP, 202407, Decimal("9000.00"), "normal", EMPLOYER_CODE, None)
+        for row, person in enumerate([paying_person, local], start=2)
+    ]
+
+    recorded, refusals = ContributionRecorder("44", scope=Scope.of_province("44")).record(lines)
+
+    assert (recorded, refusals) == (2, [])
+    assert list(Transfer.objects.values_list("person_id", "status")) == [(paying_person.pk, "offered")]
+
+
+def test_a_first_contribution_of_a_person_with_nothing_suspended_offers_nothing(paying_person):
+    record_contributions(person=paying_person, scheme=EP, province_id="11", months=_months([202404]))
+    assert not Transfer.objects.filter(person=paying_person).exists()
+
+
 # --- the medical transfer ----------------------------------------------------------------------------------
 
 
@@ -595,3 +647,19 @@ def test_the_benefit_province_follows_each_branch_with_the_years_it_counted(hist
     for province, years in history:
         if province in counted and counted[province] is not None:
             assert counted[province] == years * 12
+
+
+def test_money_on_its_way_earns_no_interest_in_the_old_province(mover):
+    transfer = transfer_apply(person=mover, scheme=EP, actor=TEST_ACTOR)
+    transfer_accept(transfer=transfer, actor=TEST_ACTOR)
+    year = timezone.localdate().year - 1
+    sent = transfer_funds_send(transfer=transfer, actor=TEST_ACTOR, today=datetime.date(year, 6, 1))
+    assert sent.interest_up_to_period == year * 100 + 6
+
+    # The year-end run would otherwise credit June to December on the balance that has left.
+    run = year_end_interest(year=year, province_id="11")
+
+    assert not run.credited.filter(person=mover).exists()
+    transfer_complete(transfer=sent, actor=TEST_ACTOR)
+    old = LedgerEntry.objects.filter(person=mover, province_id="11", scheme=EP).aggregate(b=Sum("amount"))
+    assert old["b"] == Decimal("0.00")

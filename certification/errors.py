@@ -1,7 +1,23 @@
-"""The error codes of pensions in payment and certification (see core.errors): none raised yet."""
+"""The error codes of pensions in payment and certification (see core.errors)."""
 
 from __future__ import annotations
 
 from core.errors import ErrorCode
 
-ERRORS: tuple[ErrorCode, ...] = ()
+ERRORS: tuple[ErrorCode, ...] = (
+    # Awards.
+    ErrorCode("award_exists", 409, "The person already has a pension award in the scheme."),
+    ErrorCode("award_person_not_active", 409, "Only a living person who has not retired can retire."),
+    ErrorCode("award_before_retirement_age", 409, "The person has not reached the statutory retirement age."),
+    ErrorCode(
+        "award_contribution_years_short",
+        409,
+        "Short of the minimum contribution years; `missing_months` and `missing_years` say by how much.",
+    ),
+    ErrorCode("award_month_before_first", 400, "An award has no amount before its first month."),
+    # Yearly adjustments.
+    ErrorCode("adjustment_invalid", 400, "An adjustment is a positive rate and/or a positive fixed amount."),
+    ErrorCode(
+        "adjustment_out_of_order", 409, "The province already applied an adjustment from that month or later."
+    ),
+)

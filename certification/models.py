@@ -1,7 +1,11 @@
+from decimal import Decimal
+
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
+from insurance.models import Scheme
 
 
 class EvidenceKind(models.TextChoices):
@@ -35,3 +39,159 @@ class LifeEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind} {self.evidence_date}"
+
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class AwardStatus(models.TextChoices):
+    PAYING = "paying", _("Paying")
+    SUSPENDED = "suspended", _("Suspended")
+    STOPPED = "stopped", _("Stopped")
+
+
+class PensionAward(models.Model):
+    """A pension in payment (DOMAIN.md §4): who is paid, by which province and scheme, from which month.
+    The monthly amount of each month is in `AwardAmount` (the yearly adjustments); `inputs` keeps every
+    figure the award was computed from, as the pensioner is shown it."""
+
+    person = models.ForeignKey(
+        "insurance.InsuredPerson", on_delete=models.PROTECT, related_name="pension_awards"
+    )
+    province = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The paying province; it never changes."),
+    )
+    scheme = models.CharField(max_length=2, choices=Scheme.choices)
+    monthly_amount = models.DecimalField(**MONEY, help_text=_("The amount of the first month."))
+    first_month = models.PositiveIntegerField(help_text=_("The first month paid, YYYYMM."))
+    status = models.CharField(max_length=10, choices=AwardStatus.choices, default=AwardStatus.PAYING)
+    last_certified_on = models.DateField(help_text=_("The day of the last certification (or of the award)."))
+    stopped_from_month = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("The first month no longer paid, YYYYMM, once stopped.")
+    )
+    stop_reason = models.CharField(max_length=20, blank=True)
+    inputs = models.JSONField(default=dict, help_text=_("Every input of the computation, recorded at award."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "scheme"], name="one_award_per_person_and_scheme"),
+            models.CheckConstraint(name="award_amount_positive", condition=Q(monthly_amount__gt=0)),
+        ]
+        indexes = [
+            models.Index(fields=["province", "status", "last_certified_on"], name="awards_due_by_province")
+        ]
+
+    def __str__(self) -> str:
+        return f"award {self.pk} of person {self.person_id} ({self.status})"
+
+
+class AwardAmount(models.Model):
+    """The monthly amount of an award from a month on, until the next row: the award's first amount,
+    then one row per yearly adjustment. Append-only."""
+
+    person_id = models.BigIntegerField()
+    award = models.ForeignKey(PensionAward, on_delete=models.PROTECT, related_name="amounts")
+    from_month = models.PositiveIntegerField()
+    amount = models.DecimalField(**MONEY)
+    adjustment = models.ForeignKey(
+        "PensionAdjustment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_id", "award", "from_month"], name="one_amount_per_award_month"
+            ),
+            models.CheckConstraint(name="award_month_amount_positive", condition=Q(amount__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} from {self.from_month}"
+
+
+class PensionAdjustment(models.Model):
+    """A province's published yearly increase of pensions in payment, from its month on: a rate of the
+    amount and/or a fixed amount per month."""
+
+    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    scheme = models.CharField(max_length=2, choices=Scheme.choices)
+    from_month = models.PositiveIntegerField()
+    rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal(0))
+    fixed_amount = models.DecimalField(**MONEY, default=Decimal(0))
+    awards_adjusted = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "scheme", "from_month"], name="one_adjustment_per_month"
+            ),
+            models.CheckConstraint(
+                name="adjustment_not_negative",
+                condition=Q(rate__gte=0, fixed_amount__gte=0) & (Q(rate__gt=0) | Q(fixed_amount__gt=0)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.scheme} from {self.from_month}: {self.rate} + {self.fixed_amount}"
+
+
+class MonthOutcome(models.TextChoices):
+    PAID = "paid", _("Paid")
+    WITHHELD = "withheld", _("Withheld (suspended)")
+    ESTATE = "estate", _("Payable to the estate")
+    FORFEITED = "forfeited", _("Not payable")
+
+
+class AwardMonth(models.Model):
+    """What became of one month of an award: paid into the card, withheld while suspended (back-paid on a
+    later certification), payable to the estate (withheld up to a death) or forfeited."""
+
+    person_id = models.BigIntegerField()
+    award = models.ForeignKey(PensionAward, on_delete=models.PROTECT, related_name="months")
+    month = models.PositiveIntegerField()
+    amount = models.DecimalField(**MONEY)
+    outcome = models.CharField(max_length=10, choices=MonthOutcome.choices)
+    back_paid = models.BooleanField(
+        default=False, help_text=_("Paid on a certification after being withheld.")
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_id", "award", "month"], name="one_outcome_per_award_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"award {self.award_id} {self.month}: {self.outcome} {self.amount}"
+
+
+class RecoveryStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RECOVERED = "recovered", _("Recovered")
+    WRITTEN_OFF = "written_off", _("Written off")
+
+
+class RecoveryCase(models.Model):
+    """Pension paid for months after a death, to be recovered (DOMAIN.md §4)."""
+
+    person_id = models.BigIntegerField()
+    award = models.OneToOneField(PensionAward, on_delete=models.PROTECT, related_name="recovery")
+    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    overpaid = models.DecimalField(**MONEY)
+    months = models.JSONField(default=list, help_text=_("The months paid after the death, YYYYMM."))
+    recovered = models.DecimalField(**MONEY, default=Decimal(0))
+    status = models.CharField(max_length=12, choices=RecoveryStatus.choices, default=RecoveryStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="recovery_overpaid_positive", condition=Q(overpaid__gt=0))]
+
+    def __str__(self) -> str:
+        return f"recovery of {self.overpaid} from award {self.award_id}"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
-from certification.services import LifeEvidenceItem, life_evidence_record
+from certification.services.evidence import LifeEvidenceItem, life_evidence_record
 from core.batch import Refusal
 from core.identity import IdentityNumber
 from core.states import Actor

@@ -20,4 +20,12 @@ ERRORS: tuple[ErrorCode, ...] = (
     ErrorCode(
         "adjustment_out_of_order", 409, "The province already applied an adjustment from that month or later."
     ),
+    # Certification.
+    ErrorCode(
+        "certification_method_invalid",
+        400,
+        "Not a method by which a person certifies (passive is the nightly run's).",
+    ),
+    ErrorCode("certification_date_future", 400, "A certification cannot be dated in the future."),
+    ErrorCode("certification_award_stopped", 409, "The pension has stopped: there is nothing to certify."),
 )

@@ -50,6 +50,12 @@ class AwardStatus(models.TextChoices):
     STOPPED = "stopped", _("Stopped")
 
 
+class SuspensionReason(models.TextChoices):
+    OVERDUE = "overdue", _("Certification overdue")
+    IMPRISONMENT = "imprisonment", _("Imprisonment")
+    DISAPPEARANCE = "disappearance", _("Disappearance")
+
+
 class PensionAward(models.Model):
     """A pension in payment (DOMAIN.md §4): who is paid, by which province and scheme, from which month.
     The monthly amount of each month is in `AwardAmount` (the yearly adjustments); `inputs` keeps every
@@ -73,6 +79,12 @@ class PensionAward(models.Model):
         null=True, blank=True, help_text=_("The first month no longer paid, YYYYMM, once stopped.")
     )
     stop_reason = models.CharField(max_length=20, blank=True)
+    suspension_reason = models.CharField(
+        max_length=20,
+        choices=SuspensionReason.choices,
+        blank=True,
+        help_text=_("Why a suspended award is suspended; empty while paying."),
+    )
     inputs = models.JSONField(default=dict, help_text=_("Every input of the computation, recorded at award."))
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -195,3 +207,69 @@ class RecoveryCase(models.Model):
 
     def __str__(self) -> str:
         return f"recovery of {self.overpaid} from award {self.award_id}"
+
+
+class CertificationProvinceConfig(models.Model):
+    """A province's certification rules. A province without a row follows the defaults (DOMAIN.md §4): a
+    pensioner certifies at least once in 12 months, and is reminded 30 days before the due date."""
+
+    province = models.OneToOneField(Region, on_delete=models.PROTECT, primary_key=True, related_name="+")
+    cycle_months = models.PositiveSmallIntegerField(
+        default=12, help_text=_("Months from one certification to the next due date.")
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        default=30, help_text=_("Days before the due date when the pensioner is reminded.")
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="certification_cycle_positive", condition=Q(cycle_months__gt=0))
+        ]
+
+    def __str__(self) -> str:
+        return f"certification rules of {self.province_id}"
+
+
+class CertificationMethod(models.TextChoices):
+    FACE_SELF = "face_self", _("Face recognition by the pensioner")
+    FACE_FAMILY = "face_family", _("Face recognition by a family member")
+    PASSIVE = "passive", _("Passive, from life evidence")
+    ON_SITE = "on_site", _("On site at a community point or agency hall")
+    HOME_VISIT = "home_visit", _("Home visit")
+    CONSULAR = "consular", _("Consular, for pensioners abroad")
+
+
+class Certification(models.Model):
+    """One certification that a pensioner is alive, in any province: how, where, on what evidence and by
+    whom. Append-only; the award's due date counts from the latest."""
+
+    person_id = models.BigIntegerField()
+    award = models.ForeignKey(PensionAward, on_delete=models.PROTECT, related_name="certifications")
+    method = models.CharField(max_length=12, choices=CertificationMethod.choices)
+    certified_on = models.DateField()
+    place_province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", help_text=_("Where it was done.")
+    )
+    place = models.CharField(
+        max_length=200, blank=True, help_text=_("The point, hall, address or consulate.")
+    )
+    evidence = models.CharField(
+        max_length=200, help_text=_("What showed the pensioner alive: a job, an evidence record, a document.")
+    )
+    actor_id = models.BigIntegerField(null=True, blank=True, help_text=_("The user who acted, if any."))
+    channel = models.CharField(max_length=10)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_id", "award", "method", "certified_on", "evidence"],
+                name="one_certification_per_evidence",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["person_id", "award", "-certified_on"], name="certifications_of_award")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} of award {self.award_id} on {self.certified_on}"

@@ -21,6 +21,7 @@ from certification.models import (
     MonthOutcome,
     PensionAdjustment,
     PensionAward,
+    SuspensionReason,
 )
 from certification.states import AWARD_STATES
 from core.exceptions import ApplicationError, ConflictError
@@ -223,11 +224,20 @@ def awards_pay_month(*, month: int, chunk: int = 5000) -> PaymentRun:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO certification_awardmonth (person_id, award_id, month, amount, outcome, back_paid)
-                SELECT a.person_id, a.id, %(month)s, {AMOUNT_OF_MONTH}, %(withheld)s, FALSE
+                SELECT a.person_id, a.id, %(month)s, {AMOUNT_OF_MONTH},
+                       CASE WHEN a.suspension_reason = %(imprisonment)s THEN %(forfeited)s
+                            ELSE %(withheld)s END,
+                       FALSE
                   FROM certification_pensionaward a
                  WHERE a.status = %(suspended)s AND a.first_month <= %(month)s
                 ON CONFLICT DO NOTHING""",  # noqa: S608 - a fragment of ours
-            {"month": month, "withheld": MonthOutcome.WITHHELD, "suspended": AwardStatus.SUSPENDED},
+            {
+                "month": month,
+                "withheld": MonthOutcome.WITHHELD,
+                "forfeited": MonthOutcome.FORFEITED,
+                "imprisonment": SuspensionReason.IMPRISONMENT,
+                "suspended": AwardStatus.SUSPENDED,
+            },
         )
         withheld = cursor.rowcount
         cursor.execute(
@@ -247,7 +257,34 @@ def awards_pay_month(*, month: int, chunk: int = 5000) -> PaymentRun:
         credited = _months_credit(part, back_paid=False)
         paid += credited
         refused += len(part) - credited
+    # Back pay that a card could not take when the award resumed is paid by the next run.
+    awards_back_pay(award_ids=None)
     return PaymentRun(month=month, paid=paid, withheld=withheld, refused=refused)
+
+
+def awards_back_pay(*, award_ids: Sequence[int] | None) -> int:
+    """Pay every withheld month of paying awards (of `award_ids`, or all), each at that month's amount
+    as the adjustments now give it, into the card, marked back-paid. Returns how many months were paid;
+    a month whose card cannot take it stays withheld for the next run."""
+    if award_ids is not None and not award_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT a.id, a.person_id, m.month, {AMOUNT_OF_MONTH.replace("%(month)s", "m.month")}
+                  FROM certification_awardmonth m
+                  JOIN certification_pensionaward a ON a.id = m.award_id
+                 WHERE m.outcome = %(withheld)s AND a.status = %(paying)s
+                   AND (%(all)s OR a.id = ANY(%(ids)s))
+                 ORDER BY a.id, m.month""",  # noqa: S608 - a fragment of ours
+            {
+                "withheld": MonthOutcome.WITHHELD,
+                "paying": AwardStatus.PAYING,
+                "all": award_ids is None,
+                "ids": list(award_ids or []),
+            },
+        )
+        rows = cursor.fetchall()
+    return _months_credit(rows, back_paid=True) if rows else 0
 
 
 def _months_credit(rows: Sequence[tuple[int, int, int, Decimal]], *, back_paid: bool) -> int:
@@ -279,7 +316,7 @@ def _months_credit(rows: Sequence[tuple[int, int, int, Decimal]], *, back_paid: 
                       AS m(award_id, person_id, month, amount)
                ON CONFLICT (person_id, award_id, month)
                DO UPDATE SET outcome = EXCLUDED.outcome, back_paid = EXCLUDED.back_paid,
-                             paid_at = EXCLUDED.paid_at
+                             amount = EXCLUDED.amount, paid_at = EXCLUDED.paid_at
                        WHERE certification_awardmonth.outcome = 'withheld'""",
             [MonthOutcome.PAID, back_paid, now, award_ids, person_ids, months, amounts],
         )

@@ -215,12 +215,13 @@ def _month_reference(award_id: int, month: int) -> str:
     return f"pension:{award_id}:{month}"
 
 
-@transaction.atomic
 def awards_pay_month(*, month: int, chunk: int = 5000) -> PaymentRun:
     """The monthly payment run: every paying award due that month is paid its amount of that month into
     the card's bank account, and every suspended one has the month recorded as withheld. Idempotent: a
     month already paid or withheld is left alone, and the card ledger's reference per award and month
-    pays nothing twice. An award whose card cannot take the payment is left unpaid, for the next run."""
+    pays nothing twice, so two runs at once pay once. An award whose card cannot take the payment is left
+    unpaid, for the next run. Each chunk commits on its own: a run stopped half-way is finished by the
+    next one."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO certification_awardmonth (person_id, award_id, month, amount, outcome, back_paid)
@@ -254,11 +255,13 @@ def awards_pay_month(*, month: int, chunk: int = 5000) -> PaymentRun:
     paid = refused = 0
     for start in range(0, len(due), chunk):
         part = due[start : start + chunk]
-        credited = _months_credit(part, back_paid=False)
+        with transaction.atomic():
+            credited = _months_credit(part, back_paid=False)
         paid += credited
         refused += len(part) - credited
     # Back pay that a card could not take when the award resumed is paid by the next run.
-    awards_back_pay(award_ids=None)
+    with transaction.atomic():
+        awards_back_pay(award_ids=None)
     return PaymentRun(month=month, paid=paid, withheld=withheld, refused=refused)
 
 

@@ -137,3 +137,38 @@ def test_a_death_during_a_suspension_makes_the_withheld_months_up_to_it_payable_
     assert not RecoveryCase.objects.exists()
     assert CardAccountEntry.objects.filter(person_id=award.person_id).count() == paid_before == 1
     assert PensionAward.objects.get(pk=award.pk).status == "stopped"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_payment_runs_at_once_pay_each_month_once():
+    import threading
+
+    from django.db import connection
+
+    from certification.tasks import awards_pay
+
+    awards = [award_in_payment(sequence=n, first_month=202501) for n in range(1, 5)]
+    for award in awards:
+        enabled_card(award.person)
+    results, errors = [], []
+    start = threading.Barrier(2)
+
+    def run():
+        try:
+            start.wait()
+            results.append(awards_pay(month=202501))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert CardAccountEntry.objects.filter(kind="pension").count() == 4
+    assert AwardMonth.objects.filter(month=202501, outcome="paid").count() == 4
+    assert awards_pay(month=202501)["paid"] == 0

@@ -273,3 +273,42 @@ class Certification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} of award {self.award_id} on {self.certified_on}"
+
+
+class StatusEvidenceKind(models.TextChoices):
+    IMPRISONMENT = "imprisonment", _("Imprisonment began")
+    RELEASE = "release", _("Release from prison")
+    DISAPPEARANCE = "disappearance", _("Declared missing")
+
+
+class StatusEvidence(models.Model):
+    """A record from data comparison (public security, civil affairs) that changes whether a pension is
+    paid (DOMAIN.md §4): imprisonment suspends it without back pay, release resumes it, a disappearance
+    suspends it until the pensioner is certified again. `applied_at` is set by the nightly comparison that
+    acted on it, so that a re-run acts on nothing twice."""
+
+    person_id = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=StatusEvidenceKind.choices)
+    evidence_date = models.DateField()
+    source = models.CharField(max_length=100)
+    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the nightly comparison acted on it.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = _("status evidence")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_id", "kind", "evidence_date", "source"], name="one_status_evidence_per_event"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["evidence_date"], condition=Q(applied_at__isnull=True), name="status_evidence_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.evidence_date}"

@@ -1,6 +1,7 @@
 """Periodic pension jobs, scheduled by this app's migrations: each is idempotent, so a daily run of the
 monthly payment pays the month once, and a retry after a crash finishes what the first run began."""
 
+import dataclasses
 import logging
 
 from celery import shared_task
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from certification.services.awards import awards_pay_month
 from certification.services.certifications import awards_suspend_overdue
+from certification.services.comparison import nightly_comparison
 from insurance.periods import period_of
 
 logger = logging.getLogger(__name__)
@@ -32,3 +34,10 @@ def suspend_overdue() -> int:
     suspended = awards_suspend_overdue()
     logger.info("%d pensions suspended for overdue certification", suspended)
     return suspended
+
+
+@shared_task(name="certification.nightly_comparison", acks_late=True)
+def nightly_comparison_task() -> dict[str, int]:
+    result = nightly_comparison()
+    logger.info("Nightly comparison: %s", result)
+    return dataclasses.asdict(result)

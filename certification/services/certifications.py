@@ -88,10 +88,10 @@ _METHODS_BY_PERSON = {
 def award_certify(*, award: PensionAward, certification: CertificationInput, actor: Actor) -> Certification:
     """Record that the pensioner was certified alive, wherever it was done: the next cycle counts from
     this day in the paying province (which does not change). An award suspended for being overdue resumes,
-    and every withheld month is back-paid at that month's amount; an award suspended for imprisonment or
-    disappearance does not resume by a certification. The same certification recorded again is the one
-    recorded. Refused for a stopped award, a day in the future, or a method that is not one of a person's
-    (passive certification is the nightly comparison's)."""
+    and every withheld month is back-paid at that month's amount, as does one suspended for a
+    disappearance; an award suspended for imprisonment resumes only on release. The same certification
+    recorded again is the one recorded. Refused for a stopped award, a day in the future, or a method
+    that is not one of a person's (passive certification is the nightly comparison's)."""
     award = PensionAward.objects.select_for_update().get(pk=award.pk)
     if certification.method not in _METHODS_BY_PERSON:
         raise ApplicationError(
@@ -137,9 +137,12 @@ def awards_certified(award_ids: Sequence[int], days: Sequence[datetime.date], *,
                 WHERE a.id = c.award_id AND a.last_certified_on < c.day""",
             [list(award_ids), list(days)],
         )
+    # Certified alive: overdue and missing pensioners resume (an imprisonment ends only by release).
     overdue = list(
         PensionAward.objects.filter(
-            pk__in=award_ids, status=AwardStatus.SUSPENDED, suspension_reason=SuspensionReason.OVERDUE
+            pk__in=award_ids,
+            status=AwardStatus.SUSPENDED,
+            suspension_reason__in=[SuspensionReason.OVERDUE, SuspensionReason.DISAPPEARANCE],
         ).values_list("pk", flat=True)
     )
     resumed = [

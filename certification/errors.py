@@ -28,4 +28,14 @@ ERRORS: tuple[ErrorCode, ...] = (
     ),
     ErrorCode("certification_date_future", 400, "A certification cannot be dated in the future."),
     ErrorCode("certification_award_stopped", 409, "The pension has stopped: there is nothing to certify."),
+    # Face certification.
+    ErrorCode(
+        "face_method_invalid", 400, "A face certification is by the pensioner (face_self) or a family member."
+    ),
+    ErrorCode(
+        "face_consent_required", 400, "A selfie is processed only with the consent, given as its text."
+    ),
+    ErrorCode("selfie_too_large", 400, "The selfie file is larger than SELFIE_MAX_BYTES."),
+    ErrorCode("selfie_format", 400, "The selfie is not a readable JPEG or PNG image."),
+    ErrorCode("selfie_too_many_pixels", 400, "The picture has more pixels than SELFIE_MAX_PIXELS."),
 )

@@ -211,7 +211,9 @@ class RecoveryCase(models.Model):
 
 class CertificationProvinceConfig(models.Model):
     """A province's certification rules. A province without a row follows the defaults (DOMAIN.md §4): a
-    pensioner certifies at least once in 12 months, and is reminded 30 days before the due date."""
+    pensioner certifies at least once in 12 months, and is reminded 30 days before the due date; a face
+    distance up to 0.6 is the same person (face_recognition's own default), and a selfie is kept 30 days
+    after its decision."""
 
     province = models.OneToOneField(Region, on_delete=models.PROTECT, primary_key=True, related_name="+")
     cycle_months = models.PositiveSmallIntegerField(
@@ -219,6 +221,15 @@ class CertificationProvinceConfig(models.Model):
     )
     reminder_days = models.PositiveSmallIntegerField(
         default=30, help_text=_("Days before the due date when the pensioner is reminded.")
+    )
+    face_threshold = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.600"),
+        help_text=_("The largest face distance accepted as the same person (lower is stricter)."),
+    )
+    selfie_audit_days = models.PositiveSmallIntegerField(
+        default=30, help_text=_("Days a selfie is kept after its decision, for audit, then deleted.")
     )
 
     class Meta:
@@ -312,3 +323,43 @@ class StatusEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind} {self.evidence_date}"
+
+
+class FaceJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    ACCEPTED = "accepted", _("Accepted")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+
+
+class FaceJob(models.Model):
+    """A face certification: a selfie (stored encrypted, with the consent to process it) compared by a
+    worker with the card's photo. The decision records the distance, the threshold and the backend; the
+    selfie is deleted once its audit period after the decision has passed."""
+
+    person_id = models.BigIntegerField()
+    award = models.ForeignKey(PensionAward, on_delete=models.PROTECT, related_name="face_jobs")
+    method = models.CharField(max_length=12, choices=CertificationMethod.choices)
+    status = models.CharField(max_length=10, choices=FaceJobStatus.choices, default=FaceJobStatus.QUEUED)
+    selfie_ciphertext = models.BinaryField(null=True, editable=False)
+    consent_text = models.TextField(help_text=_("The consent the citizen gave, as shown to them."))
+    consented_at = models.DateTimeField()
+    backend = models.CharField(max_length=100, blank=True)
+    distance = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
+    threshold = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    reason = models.CharField(max_length=40, blank=True, help_text=_("Why it was refused or failed: a code."))
+    requested_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    purge_after = models.DateTimeField(null=True, blank=True, help_text=_("When the selfie is deleted."))
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person_id", "-created_at"], name="face_jobs_of_person"),
+            models.Index(
+                fields=["purge_after"], condition=Q(selfie_ciphertext__isnull=False), name="selfies_to_purge"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"face job {self.pk} ({self.status})"

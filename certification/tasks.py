@@ -7,9 +7,11 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from certification.faces import TransientFaceError
 from certification.services.awards import awards_pay_month
 from certification.services.certifications import awards_suspend_overdue
 from certification.services.comparison import nightly_comparison
+from certification.services.faces import face_job_decide, selfies_purge
 from insurance.periods import period_of
 
 logger = logging.getLogger(__name__)
@@ -41,3 +43,22 @@ def nightly_comparison_task() -> dict[str, int]:
     result = nightly_comparison()
     logger.info("Nightly comparison: %s", result)
     return dataclasses.asdict(result)
+
+
+@shared_task(
+    name="certification.face_job_run",
+    acks_late=True,
+    autoretry_for=(TransientFaceError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def face_job_run(job_id: int) -> str:
+    """Decide a face certification job; retried only on a transient error of the backend."""
+    return face_job_decide(job_id=job_id).status
+
+
+@shared_task(name="certification.selfies_purge", acks_late=True)
+def selfies_purge_task() -> int:
+    deleted = selfies_purge()
+    logger.info("Deleted %d selfies past their audit period", deleted)
+    return deleted

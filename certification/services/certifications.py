@@ -28,20 +28,13 @@ from core.states import Actor
 from insurance.services.inbox import OutgoingMessage, Subject, inbox_send_many
 
 DEFAULT_CYCLE_MONTHS = CertificationProvinceConfig._meta.get_field("cycle_months").default
-DEFAULT_REMINDER_DAYS = CertificationProvinceConfig._meta.get_field("reminder_days").default
 
 
-@dataclass(frozen=True, slots=True)
-class CertificationRules:
-    cycle_months: int
-    reminder_days: int
-
-
-def certification_rules_of(*, province_id: str) -> CertificationRules:
-    config = CertificationProvinceConfig.objects.filter(province_id=province_id).first()
-    if config is None:
-        return CertificationRules(DEFAULT_CYCLE_MONTHS, DEFAULT_REMINDER_DAYS)
-    return CertificationRules(config.cycle_months, config.reminder_days)
+def certification_rules_of(*, province_id: str) -> CertificationProvinceConfig:
+    """The province's certification rules: its row, or an unsaved one holding the defaults."""
+    return CertificationProvinceConfig.objects.filter(province_id=province_id).first() or (
+        CertificationProvinceConfig(province_id=province_id)
+    )
 
 
 def months_after(day: datetime.date, months: int) -> datetime.date:

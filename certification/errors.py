@@ -38,4 +38,14 @@ ERRORS: tuple[ErrorCode, ...] = (
     ErrorCode("selfie_too_large", 400, "The selfie file is larger than SELFIE_MAX_BYTES."),
     ErrorCode("selfie_format", 400, "The selfie is not a readable JPEG or PNG image."),
     ErrorCode("selfie_too_many_pixels", 400, "The picture has more pixels than SELFIE_MAX_PIXELS."),
+    ErrorCode(
+        "certification_home_visit_not_resident",
+        403,
+        "Home visits are recorded by the pensioner's residence province.",
+    ),
+    ErrorCode(
+        "certification_consular_not_paying_province",
+        403,
+        "A consular certification is reviewed by the paying province.",
+    ),
 )

@@ -23,8 +23,9 @@ from certification.models import (
 )
 from certification.services.awards import awards_back_pay
 from certification.states import AWARD_STATES
-from core.exceptions import ApplicationError, ConflictError
+from core.exceptions import ApplicationError, ConflictError, ForbiddenError
 from core.states import Actor
+from insurance.models import InsuredPerson
 from insurance.services.inbox import OutgoingMessage, Subject, inbox_send_many
 
 DEFAULT_CYCLE_MONTHS = CertificationProvinceConfig._meta.get_field("cycle_months").default
@@ -194,3 +195,45 @@ def awards_suspend_overdue(*, today: datetime.date | None = None) -> int:
         ]
     )
     return len(moved)
+
+
+STAFF_METHODS = (CertificationMethod.ON_SITE, CertificationMethod.HOME_VISIT, CertificationMethod.CONSULAR)
+
+
+def award_certify_by_staff(
+    *, award: PensionAward, certification: CertificationInput, staff_province_id: str, actor: Actor
+) -> Certification:
+    """A certification recorded by agency staff: on site for any pensioner who comes to them, whichever
+    province pays; a home visit only for a pensioner residing in the staff's province; a consular
+    certification only by the paying province, which reviews the consulate's document."""
+    if certification.method not in STAFF_METHODS:
+        raise ApplicationError(
+            "certification_method_invalid",
+            _("Staff record on-site, home-visit and consular certifications."),
+            fields={"method": [_("Not a certification method.")]},
+        )
+    if certification.method == CertificationMethod.HOME_VISIT:
+        residence = InsuredPerson.objects.filter(pk=award.person_id).values_list(
+            "residence_province_id", flat=True
+        )
+        if residence.first() != staff_province_id:
+            raise ForbiddenError(
+                "certification_home_visit_not_resident",
+                _("Home visits are recorded by the province where the pensioner resides."),
+            )
+    if certification.method == CertificationMethod.CONSULAR and award.province_id != staff_province_id:
+        raise ForbiddenError(
+            "certification_consular_not_paying_province",
+            _("A consular certification is reviewed by the paying province."),
+        )
+    return award_certify(
+        award=award,
+        certification=CertificationInput(
+            method=certification.method,
+            certified_on=certification.certified_on,
+            place_province_id=staff_province_id,
+            place=certification.place,
+            evidence=certification.evidence,
+        ),
+        actor=actor,
+    )

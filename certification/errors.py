@@ -48,4 +48,6 @@ ERRORS: tuple[ErrorCode, ...] = (
         403,
         "A consular certification is reviewed by the paying province.",
     ),
+    ErrorCode("award_scheme_invalid", 400, "An award in payment is of a pension scheme: EP or RP."),
+    ErrorCode("award_amount_invalid", 400, "An award's monthly amount is more than zero."),
 )

@@ -8,6 +8,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -24,6 +25,7 @@ from certification.models import (
     SuspensionReason,
 )
 from certification.states import AWARD_STATES
+from core.batch import Refusal
 from core.exceptions import ApplicationError, ConflictError
 from core.money import money, money_sql
 from core.states import Actor
@@ -383,3 +385,103 @@ def pensioners_among(person_ids: Sequence[int]) -> set[int]:
         .exclude(status=AwardStatus.STOPPED)
         .values_list("person_id", flat=True)
     )
+
+
+class AwardInPayment(NamedTuple):
+    person_id: int
+    scheme: str
+    monthly_amount: Decimal
+    first_month: int
+    last_certified_on: datetime.date
+
+
+_PENSION_SCHEMES = (Scheme.EMPLOYEE_PENSION, Scheme.RESIDENT_PENSION)
+
+
+@transaction.atomic
+def awards_import(
+    *, province_id: str, items: Sequence[AwardInPayment], actor: Actor, dry_run: bool = False
+) -> tuple[int, list[Refusal]]:
+    """Bring pensions already in payment (the `awards` import kind) onto the platform, paid by
+    `province_id`: each award with its amount from its first month and its first event, in a few
+    statements per chunk. Refused: a scheme that is no pension, an amount that is not positive, a person
+    already awarded in the scheme (here or by another row). Returns how many were brought in."""
+    refusals: list[Refusal] = []
+    held = set(
+        PensionAward.objects.filter(person_id__in={item.person_id for item in items}).values_list(
+            "person_id", "scheme"
+        )
+    )
+    chosen: list[AwardInPayment] = []
+    for index, item in enumerate(items):
+        if item.scheme not in _PENSION_SCHEMES:
+            refusals.append(
+                Refusal(
+                    index,
+                    ApplicationError("award_scheme_invalid", _("Only pensions are paid as awards.")),
+                    "scheme",
+                )
+            )
+        elif item.monthly_amount <= 0:
+            refusals.append(
+                Refusal(
+                    index,
+                    ApplicationError("award_amount_invalid", _("A monthly amount is more than zero.")),
+                    "monthly_amount",
+                )
+            )
+        elif (item.person_id, item.scheme) in held:
+            refusals.append(
+                Refusal(
+                    index,
+                    ConflictError("award_exists", _("This person already has a pension award.")),
+                    "id_number",
+                )
+            )
+        else:
+            held.add((item.person_id, item.scheme))
+            chosen.append(item)
+    if dry_run or not chosen:
+        return len(chosen), refusals
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """WITH created AS (
+                   INSERT INTO certification_pensionaward
+                          (person_id, province_id, scheme, monthly_amount, first_month, status,
+                           last_certified_on, stop_reason, suspension_reason, inputs, created_at)
+                   SELECT i.person_id, %s, i.scheme, i.amount, i.first_month, %s, i.certified, '', '',
+                          '{"source": "awards import"}'::jsonb, NOW()
+                     FROM UNNEST(%s::bigint[], %s::text[], %s::numeric[], %s::integer[], %s::date[])
+                          AS i(person_id, scheme, amount, first_month, certified)
+                   RETURNING id, person_id, monthly_amount, first_month)
+               INSERT INTO certification_awardamount (person_id, award_id, from_month, amount)
+               SELECT person_id, id, first_month, monthly_amount FROM created
+               RETURNING award_id, person_id""",
+            [
+                province_id,
+                AwardStatus.PAYING,
+                *map(
+                    list,
+                    zip(
+                        *[
+                            (
+                                i.person_id,
+                                i.scheme,
+                                money(i.monthly_amount),
+                                i.first_month,
+                                i.last_certified_on,
+                            )
+                            for i in chosen
+                        ],
+                        strict=True,
+                    ),
+                ),
+            ],
+        )
+        created = cursor.fetchall()
+    AWARD_STATES.record_created(
+        [(award_id, AwardStatus.PAYING, person_id) for award_id, person_id in created],
+        actor=actor,
+        reason="Pension in payment imported",
+    )
+    return len(created), refusals

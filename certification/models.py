@@ -75,6 +75,9 @@ class PensionAward(models.Model):
     first_month = models.PositiveIntegerField(help_text=_("The first month paid, YYYYMM."))
     status = models.CharField(max_length=10, choices=AwardStatus.choices, default=AwardStatus.PAYING)
     last_certified_on = models.DateField(help_text=_("The day of the last certification (or of the award)."))
+    reminded_for_due_date = models.DateField(
+        null=True, blank=True, help_text=_("The due date the pensioner was last reminded of.")
+    )
     stopped_from_month = models.PositiveIntegerField(
         null=True, blank=True, help_text=_("The first month no longer paid, YYYYMM, once stopped.")
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from certification.faces import TransientFaceError
 from certification.services.awards import awards_pay_month
-from certification.services.certifications import awards_suspend_overdue
+from certification.services.certifications import awards_remind_due, awards_suspend_overdue
 from certification.services.comparison import nightly_comparison
 from certification.services.faces import face_job_decide, selfies_purge
 from insurance.periods import period_of
@@ -33,6 +33,9 @@ def awards_pay(month: int | None = None) -> dict[str, int]:
 
 @shared_task(name="certification.awards_suspend_overdue", acks_late=True)
 def suspend_overdue() -> int:
+    """Remind those whose due date nears, and suspend those past it."""
+    reminded = awards_remind_due()
+    logger.info("%d pensioners reminded to certify", reminded)
     suspended = awards_suspend_overdue()
     logger.info("%d pensions suspended for overdue certification", suspended)
     return suspended

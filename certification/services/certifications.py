@@ -237,3 +237,44 @@ def award_certify_by_staff(
         ),
         actor=actor,
     )
+
+
+REMINDER_DAYS_SQL = f"""COALESCE((SELECT c.reminder_days FROM certification_certificationprovinceconfig c
+                                    WHERE c.province_id = a.province_id),
+                                 {int(CertificationProvinceConfig._meta.get_field("reminder_days").default)})"""  # noqa: S608
+
+
+@transaction.atomic
+def awards_remind_due(*, today: datetime.date | None = None) -> int:
+    """Remind every pensioner whose due date is within the province's reminder days, once per due date,
+    with the ways to certify from where they live. One statement marks the reminded awards; running it
+    again the same cycle reminds no one."""
+    today = today or timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE certification_pensionaward a SET reminded_for_due_date = {DUE_DATE_SQL}
+                 WHERE a.status = %s AND {DUE_DATE_SQL} >= %s
+                   AND {DUE_DATE_SQL} - {REMINDER_DAYS_SQL} <= %s
+                   AND a.reminded_for_due_date IS DISTINCT FROM {DUE_DATE_SQL}
+             RETURNING a.id, a.person_id, a.reminded_for_due_date""",  # noqa: S608 - our SQL
+            [AwardStatus.PAYING, today, today],
+        )
+        reminded = cursor.fetchall()
+    inbox_send_many(
+        [
+            OutgoingMessage(
+                person_id=person_id,
+                kind="certification_due",
+                title=_("Please certify your pension eligibility by %(day)s") % {"day": due.isoformat()},
+                body=_(
+                    "Certify by face recognition in the app (a family member may scan your face), at any "
+                    "community point or agency hall where you live, or ask for a home visit; from abroad, "
+                    "through a consulate. If records show you used public services recently, you may be "
+                    "certified without doing anything."
+                ),
+                subject=Subject(type=PensionAward._meta.label_lower, id=award_id),
+            )
+            for award_id, person_id, due in reminded
+        ]
+    )
+    return len(reminded)

@@ -13,6 +13,7 @@ from certification.services.certifications import (
     CertificationInput,
     award_certify,
     award_due_date,
+    awards_remind_due,
     awards_suspend_overdue,
     months_after,
 )
@@ -121,3 +122,18 @@ def test_overdue_awards_are_suspended_then_back_paid_exactly_across_a_yearly_adj
     awards_pay_month(month=202503)
     awards_pay_month(month=202503)
     assert CardAccountEntry.objects.filter(person_id=award.person_id).count() == 5
+
+
+def test_pensioners_are_reminded_once_within_the_provinces_reminder_days():
+    award = award_in_payment(sequence=1, certified_on=datetime.date(2024, 3, 1))  # due 2025-03-01
+    CertificationProvinceConfig.objects.create(province_id="44", reminder_days=10)
+    guangdong = award_in_payment(sequence=2, province="44", certified_on=datetime.date(2024, 3, 1))
+
+    early = awards_remind_due(today=datetime.date(2025, 1, 29))
+    first = awards_remind_due(today=datetime.date(2025, 2, 1))
+    again = awards_remind_due(today=datetime.date(2025, 2, 15))
+    later = awards_remind_due(today=datetime.date(2025, 2, 20))
+
+    assert (early, first, again, later) == (0, 1, 0, 1)
+    assert InboxMessage.objects.filter(person_id=award.person_id, kind="certification_due").count() == 1
+    assert InboxMessage.objects.filter(person_id=guangdong.person_id, kind="certification_due").count() == 1

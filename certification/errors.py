@@ -50,4 +50,10 @@ ERRORS: tuple[ErrorCode, ...] = (
     ),
     ErrorCode("award_scheme_invalid", 400, "An award in payment is of a pension scheme: EP or RP."),
     ErrorCode("award_amount_invalid", 400, "An award's monthly amount is more than zero."),
+    # Recovery.
+    ErrorCode("recovery_case_closed", 409, "The recovery case is recovered or written off."),
+    ErrorCode("recovery_amount_invalid", 400, "A repayment is more than zero and at most what is left."),
+    ErrorCode("recovery_write_off_reason_required", 400, "A write-off says why."),
+    ErrorCode("recovery_write_off_not_proposed", 409, "No write-off has been proposed for the case."),
+    ErrorCode("recovery_write_off_same_person", 403, "A write-off is approved by a second person."),
 )

@@ -203,6 +203,13 @@ class RecoveryCase(models.Model):
     months = models.JSONField(default=list, help_text=_("The months paid after the death, YYYYMM."))
     recovered = models.DecimalField(**MONEY, default=Decimal(0))
     status = models.CharField(max_length=12, choices=RecoveryStatus.choices, default=RecoveryStatus.OPEN)
+    write_off_proposed_by_id = models.BigIntegerField(
+        null=True, blank=True, help_text=_("Who proposed writing off what is left; another person approves.")
+    )
+    write_off_reason = models.CharField(max_length=200, blank=True)
+    written_off_by_id = models.BigIntegerField(
+        null=True, blank=True, help_text=_("Who approved the write-off.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -210,6 +217,10 @@ class RecoveryCase(models.Model):
 
     def __str__(self) -> str:
         return f"recovery of {self.overpaid} from award {self.award_id}"
+
+    @property
+    def left(self) -> Decimal:
+        return self.overpaid - self.recovered
 
 
 class CertificationProvinceConfig(models.Model):

@@ -23,6 +23,7 @@ from certification.serializers import (
     FaceJobRequestSerializer,
     FaceJobSerializer,
     OverdueAwardSerializer,
+    RecoveryCaseSerializer,
     StaffCertificationSerializer,
 )
 from certification.services.certifications import CertificationInput, award_certify_by_staff, award_due_date
@@ -155,3 +156,19 @@ class OverdueAwardsApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.awards_overdue_of_province(scope=Scope.of(self.request.user))
+
+
+class NewestFirst(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 50
+
+
+class RecoveryCasesApi(ListAPIView):
+    """The paying province's recovery cases of pension overpaid after a death, newest first."""
+
+    permission_classes = [IsAgencyUser]
+    serializer_class = RecoveryCaseSerializer
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        return selectors.recovery_cases_of_province(scope=Scope.of(self.request.user))

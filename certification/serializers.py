@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from certification.models import Certification, CertificationMethod, FaceJob, PensionAward
+from certification.models import Certification, CertificationMethod, FaceJob, PensionAward, RecoveryCase
 from core.serializers import IdentityNumberField
 
 CONSENT_TEXT = (
@@ -105,3 +105,19 @@ class OverdueAwardSerializer(serializers.ModelSerializer):
     class Meta:
         model = PensionAward
         fields = ["id", "person", "last_certified_on"]
+
+
+class RecoveryCaseSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(help_text="The case.")
+    award = serializers.IntegerField(source="award_id", help_text="The award stopped by the death.")
+    overpaid = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Paid after the death.")
+    months = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The months paid after it, YYYYMM."
+    )
+    recovered = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Recovered so far.")
+    left = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="What is left to recover.")
+    status = serializers.CharField(help_text="open, recovered or written_off.")
+
+    class Meta:
+        model = RecoveryCase
+        fields = ["id", "award", "overpaid", "months", "recovered", "left", "status"]

@@ -12,4 +12,9 @@ urlpatterns = [
         name="agency-pension-certifications",
     ),
     path("agency/pensions/overdue", apis.OverdueAwardsApi.as_view(), name="agency-pensions-overdue"),
+    path(
+        "agency/pensions/recovery-cases",
+        apis.RecoveryCasesApi.as_view(),
+        name="agency-pension-recovery-cases",
+    ),
 ]

@@ -148,3 +148,24 @@ def test_the_overdue_list_is_the_paying_provinces_own(award):
     assert [row["id"] for row in beijing.json()["results"]] == [award.pk]
     assert [row["id"] for row in guangdong.json()["results"]] == [elsewhere.pk]
     assert authenticated_client(CitizenFactory()).get("/api/v1/agency/pensions/overdue").status_code == 403
+
+
+def test_recovery_cases_are_listed_to_the_paying_province_only(award):
+    from decimal import Decimal
+
+    from certification.models import RecoveryCase
+
+    RecoveryCase.objects.create(
+        person_id=award.person_id, award=award, province_id="11", overpaid=Decimal("3000.00"), months=[202503]
+    )
+    beijing = authenticated_client(AgencyStaffFactory(province="11")).get(
+        "/api/v1/agency/pensions/recovery-cases"
+    )
+    guangdong = authenticated_client(AgencyStaffFactory(province="44")).get(
+        "/api/v1/agency/pensions/recovery-cases"
+    )
+
+    assert [(row["award"], row["left"], row["months"]) for row in beijing.json()["results"]] == [
+        (award.pk, "3000.00", [202503])
+    ]
+    assert guangdong.json()["results"] == []

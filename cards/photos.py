@@ -34,7 +34,8 @@ def _refused(code: str, message: str) -> ApplicationError:
 
 
 @cache
-def _face_recognition() -> ModuleType:
+def face_recognition_module() -> ModuleType:
+    """The face_recognition module, loaded once (card photos and certification's face check use it)."""
     # face_recognition_models finds its model files through pkg_resources, whose deprecation warning is
     # no concern of ours (pyproject.toml pins the setuptools that still ships it).
     with warnings.catch_warnings():
@@ -68,7 +69,7 @@ def photo_check(*, content: bytes) -> Photo:
     width, height = image.size
     if width * height > settings.CARD_PHOTO_MAX_PIXELS:
         raise _refused("card_photo_too_many_pixels", _("The photo has too many pixels."))
-    recognition = _face_recognition()
+    recognition = face_recognition_module()
     try:
         pixels = image.convert("RGB")
     except (OSError, SyntaxError, ValueError):  # a truncated or corrupt picture

@@ -323,6 +323,12 @@ CARD_PHOTO_MAX_BYTES = env.int("CARD_PHOTO_MAX_BYTES", default=2 * 1024 * 1024)
 CARD_PHOTO_MAX_PIXELS = env.int("CARD_PHOTO_MAX_PIXELS", default=12_000_000)
 # A face photo is deleted this many days after its card ended (replaced, formally lost, cancelled).
 CARD_PHOTO_RETENTION_DAYS = env.int("CARD_PHOTO_RETENTION_DAYS", default=30)
+# Pension certification's face check (certification/faces.py). The threshold and the selfie's audit period
+# are per province (certification.CertificationProvinceConfig); a province may name its own identity
+# service's backend here, as PROVINCE=dotted.path pairs; the others use the offline face_recognition one.
+SELFIE_MAX_BYTES = env.int("SELFIE_MAX_BYTES", default=4 * 1024 * 1024)
+SELFIE_MAX_PIXELS = env.int("SELFIE_MAX_PIXELS", default=12_000_000)
+CERTIFICATION_FACE_BACKENDS = env.dict("CERTIFICATION_FACE_BACKENDS", default={})
 ECARD_TOKEN_TTL_SECONDS = env.int("ECARD_TOKEN_TTL_SECONDS", default=60)
 ECARD_KEY_ROTATION_HOURS = env.int("ECARD_KEY_ROTATION_HOURS", default=24)
 # How long a retired key stays published: at least a token's lifetime, so no valid token loses its key.

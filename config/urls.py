@@ -54,6 +54,7 @@ api_v1 = [
     path("certificates/verify/<str:code>", DocumentVerifyApi.as_view(), name="document-verify"),
     path("", include("insurance.urls")),
     path("", include("cards.urls")),
+    path("", include("certification.urls")),
     path("", include("imports.urls")),
 ]
 

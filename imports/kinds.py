@@ -404,6 +404,21 @@ KINDS: dict[ImportKind, KindSpec] = {
             key=("id_number", "evidence_date", "kind", "source"),
             row_check=_not_before_birth("evidence_date", 2),
         ),
+        KindSpec(
+            ImportKind.AWARDS,
+            "Pensions already in payment, paid by the uploading province: one row per person and scheme.",
+            (
+                ID_NUMBER,
+                Column("scheme", "Pension scheme code: EP or RP.", parse_scheme),
+                Column(
+                    "monthly_amount", "The monthly amount in yuan now, at most two decimals.", parse_money
+                ),
+                Column("first_month", "The first month paid by this platform, YYYYMM.", parse_period),
+                Column("last_certified_on", "The day of the last certification, YYYY-MM-DD.", parse_date),
+            ),
+            key=("id_number", "scheme"),
+            row_check=_not_before_birth("last_certified_on", 5),
+        ),
     )
 }
 

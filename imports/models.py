@@ -16,6 +16,7 @@ class ImportKind(models.TextChoices):
     ENROLMENTS = "enrolments", _("Enrolments")
     DEATHS = "deaths", _("Deaths")
     LIFE_EVIDENCE = "life_evidence", _("Life evidence")
+    AWARDS = "awards", _("Pensions in payment")
 
 
 class ImportState(models.TextChoices):

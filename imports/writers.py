@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
-from certification.services import LifeEvidenceItem, life_evidence_record
+from certification.services.awards import AwardInPayment, awards_import
+from certification.services.evidence import LifeEvidenceItem, life_evidence_record
 from core.batch import Refusal
 from core.identity import IdentityNumber
 from core.states import Actor
@@ -177,10 +178,27 @@ class LifeEvidenceWriter(_Writer):
         return len(evidence), errors
 
 
+class AwardsWriter(_Writer):
+    """Rows: (row, id_number, scheme, monthly_amount, first_month, last_certified_on), brought into payment
+    by certification's service; a person already awarded in the scheme is a row error."""
+
+    def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
+        person_ids, positions, errors = self.people(rows)
+        items = [
+            AwardInPayment(person_id, *rows[position][2:])
+            for person_id, position in zip(person_ids, positions, strict=True)
+        ]
+        created, refusals = awards_import(
+            province_id=self.province, items=items, actor=self.actor, dry_run=dry_run
+        )
+        return created, sorted([*errors, *row_errors(rows, refusals, positions)], key=lambda e: e.row)
+
+
 WRITERS: dict[str, type[_Writer]] = {
     ImportKind.CONTRIBUTIONS: ContributionsWriter,
     ImportKind.PERSONS: PersonsWriter,
     ImportKind.ENROLMENTS: EnrolmentsWriter,
     ImportKind.DEATHS: DeathsWriter,
     ImportKind.LIFE_EVIDENCE: LifeEvidenceWriter,
+    ImportKind.AWARDS: AwardsWriter,
 }

@@ -38,13 +38,14 @@ class PersonPensionEstimate:
 
 def pension_estimate_for(*, person: InsuredPerson, female_category: str | None) -> PersonPensionEstimate:
     """Estimate the monthly pension as if the person retired at their statutory age with the history and
-    account balance they have today, in the province whose latest published average wage applies."""
+    account balance they have today, in the benefit province. The average wage is the one that applies in
+    the year of retirement (a year's figures hold the previous year's wage, DOMAIN.md §6): for someone
+    who has already retired that year's, not the latest, and for someone yet to retire the latest."""
     retirement = retirement_plan_for(person=person, female_category=female_category)
     province = benefit_province_decide(person=person).province
+    wage_year = min(timezone.localdate().year, period_year(retirement.retirement_month))
     latest = (
-        ProvinceYearConfig.objects.filter(province_id=province, year__lte=timezone.localdate().year)
-        .order_by("-year")
-        .first()
+        ProvinceYearConfig.objects.filter(province_id=province, year__lte=wage_year).order_by("-year").first()
     )
     if latest is None:
         raise ApplicationError(

@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from certification.models import EvidenceKind, LifeEvidence
-from certification.services import LifeEvidenceItem, life_evidence_record
+from certification.services.evidence import LifeEvidenceItem, life_evidence_record
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,85 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from certification.models import PensionAward
+from certification.services.awards import award_create
+from insurance.models import Scheme
+from insurance.periods import period_add_months
+from insurance.services.contributions import ContributionMonth
+from insurance.services.tariffs import province_year_config_create
+from tests.factories import (
+    EMPLOYER_CODE,
+    TEST_ACTOR,
+    make_id_number,
+    open_relationship,
+    record_contributions,
+    register_person,
+)
+
+# Beijing's figures: a year's row holds the previous year's average monthly wage, rising 500 a year.
+FIRST_WAGE_YEAR = 2005
+
+
+def beijing_wage(year: int) -> Decimal:
+    return Decimal("5000.00") + 500 * (year - FIRST_WAGE_YEAR)
+
+
+@pytest.fixture
+def beijing_years(db, employer):
+    for year in range(FIRST_WAGE_YEAR, datetime.date.today().year + 1):
+        province_year_config_create(
+            province_id="11",
+            year=year,
+            average_monthly_wage=beijing_wage(year),
+            account_interest_rate=Decimal("0.02"),
+        )
+
+
+def contributor(*, months: int, born: datetime.date = datetime.date(1962, 1, 10), sequence: int = 1):
+    """A Beijing man born in January 1962 (retiring at 60 in January 2022) with `months` months of
+    contributions ending in December 2021, each at that year's average wage."""
+    person = register_person(
+        id_number=make_id_number(province="11", birth_date=born, sequence=sequence), name="李四"
+    )
+    first = period_add_months(202112, 1 - months)
+    open_relationship(person=person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=first)
+    record_contributions(
+        person=person,
+        scheme=Scheme.EMPLOYEE_PENSION,
+        province_id="11",
+        months=[
+            ContributionMonth(
+                period=period, declared_base=beijing_wage(period // 100), employer_code=EMPLOYER_CODE
+            )
+            for period in (period_add_months(first, i) for i in range(months))
+        ],
+    )
+    return person
+
+
+def award_in_payment(
+    *,
+    sequence: int,
+    amount: str = "3000.00",
+    first_month: int = 202401,
+    province: str = "11",
+    certified_on: datetime.date = datetime.date(2024, 1, 1),
+) -> PensionAward:
+    """A pensioner already in payment (as the awards import brings them), born 1950."""
+    person = register_person(
+        id_number=make_id_number(province=province, birth_date=datetime.date(1950, 3, 3), sequence=sequence),
+        name="王五",
+        residence_province=province,
+    )
+    return award_create(
+        person_id=person.pk,
+        province_id=province,
+        scheme=Scheme.EMPLOYEE_PENSION,
+        monthly_amount=Decimal(amount),
+        first_month=first_month,
+        certified_on=certified_on,
+        inputs={},
+        actor=TEST_ACTOR,
+    )

@@ -29,6 +29,7 @@ from certification.serializers import (
 from certification.services.certifications import CertificationInput, award_certify_by_staff, award_due_date
 from certification.services.faces import face_job_start
 from certification.tasks import face_job_run
+from core.pagination import ClientPageSize
 from core.schema import error_codes
 from core.states import Actor
 
@@ -61,6 +62,7 @@ class MyFaceJobsApi(APIView):
                 "example",
                 value={"method": "face_self", "selfie": "(a JPEG or PNG file)", "consent": True},
                 request_only=True,
+                media_type="multipart/form-data",
             )
         ],
         extensions=error_codes(*_SELFIE_CODES, "certification_award_stopped"),
@@ -142,7 +144,7 @@ class StaffCertificationApi(APIView):
         return Response(CertificationSerializer(recorded).data, status=status.HTTP_201_CREATED)
 
 
-class OldestFirst(CursorPagination):
+class OldestFirst(ClientPageSize, CursorPagination):
     ordering = ("last_certified_on", "id")
     page_size = 50
 
@@ -158,7 +160,7 @@ class OverdueAwardsApi(ListAPIView):
         return selectors.awards_overdue_of_province(scope=Scope.of(self.request.user))
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(ClientPageSize, CursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
 

@@ -110,6 +110,20 @@ TAGS = (
         rf"{_V1}agency/transfers",
     ),
     Tag(
+        "Citizens",
+        "Citizen: pension and certification",
+        "The pension in payment, its certification (资格认证) due date and history, and face certification "
+        "jobs.",
+        rf"{_V1}me/pension",
+    ),
+    Tag(
+        "Agencies",
+        "Agency: pensions and certification",
+        "On-site certification of a pensioner of any province, home visits, and the paying province's "
+        "overdue awards and recovery cases.",
+        rf"{_V1}agency/(pension-certifications|pensions/)",
+    ),
+    Tag(
         "Service points",
         "Service point: electronic card",
         "Verifying an electronic card's QR code online, recording card uses, and the public keys that "

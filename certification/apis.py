@@ -159,6 +159,10 @@ class OverdueAwardsApi(ListAPIView):
     def get_queryset(self):
         return selectors.awards_overdue_of_province(scope=Scope.of(self.request.user))
 
+    @extend_schema(summary="My province's pensions suspended for overdue certification")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
 
 class NewestFirst(ClientPageSize, CursorPagination):
     ordering = ("-created_at", "-id")
@@ -174,3 +178,7 @@ class RecoveryCasesApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.recovery_cases_of_province(scope=Scope.of(self.request.user))
+
+    @extend_schema(summary="My province's recovery cases of pension overpaid after a death")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

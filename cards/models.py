@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
 from insurance.models import InsuredPerson
@@ -18,16 +19,16 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class CardStatus(models.TextChoices):
-    APPLIED = "applied", "Applied for"
-    IN_PRODUCTION = "in_production", "In production"
-    ISSUED = "issued", "Issued"
-    ENABLED = "enabled", "Social-security function enabled"
-    TEMPORARILY_LOST = "temporarily_lost", "Temporarily reported lost"
-    FORMALLY_LOST = "formally_lost", "Formally reported lost"
-    LOCKED = "locked", "Locked"
-    SEALED = "sealed", "Sealed"
-    REPLACED = "replaced", "Replaced"
-    CANCELLED = "cancelled", "Cancelled"
+    APPLIED = "applied", _("Applied for")
+    IN_PRODUCTION = "in_production", _("In production")
+    ISSUED = "issued", _("Issued")
+    ENABLED = "enabled", _("Social-security function enabled")
+    TEMPORARILY_LOST = "temporarily_lost", _("Temporarily reported lost")
+    FORMALLY_LOST = "formally_lost", _("Formally reported lost")
+    LOCKED = "locked", _("Locked")
+    SEALED = "sealed", _("Sealed")
+    REPLACED = "replaced", _("Replaced")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # The valid card (DOMAIN.md §5): issued and not replaced, cancelled or formally lost. A temporarily lost,
@@ -48,17 +49,17 @@ USABLE_CARD_STATUSES = (CardStatus.ISSUED, CardStatus.ENABLED)
 
 
 class BankStatus(models.TextChoices):
-    INACTIVE = "inactive", "Not activated"
-    ACTIVE = "active", "Activated"
+    INACTIVE = "inactive", _("Not activated")
+    ACTIVE = "active", _("Activated")
 
 
 class ReplacementReason(models.TextChoices):
-    LOSS = "loss", "Loss"
-    DAMAGE = "damage", "Damage"
-    EXPIRY = "expiry", "Expiry"
-    CHANGED_DETAILS = "changed_details", "Change of key details"
-    CHANGED_BANK = "changed_bank", "Change of service bank"
-    PROVINCE_MOVE = "province_move", "Move to another province"
+    LOSS = "loss", _("Loss")
+    DAMAGE = "damage", _("Damage")
+    EXPIRY = "expiry", _("Expiry")
+    CHANGED_DETAILS = "changed_details", _("Change of key details")
+    CHANGED_BANK = "changed_bank", _("Change of service bank")
+    PROVINCE_MOVE = "province_move", _("Move to another province")
 
 
 class CardProvinceConfig(models.Model):
@@ -71,13 +72,13 @@ class CardProvinceConfig(models.Model):
     validity_years_16_to_25 = models.PositiveSmallIntegerField(default=10)
     validity_years_26_to_59 = models.PositiveSmallIntegerField(default=20)
     validity_years_from_60 = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Empty: long term (no expiry date)."
+        null=True, blank=True, help_text=_("Empty: long term (no expiry date).")
     )
     temporary_loss_days = models.PositiveSmallIntegerField(
-        default=10, help_text="Days after which a temporary loss lapses and the card returns to use."
+        default=10, help_text=_("Days after which a temporary loss lapses and the card returns to use.")
     )
     pin_attempt_limit = models.PositiveSmallIntegerField(
-        default=3, help_text="Wrong PINs in a row that lock the card."
+        default=3, help_text=_("Wrong PINs in a row that lock the card.")
     )
 
     class Meta:
@@ -99,9 +100,9 @@ class Card(models.Model):
     is a new card with a new number; it names the card it `replaces` (a card of the same person)."""
 
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
-    number = models.CharField(max_length=16, help_text="Opaque; unique nationwide (see CardNumber).")
+    number = models.CharField(max_length=16, help_text=_("Opaque; unique nationwide (see CardNumber)."))
     province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="+", help_text="The issuing province."
+        Region, on_delete=models.PROTECT, related_name="+", help_text=_("The issuing province.")
     )
     status = models.CharField(max_length=16, choices=CardStatus.choices, default=CardStatus.APPLIED)
     # Where a temporary loss, a lock or a seal returns the card to: issued, or enabled.
@@ -111,14 +112,14 @@ class Card(models.Model):
     bank_account_masked = models.CharField(max_length=32)
     bank_account_ciphertext = models.TextField(editable=False)
     replaces_id = models.BigIntegerField(
-        null=True, blank=True, help_text="The card of the same person this one replaces."
+        null=True, blank=True, help_text=_("The card of the same person this one replaces.")
     )
     replacement_reason = models.CharField(max_length=16, choices=ReplacementReason.choices, blank=True)
     issue_date = models.DateField(null=True, blank=True)
-    valid_until = models.DateField(null=True, blank=True, help_text="Empty once issued: long term.")
+    valid_until = models.DateField(null=True, blank=True, help_text=_("Empty once issued: long term."))
     temporarily_lost_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it was replaced, lost or cancelled."
+        null=True, blank=True, help_text=_("When it was replaced, lost or cancelled.")
     )
     pin_hash = models.CharField(max_length=128, editable=False)
     pin_failures = models.PositiveSmallIntegerField(default=0)
@@ -198,8 +199,8 @@ class CardPhoto(models.Model):
     person_id = models.BigIntegerField()
     content_type = models.CharField(max_length=16)
     ciphertext = models.BinaryField(editable=False)
-    consent_at = models.DateTimeField(help_text="When the holder consented to keeping the face photo.")
-    consent_text = models.TextField(help_text="What the holder consented to, as shown to them.")
+    consent_at = models.DateTimeField(help_text=_("When the holder consented to keeping the face photo."))
+    consent_text = models.TextField(help_text=_("What the holder consented to, as shown to them."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -207,8 +208,8 @@ class CardPhoto(models.Model):
 
 
 class CardDataRead(models.TextChoices):
-    PHOTO = "photo", "Face photo"
-    BANK_ACCOUNT = "bank_account", "Full bank account number"
+    PHOTO = "photo", _("Face photo")
+    BANK_ACCOUNT = "bank_account", _("Full bank account number")
 
 
 class CardDataReadLog(models.Model):
@@ -217,7 +218,7 @@ class CardDataReadLog(models.Model):
     person_id = models.BigIntegerField()
     card_id = models.BigIntegerField()
     what = models.CharField(max_length=16, choices=CardDataRead.choices)
-    reader_id = models.BigIntegerField(null=True, blank=True, help_text="Empty for a platform job.")
+    reader_id = models.BigIntegerField(null=True, blank=True, help_text=_("Empty for a platform job."))
     purpose = models.CharField(max_length=200)
     read_at = models.DateTimeField(auto_now_add=True)
 
@@ -243,13 +244,13 @@ class ProductionBatch(models.Model):
 
 
 class ServicePointKind(models.TextChoices):
-    HOSPITAL = "hospital", "Hospital"
-    PHARMACY = "pharmacy", "Pharmacy"
-    TRANSPORT = "transport", "Transport"
-    LIBRARY = "library", "Library"
-    MUSEUM = "museum", "Museum"
-    PARK = "park", "Park or scenic spot"
-    AGENCY_HALL = "agency_hall", "Agency service hall"
+    HOSPITAL = "hospital", _("Hospital")
+    PHARMACY = "pharmacy", _("Pharmacy")
+    TRANSPORT = "transport", _("Transport")
+    LIBRARY = "library", _("Library")
+    MUSEUM = "museum", _("Museum")
+    PARK = "park", _("Park or scenic spot")
+    AGENCY_HALL = "agency_hall", _("Agency service hall")
 
 
 class ServicePoint(models.Model):
@@ -267,13 +268,13 @@ class ServicePoint(models.Model):
 
 
 class UseDomain(models.TextChoices):
-    MEDICAL_SETTLEMENT = "medical_settlement", "Medical settlement"
-    CONTRIBUTION_PAYMENT = "contribution_payment", "Contribution payment"
-    BENEFIT_PAYMENT = "benefit_payment", "Benefit or subsidy payment"
-    TRANSPORT = "transport", "Transport"
-    LIBRARY = "library", "Library"
-    MUSEUM = "museum", "Museum"
-    PARK = "park", "Park or scenic spot"
+    MEDICAL_SETTLEMENT = "medical_settlement", _("Medical settlement")
+    CONTRIBUTION_PAYMENT = "contribution_payment", _("Contribution payment")
+    BENEFIT_PAYMENT = "benefit_payment", _("Benefit or subsidy payment")
+    TRANSPORT = "transport", _("Transport")
+    LIBRARY = "library", _("Library")
+    MUSEUM = "museum", _("Museum")
+    PARK = "park", _("Park or scenic spot")
 
 
 class CardUse(models.Model):
@@ -285,7 +286,9 @@ class CardUse(models.Model):
     service_point_id = models.BigIntegerField()
     province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     amount = models.DecimalField(**MONEY)
-    by_ecard = models.BooleanField(help_text="Presented as an electronic-card QR code, not the card itself.")
+    by_ecard = models.BooleanField(
+        help_text=_("Presented as an electronic-card QR code, not the card itself.")
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -325,9 +328,9 @@ class MedicalFiling(models.Model):
 
 
 class CardAccountEntryKind(models.TextChoices):
-    PENSION = "pension", "Pension"
-    SUBSIDY = "subsidy", "Subsidy"
-    BENEFIT = "benefit", "Benefit"
+    PENSION = "pension", _("Pension")
+    SUBSIDY = "subsidy", _("Subsidy")
+    BENEFIT = "benefit", _("Benefit")
 
 
 class CardAccountEntry(models.Model):
@@ -338,7 +341,7 @@ class CardAccountEntry(models.Model):
     card_id = models.BigIntegerField()
     kind = models.CharField(max_length=8, choices=CardAccountEntryKind.choices)
     amount = models.DecimalField(**MONEY)
-    reference = models.CharField(max_length=64, help_text="The payer's reference, unique per person.")
+    reference = models.CharField(max_length=64, help_text=_("The payer's reference, unique per person."))
     description = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
@@ -360,10 +363,12 @@ class EcardSigningKey(models.Model):
 
     kid = models.CharField(max_length=16, primary_key=True)
     private_key_ciphertext = models.TextField(editable=False)
-    public_key = models.CharField(max_length=64, help_text="The raw public key, base64url.")
+    public_key = models.CharField(max_length=64, help_text=_("The raw public key, base64url."))
     created_at = models.DateTimeField()
-    signing = models.BooleanField(default=True, help_text="This key signs new tokens.")
-    retired_at = models.DateTimeField(null=True, blank=True, help_text="When a newer key took over signing.")
+    signing = models.BooleanField(default=True, help_text=_("This key signs new tokens."))
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When a newer key took over signing.")
+    )
 
     class Meta:
         constraints = [

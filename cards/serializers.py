@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from cards.models import (
@@ -221,7 +222,7 @@ class CardUseRequestSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         if bool(attrs["token"]) == bool(attrs["card_number"]):
-            raise serializers.ValidationError("Give either the QR code's token or the card's number.")
+            raise serializers.ValidationError(_("Give either the QR code's token or the card's number."))
         return attrs
 
 

@@ -223,8 +223,8 @@ class KeyCheck(models.Model):
     match (core.keys): ID numbers would neither decrypt nor be found by their hash."""
 
     class Kind(models.TextChoices):
-        ENCRYPTION = "encryption", "IDENTITY_ENCRYPTION_KEYS"
-        HMAC = "hmac", "IDENTITY_HMAC_KEY"
+        ENCRYPTION = "encryption", _("IDENTITY_ENCRYPTION_KEYS")
+        HMAC = "hmac", _("IDENTITY_HMAC_KEY")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     check_value = models.CharField(max_length=64)

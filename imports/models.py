@@ -50,9 +50,13 @@ class ImportJob(models.Model):
     file_deleted_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=255)
     file_sha256 = models.CharField(max_length=64)
-    header = models.JSONField(default=list, help_text="The file's first row, as the columns of its errors.")
+    header = models.JSONField(
+        default=list, help_text=_("The file's first row, as the columns of its errors.")
+    )
     dry_run = models.BooleanField(default=False)
-    attempt = models.PositiveSmallIntegerField(default=1, help_text="1, then one more per re-run on purpose.")
+    attempt = models.PositiveSmallIntegerField(
+        default=1, help_text=_("1, then one more per re-run on purpose.")
+    )
     expected_rows = models.PositiveIntegerField(null=True, blank=True)
     state = models.CharField(max_length=24, choices=ImportState.choices, default=ImportState.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)

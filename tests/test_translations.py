@@ -374,7 +374,7 @@ def test_the_signed_in_admin_has_the_language_switch_in_its_user_links(admin_cli
 
     assert 'class="language-switch"' in page
     assert 'name="language" value="en"' in page
-    assert "站点管理" in page
+    assert "业务管理后台" in page  # the index title set in config/urls.py
 
 
 @pytest.mark.parametrize(

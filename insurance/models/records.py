@@ -35,8 +35,8 @@ class IdentityReadLog(models.Model):
 
 
 class CertificateStatus(models.TextChoices):
-    ISSUED = "issued", "Issued"
-    REVOKED = "revoked", "Revoked"
+    ISSUED = "issued", _("Issued")
+    REVOKED = "revoked", _("Revoked")
 
 
 class ParticipationCertificate(models.Model):
@@ -63,7 +63,7 @@ class ParticipationCertificate(models.Model):
     pdf = models.FileField(
         upload_to="documents/certificates/%Y/%m/",
         blank=True,
-        help_text="The signed PDF as issued; empty for certificates issued before PDFs were kept.",
+        help_text=_("The signed PDF as issued; empty for certificates issued before PDFs were kept."),
     )
 
     class Meta:

@@ -365,9 +365,10 @@ def awards_stop_on_death(deaths: Sequence[DeathRecorded], actor: Actor) -> None:
         )
         cursor.execute(
             f"""INSERT INTO certification_recoverycase
-                      (person_id, award_id, province_id, overpaid, months, recovered, status, created_at)
+                      (person_id, award_id, province_id, overpaid, months, recovered, status,
+                       write_off_reason, created_at)
                 SELECT s.person_id, s.award_id, a.province_id, SUM(m.amount),
-                       jsonb_agg(m.month ORDER BY m.month), 0, 'open', NOW()
+                       jsonb_agg(m.month ORDER BY m.month), 0, 'open', '', NOW()
                   FROM {stopped}
                   JOIN certification_pensionaward a ON a.id = s.award_id
                   JOIN certification_awardmonth m

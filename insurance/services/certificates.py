@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Max, Min, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.documents import (
@@ -43,19 +43,12 @@ from insurance.models import (
 from insurance.selectors import contribution_months_of
 from insurance.states import CERTIFICATE_STATES
 
-SCHEME_NAMES_ZH = {
-    Scheme.EMPLOYEE_PENSION: "企业职工基本养老保险",
-    Scheme.RESIDENT_PENSION: "城乡居民基本养老保险",
-    Scheme.EMPLOYEE_MEDICAL: "职工基本医疗保险",
-    Scheme.RESIDENT_MEDICAL: "城乡居民基本医疗保险",
-    Scheme.UNEMPLOYMENT: "失业保险",
-    Scheme.WORK_INJURY: "工伤保险",
-}
 
-
-def _scheme_name(scheme: Scheme, language: str) -> str:
-    # The statutory Chinese names are the schemes' own; English documents use the platform's labels.
-    return str(scheme.label) if language == "en" else SCHEME_NAMES_ZH[scheme]
+def scheme_name(scheme: Scheme, language: str) -> str:
+    """A scheme's name in a document's language: the statutory Chinese names (the catalogue's), or the
+    platform's English labels."""
+    with translation.override(language):
+        return str(scheme.label)
 
 
 def _history_rows(person: InsuredPerson, language: str) -> tuple[CertificateRow, ...]:
@@ -79,7 +72,7 @@ def _history_rows(person: InsuredPerson, language: str) -> tuple[CertificateRow,
     }
     return tuple(
         CertificateRow(
-            scheme=_scheme_name(Scheme(group["scheme"]), language),
+            scheme=scheme_name(Scheme(group["scheme"]), language),
             province=province_names[group["province_id"]],
             period_from=group["period_from"],
             period_to=group["period_to"],

@@ -24,7 +24,7 @@ from core.documents import (
 from core.exceptions import NotFoundError
 from core.models import Region
 from insurance.models import InsuredPerson, Scheme, Transfer, TransferDocument, TransferDocumentKind
-from insurance.services.certificates import SCHEME_NAMES_ZH, issuer_of
+from insurance.services.certificates import issuer_of, scheme_name
 from insurance.transfer_documents import (
     DOCUMENT_KIND_NAMES,
     transfer_document_digest,
@@ -59,7 +59,7 @@ def transfer_documents_issue(
         content = {
             "person_name": person.name,
             "masked_id_number": person.id_number_masked,
-            "scheme": str(scheme.label) if language == "en" else SCHEME_NAMES_ZH[scheme],
+            "scheme": scheme_name(scheme, language),
             "from_province": getattr(provinces[transfer.from_province_id], names),
             "to_province": getattr(provinces[transfer.to_province_id], names),
             "transfer_id": transfer.pk,

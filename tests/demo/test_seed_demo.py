@@ -31,6 +31,8 @@ from insurance.models import (
     ProvinceYearConfig,
     RelationshipStatus,
     Scheme,
+    Transfer,
+    TransferStatus,
 )
 from insurance.periods import period_add_months
 from insurance.services.tariffs import tariff_get
@@ -302,6 +304,10 @@ def test_every_person_and_relationship_has_the_events_of_its_moves():
             for scheme in stint.schemes:
                 key = ("insurance.insurancerelationship", relationship_ids[stint.province, scheme])
                 expected[key] = _moves(states, person_id)
+    # A move to another province that meets a suspended relationship there is offered a transfer
+    # (insurance.services.transfers): offered, and nothing more until the person answers.
+    for transfer in Transfer.objects.all():
+        expected["insurance.transfer", transfer.pk] = [(transfer.person_id, "", TransferStatus.OFFERED)]
     assert dict(moves) == expected
 
 

@@ -171,7 +171,9 @@ def report(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content[1:])))
 
 
-def test_errors_csv_has_a_bom_the_rows_cells_and_the_id_number_masked(job_with_errors, system, paying_person):
+def test_errors_csv_has_a_bom_the_rows_cells_and_the_id_number_masked(
+    english, job_with_errors, system, paying_person
+):
     client = authenticated_client(system)
 
     rows = report(
@@ -255,7 +257,7 @@ def test_admin_file_download_is_refused_once_the_retention_rule_deleted_it(clien
     assert not IdentityReadLog.objects.exists()
 
 
-def test_admin_cancels_a_queued_job_from_its_page_and_from_the_list(client, system, paying_person):
+def test_admin_cancels_a_queued_job_from_its_page_and_from_the_list(client, system, paying_person, english):
     first, _ = upload(system, contributions(paying_person, [202404]))
     second, _ = upload(system, contributions(paying_person, [202405]))
     client.force_login(AdministratorFactory())

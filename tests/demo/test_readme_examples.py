@@ -41,7 +41,7 @@ COVERED = (
     "TOKEN=$(curl -s -X POST localhost:8000/api/v1/auth/login -H 'Content-Typ",  # agency staff, agency-11
     "# Sent twice (a retry after a timeout): one record, and the same 201 ans",  # retries, a refusal, a death
     "signin() {",  # a cross-province transfer
-    "# Signed in as agency-44 (Guangdong, $GD above), whose province the exam",  # batch files
+    "# Signed in as agency-11 (Beijing, $BJ above): the example files import ",  # batch files
     "H=localhost:8000; AGENCY=$BJ    # $CITIZEN and $BJ (agency-11) as signed",  # a card, its QR code
     "curl -s localhost:8000/api/health",  # operators
 )

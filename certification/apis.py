@@ -120,6 +120,7 @@ class StaffCertificationApi(APIView):
             "certification_award_stopped",
             "certification_home_visit_not_resident",
             "certification_consular_not_paying_province",
+            "not_found",
         ),
     )
     def post(self, request):

@@ -116,6 +116,7 @@ def _with_history(cards: list[Card]) -> CardWithHistorySerializer:
 
 class CitizenCardView(APIView):
     permission_classes = [IsCitizen]
+    answers_not_found = True  # a citizen with no card, or no valid one, yet (core.schema)
 
     def scope(self) -> Scope:
         return Scope.of(self.request.user)

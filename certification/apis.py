@@ -38,6 +38,7 @@ _SELFIE_CODES = ("selfie_too_large", "selfie_format", "selfie_too_many_pixels", 
 
 class MyPensionApi(APIView):
     permission_classes = [IsCitizen]
+    answers_not_found = True  # a citizen with no pension in payment (core.schema)
 
     @extend_schema(
         summary="My pension: status, due date and certification history", responses=AwardStatusSerializer
@@ -51,6 +52,7 @@ class MyPensionApi(APIView):
 
 class MyFaceJobsApi(APIView):
     permission_classes = [IsCitizen]
+    answers_not_found = True  # a citizen with no pension in payment (core.schema)
     parser_classes = [MultiPartParser]
 
     @extend_schema(

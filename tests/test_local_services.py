@@ -221,6 +221,7 @@ def test_manage_py_finds_the_local_services_by_itself(embedded_env, tmp_path):
     persons.write_text("id_number,name\n11010519491231002X,张三\n", encoding="utf-8")
     bare = {key: value for key, value in embedded_env.items() if key not in ("DATABASE_URL", "REDIS_URL")}
     bare["LOCAL_SERVICES"] = "embedded"
+    bare["LANG"] = "en_US.UTF-8"  # the command speaks the shell's language: English, as asserted below
 
     result = subprocess.run(
         [sys.executable, "manage.py", "import_file", str(persons), "--kind", "persons", "--province", "11"],

@@ -430,6 +430,8 @@ class EcardVerifyApi(ServicePointView):
 
 
 class CardUseApi(ServicePointView):
+    answers_not_found = True  # a card number that names no card, or a service point not yet set up
+
     @extend_schema(
         summary="Record a use of a card here (by its QR code, or the card itself with its PIN for a payment)",
         request=CardUseRequestSerializer,

@@ -118,7 +118,7 @@ def test_a_full_run_writes_no_id_number_to_any_log(tmp_path, configured_years):
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(lambda: _answers(f"{base}/api/health"), what="gunicorn answering")
+        _wait_for(lambda: _answers(f"{base}/api/ready"), what="gunicorn answering")
         token = requests.post(
             f"{base}/api/v1/auth/login",
             json={"username": staff.username, "password": DEFAULT_PASSWORD},

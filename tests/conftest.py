@@ -28,6 +28,16 @@ settings.register_profile("ci", deadline=None, derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """A transactional test ends by emptying every table, the regions and other rows the migrations
+    write included, so every test after it would run on a database unlike production: each one gets those
+    rows back after its flush (serialized rollback), whether or not its own marker asks for it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}), append=False)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def compiled_translations() -> None:
     """The .mo files are build output (make install compiles them): compile any catalogue edited since, so

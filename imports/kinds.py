@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 
-from certification.models import EvidenceKind
+from certification.models import EvidenceKind, StatusEvidenceKind
 from core.exceptions import ApplicationError
 from core.identity import EARLIEST_BIRTH_DATE, IdentityNumber, InvalidIdentityNumber
 from core.money import amount_text
@@ -65,6 +65,7 @@ def _choice(enum: type[TextChoices], code: str, *, upper: bool) -> Callable[[str
 parse_scheme = _choice(Scheme, "scheme_unknown", upper=True)
 parse_payment_type = _choice(PaymentType, "payment_type_unknown", upper=False)
 parse_evidence_kind = _choice(EvidenceKind, "evidence_kind_unknown", upper=False)
+parse_status_evidence_kind = _choice(StatusEvidenceKind, "status_evidence_kind_unknown", upper=False)
 
 
 def parse_period(value: str, today: datetime.date) -> int:
@@ -418,6 +419,24 @@ KINDS: dict[ImportKind, KindSpec] = {
             ),
             key=("id_number", "scheme"),
             row_check=_not_before_birth("last_certified_on", 5),
+        ),
+        KindSpec(
+            ImportKind.STATUS_EVIDENCE,
+            "Imprisonment, release and disappearance records found by data comparison (public security, "
+            "civil affairs): imprisonment stops the pension without back pay, release resumes it, a "
+            "disappearance suspends it until the pensioner is certified again.",
+            (
+                ID_NUMBER,
+                Column("kind", "imprisonment, release or disappearance.", parse_status_evidence_kind),
+                Column(
+                    "evidence_date",
+                    "The day imprisonment began, of release, or of the declaration, YYYY-MM-DD.",
+                    parse_date,
+                ),
+                Column("source", "System or organisation the record comes from.", parse_text),
+            ),
+            key=("id_number", "kind", "evidence_date", "source"),
+            row_check=_not_before_birth("evidence_date", 3),
         ),
     )
 }

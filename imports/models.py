@@ -17,6 +17,7 @@ class ImportKind(models.TextChoices):
     DEATHS = "deaths", _("Deaths")
     LIFE_EVIDENCE = "life_evidence", _("Life evidence")
     AWARDS = "awards", _("Pensions in payment")
+    STATUS_EVIDENCE = "status_evidence", _("Imprisonment, release and disappearance")
 
 
 class ImportState(models.TextChoices):

@@ -11,12 +11,13 @@ memoised for the job, and made one chunk ahead by the read-ahead thread (`prefet
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.utils.translation import gettext as _
 
 from accounts.scope import Scope
 from certification.services.awards import AwardInPayment, awards_import
+from certification.services.comparison import StatusEvidenceItem, status_evidence_record
 from certification.services.evidence import LifeEvidenceItem, life_evidence_record
 from core.batch import Refusal
 from core.identity import IdentityNumber
@@ -164,18 +165,36 @@ class DeathsWriter(_Writer):
         return len(recorded), sorted([*errors, *row_errors(rows, refusals, positions)], key=lambda e: e.row)
 
 
-class LifeEvidenceWriter(_Writer):
-    """Rows: (row, id_number, evidence_date, kind, source), recorded by certification's service."""
+class _EvidenceWriter(_Writer):
+    """Rows: (row, id_number, the item's fields after the person...), recorded by certification's service
+    for the kind; an evidence record already held is skipped by that service, not refused."""
+
+    item: Callable[..., tuple]
+    record: Callable[..., int]
 
     def write(self, rows: list[tuple], *, dry_run: bool) -> tuple[int, list[RowError]]:
         person_ids, positions, errors = self.people(rows)
         evidence = [
-            LifeEvidenceItem(person_id, *rows[position][2:])
+            self.item(person_id, *rows[position][2:])
             for person_id, position in zip(person_ids, positions, strict=True)
         ]
         if evidence and not dry_run:
-            life_evidence_record(province_id=self.province, items=evidence)
+            type(self).record(province_id=self.province, items=evidence)
         return len(evidence), errors
+
+
+class LifeEvidenceWriter(_EvidenceWriter):
+    """Rows: (row, id_number, evidence_date, kind, source)."""
+
+    item = LifeEvidenceItem
+    record = staticmethod(life_evidence_record)
+
+
+class StatusEvidenceWriter(_EvidenceWriter):
+    """Rows: (row, id_number, kind, evidence_date, source); the nightly comparison acts on them."""
+
+    item = StatusEvidenceItem
+    record = staticmethod(status_evidence_record)
 
 
 class AwardsWriter(_Writer):
@@ -201,4 +220,5 @@ WRITERS: dict[str, type[_Writer]] = {
     ImportKind.DEATHS: DeathsWriter,
     ImportKind.LIFE_EVIDENCE: LifeEvidenceWriter,
     ImportKind.AWARDS: AwardsWriter,
+    ImportKind.STATUS_EVIDENCE: StatusEvidenceWriter,
 }

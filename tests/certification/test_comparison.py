@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cards.models import CardAccountEntry
 from certification.models import AwardMonth, Certification, StatusEvidence
@@ -13,8 +14,10 @@ from certification.services.certifications import awards_suspend_overdue
 from certification.services.comparison import StatusEvidenceItem, nightly_comparison, status_evidence_record
 from certification.services.evidence import LifeEvidenceItem, life_evidence_record
 from core.models import StateEvent
-from insurance.models import InboxMessage
+from imports.services import import_job_run, import_upload
+from insurance.models import InboxMessage, Scheme
 from tests.cards.cardmaking import enabled_card
+from tests.factories import AgencySystemFactory, open_relationship
 from tests.certification.conftest import award_in_payment
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +126,49 @@ def test_a_disappearance_withholds_and_a_later_certification_back_pays():
     assert nightly_comparison(today=TODAY).resumed == 1
     assert AwardMonth.objects.get(award=award).outcome == "paid"
     assert AwardMonth.objects.get(award=award).back_paid
+
+
+def test_imprisonment_release_and_disappearance_arrive_through_their_import_kind():
+    imprisoned = award_in_payment(sequence=1, first_month=202501, certified_on=datetime.date(2025, 1, 1))
+    missing = award_in_payment(sequence=2, first_month=202501, certified_on=datetime.date(2025, 1, 1))
+    for award in (imprisoned, missing):  # the uploading province sees its own insured people
+        open_relationship(
+            person=award.person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=200001
+        )
+    rows = (
+        "id_number,kind,evidence_date,source\n"
+        f"{imprisoned.person.id_number},imprisonment,2025-01-20,public_security\n"
+        f"{missing.person.id_number},Disappearance,2025-02-01,civil_affairs\n"
+        f"{missing.person.id_number},arrest,2025-02-01,civil_affairs\n"
+        f"{missing.person.id_number},release,1949-01-01,civil_affairs\n"
+    )
+
+    job = _import_status_evidence(rows, "a.csv")
+    again = _import_status_evidence(rows, "b.csv")
+    result = nightly_comparison(today=TODAY)
+
+    assert sorted(job.row_errors.values_list("row", "code")) == [
+        (4, "status_evidence_kind_unknown"),
+        (5, "date_before_birth"),
+    ]
+    assert (job.state, job.rows_accepted, again.rows_accepted) == ("completed_with_errors", 2, 2)
+    # The second file repeats the first: its records are held once.
+    assert sorted(StatusEvidence.objects.values_list("person_id", "kind", "province_id")) == sorted(
+        [(imprisoned.person_id, "imprisonment", "11"), (missing.person_id, "disappearance", "11")]
+    )
+    assert (result.imprisoned, result.missing) == (1, 1)
+    imprisoned.refresh_from_db()
+    missing.refresh_from_db()
+    assert (imprisoned.status, imprisoned.suspension_reason) == ("suspended", "imprisonment")
+    assert (missing.status, missing.suspension_reason) == ("suspended", "disappearance")
+
+
+def _import_status_evidence(content: str, name: str):
+    job, _ = import_upload(
+        user=AgencySystemFactory(province="11"),
+        kind="status_evidence",
+        province_id="11",
+        uploaded=SimpleUploadedFile(name, content.encode()),
+        enqueue=False,
+    )
+    return import_job_run(job_id=job.pk)

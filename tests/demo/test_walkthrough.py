@@ -90,7 +90,7 @@ def test_an_agency_enrols_records_and_sees_contributions_on_the_demo_data(demo):
 def test_the_example_files_import_in_sequence_on_the_demo_data(demo):
     system = User.objects.get(username="agency-system-11")
     states = []
-    for kind in ("persons", "enrolments", "contributions", "life_evidence", "deaths"):
+    for kind in ("persons", "enrolments", "contributions", "life_evidence", "status_evidence", "deaths"):
         job, _ = import_upload(
             user=system,
             kind=kind,
@@ -106,6 +106,7 @@ def test_the_example_files_import_in_sequence_on_the_demo_data(demo):
         ("enrolments", "succeeded", 0, []),
         ("contributions", "succeeded", 0, []),
         ("life_evidence", "succeeded", 0, []),
+        ("status_evidence", "succeeded", 0, []),
         ("deaths", "succeeded", 0, []),
     ]
 

@@ -455,6 +455,7 @@ def test_example_files_can_be_downloaded_and_imported(system, paying_person):
         "deaths",
         "life_evidence",
         "awards",
+        "status_evidence",
     }
     assert example.status_code == 200
     assert example.content.startswith(b"\xef\xbb\xbfid_number,")

@@ -68,6 +68,9 @@ ERRORS = (
     ErrorCode("payment_type_unknown", None, "The cell is not a payment type."),
     ErrorCode("evidence_kind_unknown", None, "The cell is not a kind of life evidence."),
     ErrorCode(
+        "status_evidence_kind_unknown", None, "The cell is not imprisonment, release or disappearance."
+    ),
+    ErrorCode(
         "enrolment_incomplete",
         None,
         "A row that enrols gives both the scheme and the start month, and an employer only with them.",

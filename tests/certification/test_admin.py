@@ -26,12 +26,16 @@ def test_each_page_opens_and_a_clerk_of_another_province_cannot_open_an_award(ad
     from accounts.services import agency_staff_create
 
     beijing = award_in_payment(sequence=1, province="11")
-    award_in_payment(sequence=2, province="44")
+    guangdong = award_in_payment(sequence=2, province="44")
     assert admin_client.get(f"/admin/certification/{page}/").status_code == 200
     client.force_login(
         agency_staff_create(username="clerk.gd", password="x-Long-pass-42!", province_code="44")
     )
-    assert client.get(f"/admin/certification/pensionaward/{beijing.pk}/change/").status_code in (403, 302)
+    assert client.get(f"/admin/certification/{page}/").status_code == 200
+    listed = client.get("/admin/certification/pensionaward/").context["cl"].result_list
+    assert [award.pk for award in listed] == [guangdong.pk]
+    assert client.get(f"/admin/certification/pensionaward/{guangdong.pk}/change/").status_code == 200
+    assert client.get(f"/admin/certification/pensionaward/{beijing.pk}/change/").status_code in (302, 404)
 
 
 def test_the_face_job_page_never_shows_the_selfie(admin_client):

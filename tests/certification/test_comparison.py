@@ -17,8 +17,8 @@ from core.models import StateEvent
 from imports.services import import_job_run, import_upload
 from insurance.models import InboxMessage, Scheme
 from tests.cards.cardmaking import enabled_card
-from tests.factories import AgencySystemFactory, open_relationship
 from tests.certification.conftest import award_in_payment
+from tests.factories import AgencySystemFactory, open_relationship
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2025, 3, 10)

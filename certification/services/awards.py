@@ -223,7 +223,14 @@ def awards_pay_month(*, month: int, chunk: int = 5000) -> PaymentRun:
     month already paid or withheld is left alone, and the card ledger's reference per award and month
     pays nothing twice, so two runs at once pay once. An award whose card cannot take the payment is left
     unpaid, for the next run. Each chunk commits on its own: a run stopped half-way is finished by the
-    next one."""
+    next one.
+
+    An award whose certification was overdue when the month began is suspended first, so the month is
+    withheld, not paid, even if the daily suspension has not run yet."""
+    # Imported here: the certification services build on this module's back pay.
+    from certification.services.certifications import awards_suspend_overdue
+
+    awards_suspend_overdue(today=datetime.date(month // 100, month % 100, 1))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO certification_awardmonth (person_id, award_id, month, amount, outcome, back_paid)

@@ -28,7 +28,9 @@ def months_of(award):
 
 
 def test_the_payment_run_pays_each_month_once_at_that_months_amount_into_the_card():
-    award = award_in_payment(sequence=1, amount="3000.00", first_month=202501)
+    award = award_in_payment(
+        sequence=1, amount="3000.00", first_month=202501, certified_on=datetime.date(2025, 1, 1)
+    )
     enabled_card(award.person)
     not_yet = award_in_payment(sequence=2, first_month=202503)
     enabled_card(not_yet.person)
@@ -93,7 +95,7 @@ def _record_death(person, day: datetime.date, *, through: str) -> None:
 
 @pytest.mark.parametrize("through", ["api", "import"])
 def test_a_death_stops_the_award_from_the_next_month_and_opens_recovery_of_the_months_paid_after(through):
-    award = award_in_payment(sequence=1, first_month=202501)
+    award = award_in_payment(sequence=1, first_month=202501, certified_on=datetime.date(2025, 1, 1))
     open_relationship(
         person=award.person, scheme=Scheme.EMPLOYEE_PENSION, province_id="11", opened_period=202401
     )
@@ -172,3 +174,19 @@ def test_two_payment_runs_at_once_pay_each_month_once():
     assert CardAccountEntry.objects.filter(kind="pension").count() == 4
     assert AwardMonth.objects.filter(month=202501, outcome="paid").count() == 4
     assert awards_pay(month=202501)["paid"] == 0
+
+
+def test_the_run_withholds_the_month_of_an_award_overdue_when_it_began_before_the_daily_suspension_ran():
+    # Certified on 2024-01-01 with a 12-month cycle: due on 2025-01-01, so January is paid, February not.
+    award = award_in_payment(sequence=1, first_month=202501, certified_on=datetime.date(2024, 1, 1))
+    enabled_card(award.person)
+
+    january, february = awards_pay_month(month=202501), awards_pay_month(month=202502)
+
+    award.refresh_from_db()
+    assert (january.paid, february.paid, february.withheld) == (1, 0, 1)
+    assert (award.status, award.suspension_reason) == ("suspended", "overdue")
+    assert months_of(award) == [
+        (202501, "paid", Decimal("3000.00")),
+        (202502, "withheld", Decimal("3000.00")),
+    ]

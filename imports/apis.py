@@ -343,7 +343,11 @@ class ImportKindsApi(APIView):
         return Response(
             KindSerializer(
                 [
-                    {"kind": kind, "description": KINDS[kind].description, "columns": kind_columns_doc(kind)}
+                    {
+                        "kind": kind,
+                        "description": str(KINDS[kind].description),
+                        "columns": kind_columns_doc(kind),
+                    }
                     for kind in KINDS
                 ],
                 many=True,

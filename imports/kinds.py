@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import TextChoices
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certification.models import EvidenceKind, StatusEvidenceKind
 from core.exceptions import ApplicationError
@@ -203,8 +205,8 @@ def parse_phone(value: str, today: datetime.date) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    name: str
-    description: str
+    name: str  # the file's header: never translated
+    description: str | Promise  # lazy: read in the language of the request that asks for it
     parse: Callable[[str, datetime.date], Any]
     required: bool = True
     default: Any = None  # the value of an empty optional cell
@@ -217,7 +219,7 @@ RowCheck = Callable[[tuple], RowError | None]
 @dataclass(frozen=True, slots=True)
 class KindSpec:
     kind: ImportKind
-    description: str
+    description: str | Promise
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # natural key: a second row with the same key is a duplicate_in_file
     row_check: RowCheck | None = None
@@ -233,7 +235,7 @@ class KindSpec:
 
 ID_NUMBER = Column(
     "id_number",
-    "18-character citizen identity number (GB 11643-1999), also the social security number.",
+    gettext_lazy("18-character citizen identity number (GB 11643-1999), also the social security number."),
     parse_id_number,
 )
 
@@ -275,44 +277,52 @@ KINDS: dict[ImportKind, KindSpec] = {
     for spec in (
         KindSpec(
             ImportKind.PERSONS,
-            "Insured persons: one row per person, updated if the person exists.",
+            gettext_lazy("Insured persons: one row per person, updated if the person exists."),
             (
                 ID_NUMBER,
-                Column("name", "Full name as on the identity card.", parse_name),
+                Column("name", gettext_lazy("Full name as on the identity card."), parse_name),
                 Column(
                     "hukou_province",
-                    "Two-digit province code of the household registration; empty: the ID number's province.",
+                    gettext_lazy(
+                        "Two-digit province code of the household registration; "
+                        "empty: the ID number's province."
+                    ),
                     parse_province,
                     required=False,
                 ),
                 Column(
                     "residence_province",
-                    "Two-digit province code where the person lives; empty: unknown.",
+                    gettext_lazy("Two-digit province code where the person lives; empty: unknown."),
                     parse_province,
                     required=False,
                 ),
                 Column(
                     "phone",
-                    "Mainland mobile (13800138000) or landline (010-12345678) number.",
+                    gettext_lazy("Mainland mobile (13800138000) or landline (010-12345678) number."),
                     parse_phone,
                     required=False,
                 ),
                 Column(
                     "scheme",
-                    "To enrol the person in the uploading province too: the scheme code (EP, RP, EM, RM, UI "
-                    "or WI); empty: register only.",
+                    gettext_lazy(
+                        "To enrol the person in the uploading province too: the scheme code "
+                        "(EP, RP, EM, RM, UI or WI); empty: register only."
+                    ),
                     parse_scheme,
                     required=False,
                 ),
                 Column(
                     "start_period",
-                    "With a scheme: the first month paid, YYYYMM.",
+                    gettext_lazy("With a scheme: the first month paid, YYYYMM."),
                     parse_period,
                     required=False,
                 ),
                 Column(
                     "employer_code",
-                    "With a scheme: the employer's unified social credit code; empty for a flexible worker.",
+                    gettext_lazy(
+                        "With a scheme: the employer's unified social credit code; "
+                        "empty for a flexible worker."
+                    ),
                     parse_employer_code,
                     required=False,
                 ),
@@ -322,21 +332,27 @@ KINDS: dict[ImportKind, KindSpec] = {
         ),
         KindSpec(
             ImportKind.ENROLMENTS,
-            "Enrolments (参保登记) in the uploading province of people registered in any province.",
+            gettext_lazy(
+                "Enrolments (参保登记) in the uploading province of people registered in any province."
+            ),
             (
                 ID_NUMBER,
-                Column("scheme", "Scheme code: EP, RP, EM, RM, UI or WI.", parse_scheme),
-                Column("start_period", "The first month paid, YYYYMM.", parse_period),
+                Column("scheme", gettext_lazy("Scheme code: EP, RP, EM, RM, UI or WI."), parse_scheme),
+                Column("start_period", gettext_lazy("The first month paid, YYYYMM."), parse_period),
                 Column(
                     "employer_code",
-                    "Employer's 18-character unified social credit code; empty for a flexible worker.",
+                    gettext_lazy(
+                        "Employer's 18-character unified social credit code; empty for a flexible worker."
+                    ),
                     parse_employer_code,
                     required=False,
                 ),
                 Column(
                     "approved_transfer",
-                    "true/false: an officially approved transfer (批准调动), which opens no temporary "
-                    "account; empty: false.",
+                    gettext_lazy(
+                        "true/false: an officially approved transfer (批准调动), which opens no temporary "
+                        "account; empty: false."
+                    ),
                     parse_boolean,
                     required=False,
                     default=False,
@@ -346,32 +362,44 @@ KINDS: dict[ImportKind, KindSpec] = {
         ),
         KindSpec(
             ImportKind.CONTRIBUTIONS,
-            "Contribution records for the uploading province: one row per person, scheme and period.",
+            gettext_lazy(
+                "Contribution records for the uploading province: one row per person, scheme and period."
+            ),
             (
                 ID_NUMBER,
-                Column("scheme", "Scheme code: EP, RP, EM, RM, UI or WI.", parse_scheme),
+                Column("scheme", gettext_lazy("Scheme code: EP, RP, EM, RM, UI or WI."), parse_scheme),
                 Column(
-                    "period", "Contribution period (费款所属期) written YYYYMM, from 199001.", parse_period
+                    "period",
+                    gettext_lazy("Contribution period (费款所属期) written YYYYMM, from 199001."),
+                    parse_period,
                 ),
-                Column("base", "Monthly contribution base in yuan, at most two decimals.", parse_money),
+                Column(
+                    "base",
+                    gettext_lazy("Monthly contribution base in yuan, at most two decimals."),
+                    parse_money,
+                ),
                 Column(
                     "payment_type",
-                    "normal, back_payment or lump_sum_back_payment; empty: normal.",
+                    gettext_lazy("normal, back_payment or lump_sum_back_payment; empty: normal."),
                     parse_payment_type,
                     required=False,
                     default=PaymentType.NORMAL.value,
                 ),
                 Column(
                     "employer_code",
-                    "Employer's 18-character unified social credit code; empty for individual payers.",
+                    gettext_lazy(
+                        "Employer's 18-character unified social credit code; empty for individual payers."
+                    ),
                     parse_employer_code,
                     required=False,
                 ),
                 Column(
                     "temporary_account",
-                    "A cross-check, true/false (also 1/0, yes/no, 是/否): did the month go to a temporary "
-                    "account? The platform takes this from the person's relationship and refuses a row "
-                    "that says otherwise; empty: not checked.",
+                    gettext_lazy(
+                        "A cross-check, true/false (also 1/0, yes/no, 是/否): did the month go to a "
+                        "temporary account? The platform takes this from the person's relationship and "
+                        "refuses a row that says otherwise; empty: not checked."
+                    ),
                     parse_boolean,
                     required=False,
                 ),
@@ -380,60 +408,86 @@ KINDS: dict[ImportKind, KindSpec] = {
         ),
         KindSpec(
             ImportKind.DEATHS,
-            "Deaths found by data comparison: one row per person.",
+            gettext_lazy("Deaths found by data comparison: one row per person."),
             (
                 ID_NUMBER,
-                Column("date_of_death", "Date of death, YYYY-MM-DD.", parse_date),
-                Column("source", "Who reported it, e.g. public_security, civil_affairs, health.", parse_text),
+                Column("date_of_death", gettext_lazy("Date of death, YYYY-MM-DD."), parse_date),
+                Column(
+                    "source",
+                    gettext_lazy("Who reported it, e.g. public_security, civil_affairs, health."),
+                    parse_text,
+                ),
             ),
             key=("id_number",),
             row_check=_not_before_birth("date_of_death", 2),
         ),
         KindSpec(
             ImportKind.LIFE_EVIDENCE,
-            "Evidence that a person was alive on a date (passive certification).",
+            gettext_lazy("Evidence that a person was alive on a date (passive certification)."),
             (
                 ID_NUMBER,
-                Column("evidence_date", "Date the person was seen alive, YYYY-MM-DD.", parse_date),
+                Column(
+                    "evidence_date", gettext_lazy("Date the person was seen alive, YYYY-MM-DD."), parse_date
+                ),
                 Column(
                     "kind",
-                    "medical_settlement, hospital_stay, rail_travel or other_service.",
+                    gettext_lazy("medical_settlement, hospital_stay, rail_travel or other_service."),
                     parse_evidence_kind,
                 ),
-                Column("source", "System or organisation the record comes from.", parse_text),
+                Column("source", gettext_lazy("System or organisation the record comes from."), parse_text),
             ),
             key=("id_number", "evidence_date", "kind", "source"),
             row_check=_not_before_birth("evidence_date", 2),
         ),
         KindSpec(
             ImportKind.AWARDS,
-            "Pensions already in payment, paid by the uploading province: one row per person and scheme.",
+            gettext_lazy(
+                "Pensions already in payment, paid by the uploading province: one row per person and scheme."
+            ),
             (
                 ID_NUMBER,
-                Column("scheme", "Pension scheme code: EP or RP.", parse_scheme),
+                Column("scheme", gettext_lazy("Pension scheme code: EP or RP."), parse_scheme),
                 Column(
-                    "monthly_amount", "The monthly amount in yuan now, at most two decimals.", parse_money
+                    "monthly_amount",
+                    gettext_lazy("The monthly amount in yuan now, at most two decimals."),
+                    parse_money,
                 ),
-                Column("first_month", "The first month paid by this platform, YYYYMM.", parse_period),
-                Column("last_certified_on", "The day of the last certification, YYYY-MM-DD.", parse_date),
+                Column(
+                    "first_month",
+                    gettext_lazy("The first month paid by this platform, YYYYMM."),
+                    parse_period,
+                ),
+                Column(
+                    "last_certified_on",
+                    gettext_lazy("The day of the last certification, YYYY-MM-DD."),
+                    parse_date,
+                ),
             ),
             key=("id_number", "scheme"),
             row_check=_not_before_birth("last_certified_on", 5),
         ),
         KindSpec(
             ImportKind.STATUS_EVIDENCE,
-            "Imprisonment, release and disappearance records found by data comparison (public security, "
-            "civil affairs): imprisonment stops the pension without back pay, release resumes it, a "
-            "disappearance suspends it until the pensioner is certified again.",
+            gettext_lazy(
+                "Imprisonment, release and disappearance records found by data comparison (public security, "
+                "civil affairs): imprisonment stops the pension without back pay, release resumes it, a "
+                "disappearance suspends it until the pensioner is certified again."
+            ),
             (
                 ID_NUMBER,
-                Column("kind", "imprisonment, release or disappearance.", parse_status_evidence_kind),
+                Column(
+                    "kind",
+                    gettext_lazy("imprisonment, release or disappearance."),
+                    parse_status_evidence_kind,
+                ),
                 Column(
                     "evidence_date",
-                    "The day imprisonment began, of release, or of the declaration, YYYY-MM-DD.",
+                    gettext_lazy(
+                        "The day imprisonment began, of release, or of the declaration, YYYY-MM-DD."
+                    ),
                     parse_date,
                 ),
-                Column("source", "System or organisation the record comes from.", parse_text),
+                Column("source", gettext_lazy("System or organisation the record comes from."), parse_text),
             ),
             key=("id_number", "kind", "evidence_date", "source"),
             row_check=_not_before_birth("evidence_date", 3),
@@ -452,8 +506,8 @@ def kind_example_bytes(kind: ImportKind) -> bytes:
 
 
 def kind_columns_doc(kind: ImportKind) -> list[dict[str, Any]]:
-    """The column documentation of a kind, for the API."""
+    """The column documentation of a kind, for the API, in the active language."""
     return [
-        {"name": column.name, "required": column.required, "description": column.description}
+        {"name": column.name, "required": column.required, "description": str(column.description)}
         for column in KINDS[kind].columns
     ]

@@ -461,6 +461,33 @@ def test_example_files_can_be_downloaded_and_imported(system, paying_person):
     assert example.content.startswith(b"\xef\xbb\xbfid_number,")
 
 
+def test_kinds_are_documented_in_chinese_by_default_and_in_english_on_request(system):
+    client = authenticated_client(system)
+
+    chinese = client.get("/api/v1/imports/kinds").json()
+    english = client.get("/api/v1/imports/kinds", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    persons = next(kind for kind in chinese if kind["kind"] == "persons")
+    assert persons["description"] == "参保人员信息：每人一行；人员已存在的，更新其信息。"
+    assert persons["columns"][0] == {
+        "name": "id_number",
+        "required": True,
+        "description": "18 位公民身份号码（GB 11643-1999），即社会保障号码。",
+    }
+    persons = next(kind for kind in english if kind["kind"] == "persons")
+    assert persons["description"] == "Insured persons: one row per person, updated if the person exists."
+    assert persons["columns"][0]["description"] == (
+        "18-character citizen identity number (GB 11643-1999), also the social security number."
+    )
+    # Every description is translated; the column names are file headers and stay as they are.
+    for zh, en in zip(chinese, english, strict=True):
+        assert zh["kind"] == en["kind"]
+        assert zh["description"] != en["description"]
+        assert [column["name"] for column in zh["columns"]] == [column["name"] for column in en["columns"]]
+        for zh_column, en_column in zip(zh["columns"], en["columns"], strict=True):
+            assert zh_column["description"] != en_column["description"], en_column["name"]
+
+
 @pytest.mark.usefixtures("english")
 def test_management_command_imports_with_progress_in_a_tuned_interpreter(
     system, paying_person, tmp_path, capsys, switch_interval_restored

@@ -28,6 +28,7 @@ def test_example_download_is_the_example_file_behind_a_utf8_bom():
     assert rows[1] == ["11010519491231002X", "王秀英", "11", "11", "13800138000", "RP", "202401", ""]
 
 
+@pytest.mark.usefixtures("english")
 def test_column_documentation_comes_from_the_column_table():
     assert kind_columns_doc(ImportKind.DEATHS) == [
         {

@@ -2,9 +2,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from certification.models import PensionAward
 from certification.services.awards import award_create
+from imports.services import import_job_run, import_upload
 from insurance.models import Scheme
 from insurance.periods import period_add_months
 from insurance.services.contributions import ContributionMonth
@@ -12,6 +14,9 @@ from insurance.services.tariffs import province_year_config_create
 from tests.factories import (
     EMPLOYER_CODE,
     TEST_ACTOR,
+    AgencyStaffFactory,
+    AgencySystemFactory,
+    authenticated_client,
     make_id_number,
     open_relationship,
     record_contributions,
@@ -83,3 +88,26 @@ def award_in_payment(
         inputs={},
         actor=TEST_ACTOR,
     )
+
+
+def record_death(person, day: datetime.date, *, through: str, province: str = "11") -> None:
+    """Record a death as a province's agency does: through the API (`through="api"`) or a `deaths` batch
+    file (`"import"`); both reach the one death service."""
+    if through == "api":
+        client = authenticated_client(AgencyStaffFactory(province=province))
+        response = client.post(
+            f"/api/v1/agency/persons/{person.pk}/death", {"date_of_death": day.isoformat()}
+        )
+        assert response.status_code == 200, response.json()
+    else:
+        job, _ = import_upload(
+            user=AgencySystemFactory(province=province),
+            kind="deaths",
+            province_id=province,
+            uploaded=SimpleUploadedFile(
+                "deaths.csv", f"id_number,date_of_death,source\n{person.id_number},{day},x\n".encode()
+            ),
+            enqueue=False,
+        )
+        job = import_job_run(job_id=job.pk)
+        assert not job.row_errors.exists()

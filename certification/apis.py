@@ -284,33 +284,36 @@ class SurvivorClaimSubmitApi(APIView):
         )
 
 
-class SurvivorClaimCheckApi(APIView):
-    permission_classes = [IsAgencyStaff]
+class _SurvivorClaimMoveApi(APIView):
+    """A move of a claim that takes nothing more than who makes it."""
 
-    @extend_schema(
-        summary="Record that the survivor's details were checked (by another clerk than the submitter)",
-        request=None,
-        responses=SurvivorClaimDetailSerializer,
-        extensions=error_codes("survivors_claim_not_in_step", "survivors_claim_check_same_person"),
-    )
+    permission_classes = [IsAgencyStaff]
+    move = staticmethod(survivors_claim_check)
+
     def post(self, request, claim_id: int):
         claim = selectors.survivors_claim_get(scope=Scope.of(request.user), claim_id=claim_id)
-        return _claim_detail(survivors_claim_check(claim=claim, actor=Actor.api(request.user)))
+        return _claim_detail(type(self).move(claim=claim, actor=Actor.api(request.user)))
 
 
-class SurvivorClaimPayApi(APIView):
-    permission_classes = [IsAgencyStaff]
+@extend_schema(
+    summary="Record that the survivor's details were checked (by another clerk than the submitter)",
+    request=None,
+    responses=SurvivorClaimDetailSerializer,
+    extensions=error_codes("survivors_claim_not_in_step", "survivors_claim_check_same_person"),
+)
+class SurvivorClaimCheckApi(_SurvivorClaimMoveApi):
+    move = staticmethod(survivors_claim_check)
 
-    @extend_schema(
-        summary="Pay a checked claim: the overpaid pension is offset first, the rest paid to the survivor",
-        description="Idempotent: a claim already paid is answered as it is, and nothing is paid again.",
-        request=None,
-        responses=SurvivorClaimDetailSerializer,
-        extensions=error_codes("survivors_claim_not_in_step"),
-    )
-    def post(self, request, claim_id: int):
-        claim = selectors.survivors_claim_get(scope=Scope.of(request.user), claim_id=claim_id)
-        return _claim_detail(survivors_claim_pay(claim=claim, actor=Actor.api(request.user)))
+
+@extend_schema(
+    summary="Pay a checked claim: the overpaid pension is offset first, the rest paid to the survivor",
+    description="Idempotent: a claim already paid is answered as it is, and nothing is paid again.",
+    request=None,
+    responses=SurvivorClaimDetailSerializer,
+    extensions=error_codes("survivors_claim_not_in_step"),
+)
+class SurvivorClaimPayApi(_SurvivorClaimMoveApi):
+    move = staticmethod(survivors_claim_pay)
 
 
 class SurvivorClaimRejectApi(APIView):

@@ -1,8 +1,11 @@
 import datetime
+import threading
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from certification.models import PensionAward
 from certification.services.awards import award_create
@@ -111,3 +114,27 @@ def record_death(person, day: datetime.date, *, through: str, province: str = "1
         )
         job = import_job_run(job_id=job.pk)
         assert not job.row_errors.exists()
+
+
+def concurrently(call: Callable[[], object], times: int = 2) -> tuple[list, list[Exception]]:
+    """Run `call` in `times` threads released together, each on its own database connection: what they
+    returned, and what they raised."""
+    start = threading.Barrier(times)
+    results: list = []
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(call())
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

@@ -12,7 +12,7 @@ from certification.states import AWARD_STATES
 from core.states import Actor
 from insurance.models import Scheme
 from tests.cards.cardmaking import enabled_card
-from tests.certification.conftest import award_in_payment, record_death
+from tests.certification.conftest import award_in_payment, concurrently, record_death
 from tests.factories import open_relationship
 
 pytestmark = pytest.mark.django_db
@@ -118,32 +118,13 @@ def test_a_death_during_a_suspension_makes_the_withheld_months_up_to_it_payable_
 
 @pytest.mark.django_db(transaction=True)
 def test_two_payment_runs_at_once_pay_each_month_once():
-    import threading
-
-    from django.db import connection
-
     from certification.tasks import awards_pay
 
     awards = [award_in_payment(sequence=n, first_month=202501) for n in range(1, 5)]
     for award in awards:
         enabled_card(award.person)
-    results, errors = [], []
-    start = threading.Barrier(2)
 
-    def run():
-        try:
-            start.wait()
-            results.append(awards_pay(month=202501))
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _results, errors = concurrently(lambda: awards_pay(month=202501))
 
     assert errors == []
     assert CardAccountEntry.objects.filter(kind="pension").count() == 4

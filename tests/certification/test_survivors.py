@@ -4,11 +4,9 @@ by the paying province's staff, and paid after the overpaid pension is offset ag
 case shows what came from the claim, what was repaid and what is left."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from certification.models import (
     CertificationProvinceConfig,
@@ -39,7 +37,7 @@ from core.states import Actor
 from insurance.models import Scheme
 from insurance.services.persons import Death, deaths_register
 from tests.cards.cardmaking import enabled_card
-from tests.certification.conftest import award_in_payment, record_death
+from tests.certification.conftest import award_in_payment, concurrently, record_death
 from tests.factories import (
     TEST_ACTOR,
     AgencyStaffFactory,
@@ -358,23 +356,8 @@ def test_two_payments_of_one_claim_at_once_pay_it_once():
     claim = SurvivorClaim.objects.get(award=award)
     survivors_claim_submit(claim=claim, survivor=spouse_details(), actor=SUBMITTER)
     survivors_claim_check(claim=claim, actor=CHECKER)
-    results, errors = [], []
-    start = threading.Barrier(2)
 
-    def pay():
-        try:
-            start.wait()
-            results.append(survivors_claim_pay(claim=claim, actor=CHECKER).status)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=pay) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = concurrently(lambda: survivors_claim_pay(claim=claim, actor=CHECKER).status)
 
     assert (errors, results) == ([], ["paid", "paid"])
     assert sorted(SurvivorClaimEntry.objects.filter(claim=claim).values_list("kind", "amount")) == [

@@ -56,4 +56,26 @@ ERRORS: tuple[ErrorCode, ...] = (
     ErrorCode("recovery_write_off_reason_required", 400, "A write-off says why."),
     ErrorCode("recovery_write_off_not_proposed", 409, "No write-off has been proposed for the case."),
     ErrorCode("recovery_write_off_same_person", 403, "A write-off is approved by a second person."),
+    ErrorCode(
+        "recovery_claim_pending",
+        409,
+        "What is left is offset against the survivors' claim first: pay or reject the claim before a "
+        "write-off.",
+    ),
+    # Survivors' claims.
+    ErrorCode(
+        "survivors_claim_not_in_step",
+        409,
+        "The claim is not at the step this move starts from; `status` and `expected` say where it is.",
+    ),
+    ErrorCode(
+        "survivors_claim_details_invalid",
+        400,
+        "The survivor's name, relationship or bank is missing or unknown; `fields` says which.",
+    ),
+    ErrorCode("survivors_claim_survivor_deceased", 409, "The survivor named is registered as deceased."),
+    ErrorCode(
+        "survivors_claim_check_same_person", 403, "A claim is checked by a person other than its submitter."
+    ),
+    ErrorCode("survivors_claim_rejection_reason_required", 400, "A rejection says why, in writing."),
 )

@@ -1,10 +1,10 @@
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Region
+from core.models import ProtectedIdentityNumber, Region
 from insurance.models import Scheme
 
 
@@ -194,7 +194,9 @@ class RecoveryStatus(models.TextChoices):
 
 
 class RecoveryCase(models.Model):
-    """Pension paid for months after a death, to be recovered (DOMAIN.md §4)."""
+    """Pension paid for months after a death, to be recovered (DOMAIN.md §4): first by offsetting it
+    against the survivors' claim of the same award when that is paid, then by repayment. `recovered` is
+    the whole recovered so far, of which `recovered_from_claim` came from the claim."""
 
     person_id = models.BigIntegerField()
     award = models.OneToOneField(PensionAward, on_delete=models.PROTECT, related_name="recovery")
@@ -202,6 +204,11 @@ class RecoveryCase(models.Model):
     overpaid = models.DecimalField(**MONEY)
     months = models.JSONField(default=list, help_text=_("The months paid after the death, YYYYMM."))
     recovered = models.DecimalField(**MONEY, default=Decimal(0))
+    recovered_from_claim = models.DecimalField(
+        **MONEY,
+        default=Decimal(0),
+        help_text=_("Of what was recovered, what was offset against the survivors' claim."),
+    )
     status = models.CharField(max_length=12, choices=RecoveryStatus.choices, default=RecoveryStatus.OPEN)
     write_off_proposed_by_id = models.BigIntegerField(
         null=True, blank=True, help_text=_("Who proposed writing off what is left; another person approves.")
@@ -213,7 +220,14 @@ class RecoveryCase(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(name="recovery_overpaid_positive", condition=Q(overpaid__gt=0))]
+        constraints = [
+            models.CheckConstraint(name="recovery_overpaid_positive", condition=Q(overpaid__gt=0)),
+            models.CheckConstraint(
+                name="recovery_within_overpaid",
+                condition=Q(recovered_from_claim__gte=0, recovered__gte=F("recovered_from_claim"))
+                & Q(recovered__lte=F("overpaid")),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"recovery of {self.overpaid} from award {self.award_id}"
@@ -222,12 +236,18 @@ class RecoveryCase(models.Model):
     def left(self) -> Decimal:
         return self.overpaid - self.recovered
 
+    @property
+    def recovered_by_repayment(self) -> Decimal:
+        return self.recovered - self.recovered_from_claim
+
 
 class CertificationProvinceConfig(models.Model):
     """A province's certification rules. A province without a row follows the defaults (DOMAIN.md §4): a
     pensioner certifies at least once in 12 months, and is reminded 30 days before the due date; a face
     distance up to 0.6 is the same person (face_recognition's own default), and a selfie is kept 30 days
-    after its decision."""
+    after its decision. On a pensioner's death the survivors are due a funeral grant of 2 months and a
+    survivor pension (a lump sum) of 10 months of the last monthly pension: the months provinces most
+    often publish, each province setting its own here."""
 
     province = models.OneToOneField(Region, on_delete=models.PROTECT, primary_key=True, related_name="+")
     cycle_months = models.PositiveSmallIntegerField(
@@ -244,6 +264,20 @@ class CertificationProvinceConfig(models.Model):
     )
     selfie_audit_days = models.PositiveSmallIntegerField(
         default=30, help_text=_("Days a selfie is kept after its decision, for audit, then deleted.")
+    )
+    funeral_grant_months = models.PositiveSmallIntegerField(
+        default=2,
+        help_text=_(
+            "The funeral grant on a pensioner's death: this many months of the last monthly pension "
+            "(default 2)."
+        ),
+    )
+    survivor_pension_months = models.PositiveSmallIntegerField(
+        default=10,
+        help_text=_(
+            "The survivor pension, paid as a lump sum: this many months of the last monthly pension "
+            "(default 10)."
+        ),
     )
 
     class Meta:
@@ -377,3 +411,150 @@ class FaceJob(models.Model):
 
     def __str__(self) -> str:
         return f"face job {self.pk} ({self.status})"
+
+
+class SurvivorRelationship(models.TextChoices):
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    OTHER = "other", _("Other dependant")
+
+
+class SurvivorClaimStatus(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    SUBMITTED = "submitted", _("Survivor details submitted")
+    CHECKED = "checked", _("Checked")
+    PAID = "paid", _("Paid")
+    REJECTED = "rejected", _("Rejected")
+
+
+class SurvivorClaim(ProtectedIdentityNumber):
+    """The survivors' claim opened by a pensioner's death (DOMAIN.md §4): a funeral grant and a survivor
+    pension, each a number of months of the last monthly pension by the paying province's rule (recorded
+    with the amounts, as the rule stood at the death). Agency staff give the survivor's details, a second
+    clerk checks them, and the claim is paid into the survivor's bank account less what the recovery case
+    of the same award is owed (`SurvivorClaimEntry`), or rejected with a reason. The ID number (of
+    `ProtectedIdentityNumber`) is the survivor's: encrypted, found by its keyed hash, shown masked; the
+    bank account likewise."""
+
+    person_id = models.BigIntegerField(help_text=_("The deceased pensioner."))
+    award = models.ForeignKey(PensionAward, on_delete=models.PROTECT, related_name="survivor_claims")
+    province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", help_text=_("The paying province.")
+    )
+    date_of_death = models.DateField()
+    monthly_amount = models.DecimalField(
+        **MONEY, help_text=_("The last monthly pension: the amount in force in the month of death.")
+    )
+    funeral_grant_months = models.PositiveSmallIntegerField(
+        help_text=_("The province's rule at the death: months of the last pension.")
+    )
+    survivor_pension_months = models.PositiveSmallIntegerField(
+        help_text=_("The province's rule at the death: months of the last pension.")
+    )
+    funeral_grant = models.DecimalField(**MONEY)
+    survivor_pension = models.DecimalField(**MONEY)
+    status = models.CharField(
+        max_length=10, choices=SurvivorClaimStatus.choices, default=SurvivorClaimStatus.OPENED
+    )
+    survivor_name = models.CharField(max_length=64, blank=True)
+    survivor_relationship = models.CharField(max_length=8, choices=SurvivorRelationship.choices, blank=True)
+    id_number_hash = models.CharField(
+        max_length=64, blank=True, editable=False, help_text=_("The survivor's ID number, hashed.")
+    )
+    survivor_bank_name = models.CharField(max_length=64, blank=True)
+    survivor_bank_account_masked = models.CharField(max_length=32, blank=True)
+    survivor_bank_account_ciphertext = models.TextField(blank=True, editable=False)
+    submitted_by_id = models.BigIntegerField(null=True, blank=True)
+    checked_by_id = models.BigIntegerField(
+        null=True, blank=True, help_text=_("The clerk who checked it: another than who submitted it.")
+    )
+    rejection_reason = models.TextField(blank=True)
+    recovery_offset = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text=_("Pension overpaid, offset against the claim when paid.")
+    )
+    paid_to_survivor = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text=_("What the survivor was paid: the claim less the offset.")
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("survivors' claim")
+        verbose_name_plural = _("survivors' claims")
+        permissions = [("act_survivorclaim", "Can check, pay and reject survivors' claims")]
+        constraints = [
+            models.UniqueConstraint(fields=["person_id", "award"], name="one_survivor_claim_per_award"),
+            models.CheckConstraint(
+                name="survivor_claim_rejected_with_reason",
+                condition=~Q(status=SurvivorClaimStatus.REJECTED) | ~Q(rejection_reason=""),
+            ),
+            models.CheckConstraint(
+                name="survivor_claim_amounts_not_negative",
+                condition=Q(monthly_amount__gt=0, funeral_grant__gte=0, survivor_pension__gte=0),
+            ),
+            models.CheckConstraint(
+                name="survivor_claim_submitted_names_survivor",
+                condition=Q(status__in=(SurvivorClaimStatus.OPENED, SurvivorClaimStatus.REJECTED))
+                | (~Q(survivor_name="") & ~Q(id_number_hash="") & ~Q(survivor_bank_account_ciphertext="")),
+            ),
+            # A paid claim went whole to the recovery case and the survivor, and nowhere else.
+            models.CheckConstraint(
+                name="survivor_claim_paid_in_full",
+                condition=~Q(status=SurvivorClaimStatus.PAID)
+                | Q(
+                    paid_at__isnull=False,
+                    recovery_offset__gte=0,
+                    paid_to_survivor=F("funeral_grant") + F("survivor_pension") - F("recovery_offset"),
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["province", "status", "-created_at"], name="survivor_claims_by_province")
+        ]
+
+    def __str__(self) -> str:
+        return f"survivors' claim {self.pk} of person {self.person_id} ({self.status})"
+
+    @property
+    def total(self) -> Decimal:
+        return self.funeral_grant + self.survivor_pension
+
+
+class SurvivorClaimEntryKind(models.TextChoices):
+    RECOVERY_OFFSET = "recovery_offset", _("Offset against the pension overpaid")
+    SURVIVOR_PAYMENT = "survivor_payment", _("Paid to the survivor's bank account")
+
+
+class SurvivorClaimEntry(models.Model):
+    """The ledger of what survivors' claims paid out of the paying province's pension fund: to the
+    recovery case of the same award, and to the survivor's bank account (the account as it was paid, its
+    number encrypted). Append-only (a database trigger refuses UPDATE and DELETE); the reference, unique
+    per person, pays nothing twice."""
+
+    person_id = models.BigIntegerField(help_text=_("The deceased pensioner."))
+    claim = models.ForeignKey(SurvivorClaim, on_delete=models.PROTECT, related_name="entries")
+    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=SurvivorClaimEntryKind.choices)
+    amount = models.DecimalField(**MONEY)
+    reference = models.CharField(max_length=64, help_text=_("Unique per person: survivors:<claim>:<kind>."))
+    recovery_case = models.ForeignKey(
+        RecoveryCase, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    bank_name = models.CharField(max_length=64, blank=True)
+    bank_account_masked = models.CharField(max_length=32, blank=True)
+    bank_account_ciphertext = models.TextField(blank=True, editable=False)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("survivors' claim payment")
+        verbose_name_plural = _("survivors' claim payments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_id", "reference"], name="survivor_entry_once_per_reference"
+            ),
+            models.CheckConstraint(name="survivor_entry_positive", condition=Q(amount__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} of claim {self.claim_id}"

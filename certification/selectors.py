@@ -13,11 +13,15 @@ from certification.models import (
     FaceJob,
     PensionAward,
     RecoveryCase,
+    SurvivorClaim,
+    SurvivorClaimEntry,
     SuspensionReason,
 )
 from core.crypto import keyed_hash
 from core.exceptions import NotFoundError
 from core.identity import IdentityNumber
+from core.models import StateEvent
+from core.states import events_of
 from insurance.models import InsuredPerson
 from insurance.selectors import id_numbers_reveal_log, person_of_citizen
 
@@ -75,3 +79,30 @@ def recovery_cases_of_province(*, scope: Scope) -> QuerySet[RecoveryCase]:
     if scope.is_administrator:
         return cases
     return cases.filter(province_id=scope.province_code) if scope.is_agency else cases.none()
+
+
+def survivors_claims_of_province(*, scope: Scope, status: str | None = None) -> QuerySet[SurvivorClaim]:
+    """The paying province's survivors' claims (administrators: every province), of one status if given."""
+    claims = SurvivorClaim.objects.all()
+    if status:
+        claims = claims.filter(status=status)
+    if scope.is_administrator:
+        return claims
+    return claims.filter(province_id=scope.province_code) if scope.is_agency else claims.none()
+
+
+def survivors_claim_get(*, scope: Scope, claim_id: int) -> SurvivorClaim:
+    """One claim of the caller's province; another province's is answered exactly as a missing one."""
+    claim = survivors_claims_of_province(scope=scope).filter(pk=claim_id).first()
+    if claim is None:
+        raise NotFoundError(_("No such survivors' claim."))
+    return claim
+
+
+def survivors_claim_history(*, claim: SurvivorClaim) -> QuerySet[StateEvent]:
+    """Every move of the claim, oldest first: who, when, through which channel and why."""
+    return events_of(entity=SurvivorClaim, object_id=claim.pk)
+
+
+def survivors_claim_entries(*, claim: SurvivorClaim) -> QuerySet[SurvivorClaimEntry]:
+    return SurvivorClaimEntry.objects.filter(person_id=claim.person_id, claim=claim).order_by("pk")

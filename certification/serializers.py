@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from certification.models import Certification, CertificationMethod, FaceJob, PensionAward, RecoveryCase
+from certification.models import (
+    Certification,
+    CertificationMethod,
+    FaceJob,
+    PensionAward,
+    RecoveryCase,
+    SurvivorClaim,
+    SurvivorClaimEntry,
+    SurvivorClaimStatus,
+    SurvivorRelationship,
+)
 from core.serializers import IdentityNumberField
 
 CONSENT_TEXT = (
@@ -114,10 +124,142 @@ class RecoveryCaseSerializer(serializers.ModelSerializer):
     months = serializers.ListField(
         child=serializers.IntegerField(), help_text="The months paid after it, YYYYMM."
     )
-    recovered = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Recovered so far.")
+    recovered_from_claim = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Offset against the survivors' claim when it was paid."
+    )
+    recovered_by_repayment = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Repaid after the claim's offset."
+    )
+    recovered = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Recovered so far: from the claim and by repayment."
+    )
     left = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="What is left to recover.")
     status = serializers.CharField(help_text="open, recovered or written_off.")
 
     class Meta:
         model = RecoveryCase
-        fields = ["id", "award", "overpaid", "months", "recovered", "left", "status"]
+        fields = [
+            "id",
+            "award",
+            "overpaid",
+            "months",
+            "recovered_from_claim",
+            "recovered_by_repayment",
+            "recovered",
+            "left",
+            "status",
+        ]
+
+
+def _money(help_text: str, **options) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=14, decimal_places=2, help_text=help_text, **options)
+
+
+class SurvivorSerializer(serializers.Serializer):
+    name = serializers.CharField(source="survivor_name", help_text="The survivor's name; empty until given.")
+    relationship = serializers.CharField(
+        source="survivor_relationship", help_text="spouse, child, parent or other; empty until given."
+    )
+    id_number = serializers.CharField(
+        source="id_number_masked", help_text="The survivor's ID number, masked; empty until given."
+    )
+    bank_name = serializers.CharField(source="survivor_bank_name", help_text="The survivor's bank.")
+    bank_account = serializers.CharField(
+        source="survivor_bank_account_masked", help_text="The account the claim is paid into, masked."
+    )
+
+
+class SurvivorClaimSerializer(serializers.ModelSerializer):
+    """A survivors' claim as listed: what is due by the province's rule, to whom, and where it stands."""
+
+    id = serializers.IntegerField(help_text="The claim.")
+    award = serializers.IntegerField(source="award_id", help_text="The award stopped by the death.")
+    person = serializers.IntegerField(source="person_id", help_text="The deceased pensioner's record.")
+    date_of_death = serializers.DateField(help_text="The pensioner's date of death.")
+    status = serializers.CharField(help_text="opened, submitted, checked, paid or rejected.")
+    monthly_amount = _money("The last monthly pension: the amount in force in the month of death.")
+    funeral_grant_months = serializers.IntegerField(help_text="The province's rule: months of it.")
+    funeral_grant = _money("The funeral grant.")
+    survivor_pension_months = serializers.IntegerField(help_text="The province's rule: months of it.")
+    survivor_pension = _money("The survivor pension, a lump sum.")
+    total = _money("Funeral grant and survivor pension together.")
+    survivor = SurvivorSerializer(source="*", help_text="Who is paid, masked.")
+    recovery_offset = _money("Pension overpaid, offset against the claim; null until paid.", allow_null=True)
+    paid_to_survivor = _money("Paid to the survivor's account; null until paid.", allow_null=True)
+    paid_at = serializers.DateTimeField(allow_null=True, help_text="When it was paid.")
+    rejection_reason = serializers.CharField(help_text="Why it was rejected; empty otherwise.")
+    created_at = serializers.DateTimeField(help_text="When the death opened it.")
+
+    class Meta:
+        model = SurvivorClaim
+        fields = [
+            "id",
+            "award",
+            "person",
+            "date_of_death",
+            "status",
+            "monthly_amount",
+            "funeral_grant_months",
+            "funeral_grant",
+            "survivor_pension_months",
+            "survivor_pension",
+            "total",
+            "survivor",
+            "recovery_offset",
+            "paid_to_survivor",
+            "paid_at",
+            "rejection_reason",
+            "created_at",
+        ]
+
+
+class ClaimMoveSerializer(serializers.Serializer):
+    from_state = serializers.CharField(help_text="The status it left; empty for the opening.")
+    to_state = serializers.CharField(help_text="The status it reached.")
+    at = serializers.DateTimeField(help_text="When.")
+    actor = serializers.IntegerField(source="actor_id", allow_null=True, help_text="The user who acted.")
+    channel = serializers.CharField(help_text="api, admin, import or periodic.")
+    reason = serializers.CharField(help_text="Why: the death, the step, or the rejection's reason.")
+
+
+class ClaimEntrySerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="recovery_offset or survivor_payment.")
+    amount = _money("The amount.")
+    bank_account = serializers.CharField(
+        source="bank_account_masked", help_text="The account paid into, masked; empty for an offset."
+    )
+    at = serializers.DateTimeField(help_text="When.")
+
+    class Meta:
+        model = SurvivorClaimEntry
+        fields = ["kind", "amount", "bank_account", "at"]
+
+
+class SurvivorClaimDetailSerializer(SurvivorClaimSerializer):
+    history = ClaimMoveSerializer(many=True, help_text="Every move, oldest first: who, when, why.")
+    payments = ClaimEntrySerializer(many=True, help_text="The claim's ledger: the offset and the payment.")
+
+    class Meta(SurvivorClaimSerializer.Meta):
+        fields = [*SurvivorClaimSerializer.Meta.fields, "history", "payments"]
+
+
+class SurvivorClaimFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        SurvivorClaimStatus.choices, required=False, help_text="Only claims of this status."
+    )
+
+
+class SurvivorDetailsSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64, help_text="The survivor's name, as on their ID card.")
+    relationship = serializers.ChoiceField(
+        SurvivorRelationship.choices, help_text="spouse, child, parent or other (a dependant)."
+    )
+    id_number = IdentityNumberField(help_text="The survivor's ID number; kept encrypted, shown masked.")
+    bank_name = serializers.CharField(max_length=64, help_text="The survivor's bank.")
+    bank_account = serializers.CharField(
+        max_length=40, help_text="The survivor's account number, 12 to 30 digits; shown masked."
+    )
+
+
+class ClaimRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the claim is rejected, in writing.")

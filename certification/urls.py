@@ -17,4 +17,34 @@ urlpatterns = [
         apis.RecoveryCasesApi.as_view(),
         name="agency-pension-recovery-cases",
     ),
+    path(
+        "agency/pensions/survivors-claims",
+        apis.SurvivorClaimsApi.as_view(),
+        name="agency-pension-survivors-claims",
+    ),
+    path(
+        "agency/pensions/survivors-claims/<int:claim_id>",
+        apis.SurvivorClaimApi.as_view(),
+        name="agency-pension-survivors-claim",
+    ),
+    path(
+        "agency/pensions/survivors-claims/<int:claim_id>/submit",
+        apis.SurvivorClaimSubmitApi.as_view(),
+        name="agency-pension-survivors-claim-submit",
+    ),
+    path(
+        "agency/pensions/survivors-claims/<int:claim_id>/check",
+        apis.SurvivorClaimCheckApi.as_view(),
+        name="agency-pension-survivors-claim-check",
+    ),
+    path(
+        "agency/pensions/survivors-claims/<int:claim_id>/pay",
+        apis.SurvivorClaimPayApi.as_view(),
+        name="agency-pension-survivors-claim-pay",
+    ),
+    path(
+        "agency/pensions/survivors-claims/<int:claim_id>/reject",
+        apis.SurvivorClaimRejectApi.as_view(),
+        name="agency-pension-survivors-claim-reject",
+    ),
 ]

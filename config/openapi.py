@@ -120,7 +120,7 @@ TAGS = (
         "Agencies",
         "Agency: pensions and certification",
         "On-site certification of a pensioner of any province, home visits, and the paying province's "
-        "overdue awards and recovery cases.",
+        "overdue awards, survivors' claims (submitted, checked, paid or rejected) and recovery cases.",
         rf"{_V1}agency/(pension-certifications|pensions/)",
     ),
     Tag(
@@ -164,4 +164,5 @@ PATH_PARAMETERS = {
     "card_id": "The card's id, from a card search.",
     "batch_id": "The production batch's id, from the list of batches.",
     "transfer_id": "The transfer's id, from my transfers or the agency's queue.",
+    "claim_id": "The survivors' claim's id, from the list of the province's claims.",
 }

@@ -56,7 +56,8 @@ def _pin_hash(pin: str, *, field: str = "pin") -> str:
     return make_password(pin)
 
 
-def _bank_account_checked(account: str) -> str:
+def bank_account_checked(account: str) -> str:
+    """The account number without spaces; refused unless 12 to 30 digits (a card's, a survivor's)."""
     account = account.replace(" ", "")
     if not _BANK_ACCOUNT.fullmatch(account):
         raise _field_error(
@@ -183,7 +184,7 @@ def card_apply(
     application in progress."""
     if province_id not in PROVINCE_NAMES:
         raise _field_error("province_unknown", "province", _("There is no such province."))
-    bank = BankAccount(bank.name.strip(), _bank_account_checked(bank.number))
+    bank = BankAccount(bank.name.strip(), bank_account_checked(bank.number))
     pin_hash = _pin_hash(pin)
     consent = _consent_checked(consent)
     _person_locked(person_id)
@@ -240,7 +241,7 @@ def card_replacement_apply(
             "card_replacement_bank_required", "bank_account", _("A change of bank names the new account.")
         )
     if bank is not None:
-        bank = BankAccount(bank.name.strip(), _bank_account_checked(bank.number))
+        bank = BankAccount(bank.name.strip(), bank_account_checked(bank.number))
     else:
         bank = BankAccount(old.bank_name, card_bank_account_of(card=old))
     if photo is not None:

@@ -24,6 +24,7 @@ from certification.models import (
     PensionAward,
     SuspensionReason,
 )
+from certification.services.survivors import AwardStoppedByDeath, survivors_claims_open
 from certification.states import AWARD_STATES
 from core.batch import Refusal
 from core.exceptions import ApplicationError, ConflictError
@@ -339,8 +340,10 @@ def awards_stop_on_death(deaths: Sequence[DeathRecorded], actor: Actor) -> None:
     """insurance.hooks.DEATH_HOOKS: a pension is due up to and including the month of death. Each award
     of the dead stops from the month after; months paid after it are an overpayment, for which a recovery
     case opens; months withheld up to and including it become payable to the estate, and withheld months
-    after it are nothing. A few statements for the whole chunk, from the API or an import alike."""
-    death_months = {death.person_id: period_of(death.date_of_death) for death in deaths}
+    after it are nothing; and the survivors' claim of the award opens. A few statements for the whole
+    chunk, from the API or an import alike."""
+    dates_of_death = {death.person_id: death.date_of_death for death in deaths}
+    death_months = {person_id: period_of(day) for person_id, day in dates_of_death.items()}
     awards = list(
         PensionAward.objects.filter(person_id__in=death_months)
         .exclude(status=AwardStatus.STOPPED)
@@ -372,10 +375,10 @@ def awards_stop_on_death(deaths: Sequence[DeathRecorded], actor: Actor) -> None:
         )
         cursor.execute(
             f"""INSERT INTO certification_recoverycase
-                      (person_id, award_id, province_id, overpaid, months, recovered, status,
-                       write_off_reason, created_at)
+                      (person_id, award_id, province_id, overpaid, months, recovered,
+                       recovered_from_claim, status, write_off_reason, created_at)
                 SELECT s.person_id, s.award_id, a.province_id, SUM(m.amount),
-                       jsonb_agg(m.month ORDER BY m.month), 0, 'open', '', NOW()
+                       jsonb_agg(m.month ORDER BY m.month), 0, 0, 'open', '', NOW()
                   FROM {stopped}
                   JOIN certification_pensionaward a ON a.id = s.award_id
                   JOIN certification_awardmonth m
@@ -384,6 +387,10 @@ def awards_stop_on_death(deaths: Sequence[DeathRecorded], actor: Actor) -> None:
                  GROUP BY s.person_id, s.award_id, a.province_id""",  # noqa: S608
             params,
         )
+    survivors_claims_open(
+        stopped=[AwardStoppedByDeath(pk, person_id, dates_of_death[person_id]) for pk, person_id in awards],
+        actor=actor,
+    )
 
 
 def pensioners_among(person_ids: Sequence[int]) -> set[int]:

@@ -1,10 +1,15 @@
 import datetime
+import threading
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from certification.models import PensionAward
 from certification.services.awards import award_create
+from imports.services import import_job_run, import_upload
 from insurance.models import Scheme
 from insurance.periods import period_add_months
 from insurance.services.contributions import ContributionMonth
@@ -12,6 +17,9 @@ from insurance.services.tariffs import province_year_config_create
 from tests.factories import (
     EMPLOYER_CODE,
     TEST_ACTOR,
+    AgencyStaffFactory,
+    AgencySystemFactory,
+    authenticated_client,
     make_id_number,
     open_relationship,
     record_contributions,
@@ -83,3 +91,50 @@ def award_in_payment(
         inputs={},
         actor=TEST_ACTOR,
     )
+
+
+def record_death(person, day: datetime.date, *, through: str, province: str = "11") -> None:
+    """Record a death as a province's agency does: through the API (`through="api"`) or a `deaths` batch
+    file (`"import"`); both reach the one death service."""
+    if through == "api":
+        client = authenticated_client(AgencyStaffFactory(province=province))
+        response = client.post(
+            f"/api/v1/agency/persons/{person.pk}/death", {"date_of_death": day.isoformat()}
+        )
+        assert response.status_code == 200, response.json()
+    else:
+        job, _ = import_upload(
+            user=AgencySystemFactory(province=province),
+            kind="deaths",
+            province_id=province,
+            uploaded=SimpleUploadedFile(
+                "deaths.csv", f"id_number,date_of_death,source\n{person.id_number},{day},x\n".encode()
+            ),
+            enqueue=False,
+        )
+        job = import_job_run(job_id=job.pk)
+        assert not job.row_errors.exists()
+
+
+def concurrently(call: Callable[[], object], times: int = 2) -> tuple[list, list[Exception]]:
+    """Run `call` in `times` threads released together, each on its own database connection: what they
+    returned, and what they raised."""
+    start = threading.Barrier(times)
+    results: list = []
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(call())
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

@@ -1,12 +1,19 @@
 import datetime
 
 import pytest
+from django.test import Client
 
-from certification.models import FaceJob
+from accounts.services import agency_staff_create
+from certification.models import FaceJob, SurvivorClaim
 from certification.services.faces import face_job_start
+from certification.services.survivors import SurvivorDetails, survivors_claim_submit
+from core.identity import IdentityNumber
+from core.models import Channel
+from core.states import Actor
+from insurance.services.persons import Death, deaths_register
 from tests.cards.cardmaking import enabled_card, face
 from tests.certification.conftest import award_in_payment
-from tests.factories import TEST_ACTOR
+from tests.factories import TEST_ACTOR, make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +27,8 @@ pytestmark = pytest.mark.django_db
         "recoverycase",
         "statusevidence",
         "certificationprovinceconfig",
+        "survivorclaim",
+        "survivorclaimentry",
     ],
 )
 def test_each_page_opens_and_a_clerk_of_another_province_cannot_open_an_award(admin_client, client, page):
@@ -48,3 +57,48 @@ def test_the_face_job_page_never_shows_the_selfie(admin_client):
     assert page.status_code == 200
     assert "selfie_ciphertext" not in page.content.decode()
     assert FaceJob.objects.count() == 1
+
+
+CLAIMS_PAGE = "/admin/certification/survivorclaim/"
+
+
+def _clerk(username: str, province: str) -> Client:
+    client = Client()
+    client.force_login(
+        agency_staff_create(username=username, password="x-Long-pass-42!", province_code=province)
+    )
+    return client
+
+
+def test_a_clerk_checks_and_rejects_claims_through_the_services_and_sees_the_survivor_masked():
+    awards = [award_in_payment(sequence=n, province="11") for n in (1, 2)]
+    deaths_register(
+        items=[Death(award.person_id, datetime.date(2025, 3, 1)) for award in awards], actor=TEST_ACTOR
+    )
+    submitted, other = (SurvivorClaim.objects.get(award=award) for award in awards)
+    survivor = make_id_number(province="11", birth_date=datetime.date(1955, 1, 1), sequence=9)
+    survivors_claim_submit(
+        claim=submitted,
+        survivor=SurvivorDetails(
+            "王芳", "spouse", IdentityNumber.parse(survivor), "中国工商银行", "6222020200112233445"
+        ),
+        actor=Actor(Channel.API, 999),
+    )
+    guangdong, beijing = _clerk("clerk.gd", "44"), _clerk("clerk.bj", "11")
+
+    guangdong.post(CLAIMS_PAGE, {"action": "check_claims", "_selected_action": [submitted.pk]})
+    assert SurvivorClaim.objects.get(pk=submitted.pk).status == "submitted"
+    assert guangdong.get(f"{CLAIMS_PAGE}{submitted.pk}/change/").status_code in (403, 302)
+
+    beijing.post(CLAIMS_PAGE, {"action": "check_claims", "_selected_action": [submitted.pk]})
+    beijing.post(CLAIMS_PAGE, {"action": "reject_claims", "_selected_action": [other.pk], "reason": ""})
+    beijing.post(
+        CLAIMS_PAGE, {"action": "reject_claims", "_selected_action": [other.pk], "reason": "No heir"}
+    )
+
+    assert SurvivorClaim.objects.get(pk=submitted.pk).status == "checked"
+    other.refresh_from_db()
+    assert (other.status, other.rejection_reason) == ("rejected", "No heir")
+    page = beijing.get(f"{CLAIMS_PAGE}{submitted.pk}/change/").content.decode()
+    assert survivor[:6] + "********" + survivor[14:] in page and "6222 **** **** 3445" in page
+    assert survivor not in page and "6222020200112233445" not in page

@@ -4,18 +4,16 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cards.models import CardAccountEntry
 from certification.models import AwardMonth, AwardStatus, PensionAward, RecoveryCase
 from certification.services.awards import awards_pay_month, pension_adjustment_apply
 from certification.states import AWARD_STATES
 from core.states import Actor
-from imports.services import import_job_run, import_upload
 from insurance.models import Scheme
 from tests.cards.cardmaking import enabled_card
-from tests.certification.conftest import award_in_payment
-from tests.factories import AgencyStaffFactory, AgencySystemFactory, authenticated_client, open_relationship
+from tests.certification.conftest import award_in_payment, concurrently, record_death
+from tests.factories import open_relationship
 
 pytestmark = pytest.mark.django_db
 RUN = Actor.periodic("test")
@@ -72,27 +70,6 @@ def test_a_suspended_award_has_its_months_withheld_and_an_award_without_a_card_w
     assert months_of(without_card) == [(202401, "paid", Decimal("3000.00"))]
 
 
-def _record_death(person, day: datetime.date, *, through: str) -> None:
-    if through == "api":
-        client = authenticated_client(AgencyStaffFactory(province="11"))
-        response = client.post(
-            f"/api/v1/agency/persons/{person.pk}/death", {"date_of_death": day.isoformat()}
-        )
-        assert response.status_code == 200, response.json()
-    else:
-        job, _ = import_upload(
-            user=AgencySystemFactory(province="11"),
-            kind="deaths",
-            province_id="11",
-            uploaded=SimpleUploadedFile(
-                "deaths.csv", f"id_number,date_of_death,source\n{person.id_number},{day},x\n".encode()
-            ),
-            enqueue=False,
-        )
-        job = import_job_run(job_id=job.pk)
-        assert not job.row_errors.exists()
-
-
 @pytest.mark.parametrize("through", ["api", "import"])
 def test_a_death_stops_the_award_from_the_next_month_and_opens_recovery_of_the_months_paid_after(through):
     award = award_in_payment(sequence=1, first_month=202501, certified_on=datetime.date(2025, 1, 1))
@@ -103,7 +80,7 @@ def test_a_death_stops_the_award_from_the_next_month_and_opens_recovery_of_the_m
     for month in (202501, 202502, 202503, 202504):
         awards_pay_month(month=month)
 
-    _record_death(award.person, datetime.date(2025, 2, 20), through=through)
+    record_death(award.person, datetime.date(2025, 2, 20), through=through)
 
     award.refresh_from_db()
     assert (award.status, award.stopped_from_month, award.stop_reason) == ("stopped", 202503, "death")
@@ -128,7 +105,7 @@ def test_a_death_during_a_suspension_makes_the_withheld_months_up_to_it_payable_
         awards_pay_month(month=month)
     paid_before = CardAccountEntry.objects.filter(person_id=award.person_id).count()
 
-    _record_death(award.person, datetime.date(2025, 3, 31), through="api")
+    record_death(award.person, datetime.date(2025, 3, 31), through="api")
 
     assert months_of(award) == [
         (202501, "paid", Decimal("3000.00")),
@@ -143,32 +120,13 @@ def test_a_death_during_a_suspension_makes_the_withheld_months_up_to_it_payable_
 
 @pytest.mark.django_db(transaction=True)
 def test_two_payment_runs_at_once_pay_each_month_once():
-    import threading
-
-    from django.db import connection
-
     from certification.tasks import awards_pay
 
     awards = [award_in_payment(sequence=n, first_month=202501) for n in range(1, 5)]
     for award in awards:
         enabled_card(award.person)
-    results, errors = [], []
-    start = threading.Barrier(2)
 
-    def run():
-        try:
-            start.wait()
-            results.append(awards_pay(month=202501))
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _results, errors = concurrently(lambda: awards_pay(month=202501))
 
     assert errors == []
     assert CardAccountEntry.objects.filter(kind="pension").count() == 4

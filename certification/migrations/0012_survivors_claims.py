@@ -19,7 +19,7 @@ APPEND_ONLY_REVERSE = (
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certification', '0010_recovery_write_off'),
+        ('certification', '0011_back_office_permissions_of_pensions'),
         ('core', '0008_identity_key_check_values'),
     ]
 

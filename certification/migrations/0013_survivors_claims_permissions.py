@@ -4,13 +4,11 @@ from accounts.roles import NATIONAL_ADMINISTRATORS, PROVINCIAL_CLERKS, PROVINCIA
 
 # A clerk reads their province's survivors' claims, their payments and the recovery cases they offset,
 # and moves a claim (check, pay, reject) through its services; the province's rules stay the national
-# administrators'. Their "certification.*" is granted again: migration 0002 gave them only the
-# permissions that existed then.
+# administrators', whose "certification.*" is granted again to reach the new tables.
 CLERK = [
     "certification.view_survivorclaim",
     "certification.act_survivorclaim",
     "certification.view_survivorclaimentry",
-    "certification.view_recoverycase",
 ]
 
 
@@ -24,7 +22,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_back_office_staff_and_role_groups"),
-        ("certification", "0011_survivors_claims"),
+        ("certification", "0012_survivors_claims"),
     ]
 
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]

@@ -151,6 +151,7 @@ _CLAIM_FIELDS = (
     "funeral_grant",
     "survivor_pension_months",
     "survivor_pension",
+    "estate_amount",
     "survivor_name",
     "survivor_relationship",
     "survivor_id_number",
@@ -174,7 +175,16 @@ class SurvivorClaimAdmin(ReadOnlyAdminMixin, RegistryAdmin):
     scope_province_field = "province"
     action_form = ClaimActionForm
     fields = _CLAIM_FIELDS
-    list_display = ("pk", "award", "date_of_death", "status", "funeral_grant", "survivor_pension", "paid_at")
+    list_display = (
+        "pk",
+        "award",
+        "date_of_death",
+        "status",
+        "funeral_grant",
+        "survivor_pension",
+        "estate_amount",
+        "paid_at",
+    )
     list_filter = ("status",)
     actions = ("check_claims", "pay_claims", "reject_claims")
 

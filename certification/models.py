@@ -159,18 +159,20 @@ class MonthOutcome(models.TextChoices):
     PAID = "paid", _("Paid")
     WITHHELD = "withheld", _("Withheld (suspended)")
     ESTATE = "estate", _("Payable to the estate")
+    PAID_TO_ESTATE = "paid_to_estate", _("Paid to the estate")
     FORFEITED = "forfeited", _("Not payable")
 
 
 class AwardMonth(models.Model):
     """What became of one month of an award: paid into the card, withheld while suspended (back-paid on a
-    later certification), payable to the estate (withheld up to a death) or forfeited."""
+    later certification), payable to the estate (withheld up to a death; paid to it with the survivors'
+    claim of the award) or forfeited."""
 
     person_id = models.BigIntegerField()
     award = models.ForeignKey(PensionAward, on_delete=models.PROTECT, related_name="months")
     month = models.PositiveIntegerField()
     amount = models.DecimalField(**MONEY)
-    outcome = models.CharField(max_length=10, choices=MonthOutcome.choices)
+    outcome = models.CharField(max_length=16, choices=MonthOutcome.choices)
     back_paid = models.BooleanField(
         default=False, help_text=_("Paid on a certification after being withheld.")
     )
@@ -431,9 +433,12 @@ class SurvivorClaimStatus(models.TextChoices):
 class SurvivorClaim(ProtectedIdentityNumber):
     """The survivors' claim opened by a pensioner's death (DOMAIN.md §4): a funeral grant and a survivor
     pension, each a number of months of the last monthly pension by the paying province's rule (recorded
-    with the amounts, as the rule stood at the death). Agency staff give the survivor's details, a second
-    clerk checks them, and the claim is paid into the survivor's bank account less what the recovery case
-    of the same award is owed (`SurvivorClaimEntry`), or rejected with a reason. The ID number (of
+    with the amounts, as the rule stood at the death), and with them the pension withheld in a suspension
+    up to and including the month of death, which is the estate's (`estate_amount`, the award's months
+    `estate` when the claim opened; they become `paid_to_estate` when it is paid). Agency staff give the
+    survivor's details, a second clerk checks them, and the claim is paid into the survivor's bank account
+    less what the recovery case of the same award is owed (`SurvivorClaimEntry`), or rejected with a
+    reason. The ID number (of
     `ProtectedIdentityNumber`) is the survivor's: encrypted, found by its keyed hash, shown masked; the
     bank account likewise."""
 
@@ -454,6 +459,14 @@ class SurvivorClaim(ProtectedIdentityNumber):
     )
     funeral_grant = models.DecimalField(**MONEY)
     survivor_pension = models.DecimalField(**MONEY)
+    estate_amount = models.DecimalField(
+        **MONEY,
+        default=Decimal(0),
+        help_text=_(
+            "Pension withheld in a suspension up to and including the month of death: the estate's, paid "
+            "with the claim."
+        ),
+    )
     status = models.CharField(
         max_length=10, choices=SurvivorClaimStatus.choices, default=SurvivorClaimStatus.OPENED
     )
@@ -491,21 +504,26 @@ class SurvivorClaim(ProtectedIdentityNumber):
             ),
             models.CheckConstraint(
                 name="survivor_claim_amounts_not_negative",
-                condition=Q(monthly_amount__gt=0, funeral_grant__gte=0, survivor_pension__gte=0),
+                condition=Q(
+                    monthly_amount__gt=0, funeral_grant__gte=0, survivor_pension__gte=0, estate_amount__gte=0
+                ),
             ),
             models.CheckConstraint(
                 name="survivor_claim_submitted_names_survivor",
                 condition=Q(status__in=(SurvivorClaimStatus.OPENED, SurvivorClaimStatus.REJECTED))
                 | (~Q(survivor_name="") & ~Q(id_number_hash="") & ~Q(survivor_bank_account_ciphertext="")),
             ),
-            # A paid claim went whole to the recovery case and the survivor, and nowhere else.
+            # A paid claim (the estate's months with it) went whole to the recovery case and the survivor.
             models.CheckConstraint(
                 name="survivor_claim_paid_in_full",
                 condition=~Q(status=SurvivorClaimStatus.PAID)
                 | Q(
                     paid_at__isnull=False,
                     recovery_offset__gte=0,
-                    paid_to_survivor=F("funeral_grant") + F("survivor_pension") - F("recovery_offset"),
+                    paid_to_survivor=F("funeral_grant")
+                    + F("survivor_pension")
+                    + F("estate_amount")
+                    - F("recovery_offset"),
                 ),
             ),
         ]
@@ -518,19 +536,23 @@ class SurvivorClaim(ProtectedIdentityNumber):
 
     @property
     def total(self) -> Decimal:
-        return self.funeral_grant + self.survivor_pension
+        return self.funeral_grant + self.survivor_pension + self.estate_amount
 
 
 class SurvivorClaimEntryKind(models.TextChoices):
     RECOVERY_OFFSET = "recovery_offset", _("Offset against the pension overpaid")
     SURVIVOR_PAYMENT = "survivor_payment", _("Paid to the survivor's bank account")
+    ESTATE_PAYMENT = (
+        "estate_payment",
+        _("Pension withheld up to the death, paid to the survivor for the estate"),
+    )
 
 
 class SurvivorClaimEntry(models.Model):
     """The ledger of what survivors' claims paid out of the paying province's pension fund: to the
     recovery case of the same award, and to the survivor's bank account (the account as it was paid, its
-    number encrypted). Append-only (a database trigger refuses UPDATE and DELETE); the reference, unique
-    per person, pays nothing twice."""
+    number encrypted), the estate's withheld months as an entry of their own. Append-only (a database
+    trigger refuses UPDATE and DELETE); the reference, unique per person, pays nothing twice."""
 
     person_id = models.BigIntegerField(help_text=_("The deceased pensioner."))
     claim = models.ForeignKey(SurvivorClaim, on_delete=models.PROTECT, related_name="entries")

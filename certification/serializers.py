@@ -182,7 +182,11 @@ class SurvivorClaimSerializer(serializers.ModelSerializer):
     funeral_grant = _money("The funeral grant.")
     survivor_pension_months = serializers.IntegerField(help_text="The province's rule: months of it.")
     survivor_pension = _money("The survivor pension, a lump sum.")
-    total = _money("Funeral grant and survivor pension together.")
+    estate_amount = _money(
+        "Pension withheld in a suspension up to and including the month of death: the estate's, paid with "
+        "the claim; 0.00 without such months."
+    )
+    total = _money("Funeral grant, survivor pension and the estate's amount together.")
     survivor = SurvivorSerializer(source="*", help_text="Who is paid, masked.")
     recovery_offset = _money("Pension overpaid, offset against the claim; null until paid.", allow_null=True)
     paid_to_survivor = _money("Paid to the survivor's account; null until paid.", allow_null=True)
@@ -203,6 +207,7 @@ class SurvivorClaimSerializer(serializers.ModelSerializer):
             "funeral_grant",
             "survivor_pension_months",
             "survivor_pension",
+            "estate_amount",
             "total",
             "survivor",
             "recovery_offset",
@@ -223,7 +228,7 @@ class ClaimMoveSerializer(serializers.Serializer):
 
 
 class ClaimEntrySerializer(serializers.ModelSerializer):
-    kind = serializers.CharField(help_text="recovery_offset or survivor_payment.")
+    kind = serializers.CharField(help_text="recovery_offset, estate_payment or survivor_payment.")
     amount = _money("The amount.")
     bank_account = serializers.CharField(
         source="bank_account_masked", help_text="The account paid into, masked; empty for an offset."
@@ -237,7 +242,7 @@ class ClaimEntrySerializer(serializers.ModelSerializer):
 
 class SurvivorClaimDetailSerializer(SurvivorClaimSerializer):
     history = ClaimMoveSerializer(many=True, help_text="Every move, oldest first: who, when, why.")
-    payments = ClaimEntrySerializer(many=True, help_text="The claim's ledger: the offset and the payment.")
+    payments = ClaimEntrySerializer(many=True, help_text="The claim's ledger: the offset and the payments.")
 
     class Meta(SurvivorClaimSerializer.Meta):
         fields = [*SurvivorClaimSerializer.Meta.fields, "history", "payments"]

@@ -339,8 +339,9 @@ def _months_credit(rows: Sequence[tuple[int, int, int, Decimal]], *, back_paid: 
 def awards_stop_on_death(deaths: Sequence[DeathRecorded], actor: Actor) -> None:
     """insurance.hooks.DEATH_HOOKS: a pension is due up to and including the month of death. Each award
     of the dead stops from the month after; months paid after it are an overpayment, for which a recovery
-    case opens; months withheld up to and including it become payable to the estate, and withheld months
-    after it are nothing; and the survivors' claim of the award opens. A few statements for the whole
+    case opens; months withheld up to and including it become payable to the estate (paid with the
+    survivors' claim, which records their sum), and withheld months after it are nothing; and the
+    survivors' claim of the award opens. A few statements for the whole
     chunk, from the API or an import alike."""
     dates_of_death = {death.person_id: death.date_of_death for death in deaths}
     death_months = {person_id: period_of(day) for person_id, day in dates_of_death.items()}

@@ -6,7 +6,8 @@ pension, each a number of months of the last monthly pension by the paying provi
     survivors_claim_submit   opened -> submitted    agency staff give the survivor's details
     survivors_claim_check    submitted -> checked   a clerk other than the one who submitted them
     survivors_claim_pay      checked -> paid        what the award's recovery case is owed is offset
-                                                    first, the rest paid to the survivor's bank account
+                                                    first, the rest paid to the survivor's bank account;
+                                                    the estate's withheld months become paid_to_estate
     survivors_claim_reject   opened, submitted or checked -> rejected, with the reason
 
 Each move writes its StateEvent: who, when, through which channel and why."""
@@ -24,7 +25,9 @@ from django.utils.translation import gettext as _
 
 from cards.services.cards import bank_account_checked, bank_account_mask
 from certification.models import (
+    AwardMonth,
     CertificationProvinceConfig,
+    MonthOutcome,
     SurvivorClaim,
     SurvivorClaimEntry,
     SurvivorClaimEntryKind,
@@ -56,8 +59,10 @@ def survivors_claims_open(*, stopped: Sequence[AwardStoppedByDeath], actor: Acto
     """Open the survivors' claim of each award stopped by a death, in one statement for the chunk (the
     death service's hook, from the API or an import alike): the last monthly pension is the amount in
     force in the month of death (or the first month, for a death before it), and the funeral grant and
-    survivor pension are the paying province's months of it, or the defaults. An award's claim opens
-    once. Returns how many opened."""
+    survivor pension are the paying province's months of it, or the defaults. The estate amount is the
+    sum of the award's months the death made payable to the estate (withheld up to and including the
+    month of death), marked just before by the hook. An award's claim opens once. Returns how many
+    opened."""
     if not stopped:
         return 0
     award_ids, person_ids, deaths = (list(column) for column in zip(*stopped, strict=True))
@@ -65,13 +70,14 @@ def survivors_claims_open(*, stopped: Sequence[AwardStoppedByDeath], actor: Acto
         cursor.execute(
             f"""INSERT INTO certification_survivorclaim
                        (person_id, award_id, province_id, date_of_death, monthly_amount, funeral_grant_months,
-                        survivor_pension_months, funeral_grant, survivor_pension, status, survivor_name,
+                        survivor_pension_months, funeral_grant, survivor_pension, estate_amount, status,
+                        survivor_name,
                         survivor_relationship, id_number_ciphertext, id_number_hash, survivor_bank_name,
                         survivor_bank_account_masked, survivor_bank_account_ciphertext, rejection_reason,
                         created_at)
                 SELECT d.person_id, a.id, a.province_id, d.died, last.amount, rule.funeral, rule.pension,
                        {money_sql("last.amount * rule.funeral")}, {money_sql("last.amount * rule.pension")},
-                       %s, '', '', '', '', '', '', '', '', NOW()
+                       estate.amount, %s, '', '', '', '', '', '', '', '', NOW()
                   FROM UNNEST(%s::bigint[], %s::bigint[], %s::date[], %s::integer[])
                        AS d(award_id, person_id, died, death_month)
                   JOIN certification_pensionaward a ON a.id = d.award_id AND a.person_id = d.person_id
@@ -82,6 +88,10 @@ def survivors_claims_open(*, stopped: Sequence[AwardStoppedByDeath], actor: Acto
                                       WHERE amount.person_id = a.person_id AND amount.award_id = a.id
                                         AND amount.from_month <= GREATEST(d.death_month, a.first_month)
                                       ORDER BY amount.from_month DESC LIMIT 1) last
+                 CROSS JOIN LATERAL (SELECT COALESCE(SUM(m.amount), 0) AS amount
+                                       FROM certification_awardmonth m
+                                      WHERE m.person_id = a.person_id AND m.award_id = a.id
+                                        AND m.outcome = %s) estate
                 ON CONFLICT (person_id, award_id) DO NOTHING
                 RETURNING id, person_id""",  # noqa: S608 - money_sql is SQL of ours
             [
@@ -92,6 +102,7 @@ def survivors_claims_open(*, stopped: Sequence[AwardStoppedByDeath], actor: Acto
                 [period_of(day) for day in deaths],
                 DEFAULT_FUNERAL_GRANT_MONTHS,
                 DEFAULT_SURVIVOR_PENSION_MONTHS,
+                MonthOutcome.ESTATE,
             ],
         )
         opened = cursor.fetchall()
@@ -210,9 +221,11 @@ def _reference(claim: SurvivorClaim, kind: str) -> str:
 @transaction.atomic
 def survivors_claim_pay(*, claim: SurvivorClaim, actor: Actor) -> SurvivorClaim:
     """Pay a checked claim: what the recovery case of the same award is still owed is offset against it
-    first (recorded on the case), and the rest is paid to the survivor's bank account. Both are entries
-    of the claim's ledger. Idempotent: a claim already paid is answered as it is, and the ledger's
-    reference per claim and kind would refuse a second entry in any case."""
+    first (recorded on the case), and the rest is paid to the survivor's bank account: the estate's part
+    (the pension withheld up to the death) and the grant and survivor pension, each an entry of the
+    claim's ledger, as is the offset. The award's months payable to the estate become paid to it in the
+    same transaction. Idempotent: a claim already paid is answered as it is, and the ledger's reference
+    per claim and kind would refuse a second entry in any case."""
     claim = _locked(claim)
     if claim.status == SurvivorClaimStatus.PAID:
         return claim
@@ -221,6 +234,10 @@ def survivors_claim_pay(*, claim: SurvivorClaim, actor: Actor) -> SurvivorClaim:
         person_id=claim.person_id, award_id=claim.award_id, available=claim.total
     )
     rest = claim.total - offset
+    # The overpayment is the estate's debt, so it is set off against the estate's months first; the
+    # grant and the survivor pension, the survivor's own, cover only what is left of it.
+    to_estate = claim.estate_amount - min(offset, claim.estate_amount)
+    to_survivor = rest - to_estate
     entry = {"person_id": claim.person_id, "claim": claim, "province_id": claim.province_id}
     entries = []
     if offset:
@@ -230,26 +247,36 @@ def survivors_claim_pay(*, claim: SurvivorClaim, actor: Actor) -> SurvivorClaim:
                 **entry, kind=kind, amount=offset, reference=_reference(claim, kind), recovery_case=case
             )
         )
-    if rest:
-        kind = SurvivorClaimEntryKind.SURVIVOR_PAYMENT
-        entries.append(
-            SurvivorClaimEntry(
-                **entry,
-                kind=kind,
-                amount=rest,
-                reference=_reference(claim, kind),
-                bank_name=claim.survivor_bank_name,
-                bank_account_masked=claim.survivor_bank_account_masked,
-                bank_account_ciphertext=claim.survivor_bank_account_ciphertext,
+    for kind, amount in (
+        (SurvivorClaimEntryKind.ESTATE_PAYMENT, to_estate),
+        (SurvivorClaimEntryKind.SURVIVOR_PAYMENT, to_survivor),
+    ):
+        if amount:
+            entries.append(
+                SurvivorClaimEntry(
+                    **entry,
+                    kind=kind,
+                    amount=amount,
+                    reference=_reference(claim, kind),
+                    bank_name=claim.survivor_bank_name,
+                    bank_account_masked=claim.survivor_bank_account_masked,
+                    bank_account_ciphertext=claim.survivor_bank_account_ciphertext,
+                )
             )
-        )
     SurvivorClaimEntry.objects.bulk_create(entries)
+    now = timezone.now()
+    AwardMonth.objects.filter(
+        person_id=claim.person_id, award_id=claim.award_id, outcome=MonthOutcome.ESTATE
+    ).update(outcome=MonthOutcome.PAID_TO_ESTATE, paid_at=now)
     return _move(
         claim,
         to=SurvivorClaimStatus.PAID,
         actor=actor,
-        reason=f"Paid: {offset} offset against the overpayment, {rest} to the survivor",
-        values={"recovery_offset": offset, "paid_to_survivor": rest, "paid_at": timezone.now()},
+        reason=(
+            f"Paid: {offset} offset against the overpayment, {to_estate} to the estate and {to_survivor} "
+            "to the survivor"
+        ),
+        values={"recovery_offset": offset, "paid_to_survivor": rest, "paid_at": now},
     )
 
 

@@ -8,8 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from cards.models import CardAccountEntry
 from certification.models import (
+    AwardMonth,
+    AwardStatus,
     CertificationProvinceConfig,
+    PensionAward,
     RecoveryCase,
     SurvivorClaim,
     SurvivorClaimEntry,
@@ -29,6 +33,7 @@ from certification.services.survivors import (
     survivors_claim_submit,
     survivors_claims_open,
 )
+from certification.states import AWARD_STATES
 from core.crypto import keyed_hash
 from core.exceptions import ApplicationError
 from core.identity import IdentityNumber
@@ -56,8 +61,14 @@ SUBMITTER, CHECKER = Actor(Channel.ADMIN, 101), Actor(Channel.ADMIN, 102)
 
 
 def pensioner(*, sequence: int = 1, province: str = "11", amount: str = "3000.00", paid_to: int = 202504):
-    """A pensioner in payment from January 2025, paid every month up to `paid_to`."""
-    award = award_in_payment(sequence=sequence, amount=amount, first_month=202501, province=province)
+    """A pensioner in payment from January 2025, certified then, paid every month up to `paid_to`."""
+    award = award_in_payment(
+        sequence=sequence,
+        amount=amount,
+        first_month=202501,
+        province=province,
+        certified_on=datetime.date(2025, 1, 1),
+    )
     open_relationship(
         person=award.person, scheme=Scheme.EMPLOYEE_PENSION, province_id=province, opened_period=202401
     )
@@ -108,16 +119,18 @@ def test_a_death_opens_a_claim_of_the_default_months_of_the_pension_in_force_in_
     assert (
         claim.person_id, claim.province_id, claim.date_of_death, claim.status, claim.monthly_amount,
         claim.funeral_grant_months, claim.funeral_grant, claim.survivor_pension_months,
-        claim.survivor_pension,
+        claim.survivor_pension, claim.estate_amount,
     ) == (
         award.person_id, "11", datetime.date(2025, 2, 20), "opened", Decimal("3060.00"),
-        2, Decimal("6120.00"), 10, Decimal("30600.00"),
+        2, Decimal("6120.00"), 10, Decimal("30600.00"), Decimal(0),
     )  # fmt: skip
     detail = authenticated_client(AgencyStaffFactory(province="11")).get(f"{CLAIMS}/{claim.pk}").json()
     assert [(m["from_state"], m["to_state"], m["channel"], m["reason"]) for m in detail["history"]] == [
         ("", "opened", through, "Death of the pensioner")
     ]
-    assert (detail["total"], detail["survivor"]["id_number"], detail["payments"]) == ("36720.00", "", [])
+    assert (
+        detail["estate_amount"], detail["total"], detail["survivor"]["id_number"], detail["payments"]
+    ) == ("0.00", "36720.00", "", [])  # fmt: skip
 
 
 def test_each_province_prices_its_claims_by_its_own_rule_and_a_claim_opens_once():
@@ -255,6 +268,109 @@ def test_what_the_claim_cannot_cover_is_left_for_repayment_and_a_write_off_waits
         done.left,
         done.status,
     ) == (Decimal("6000.00"), Decimal("1000.00"), Decimal("7000.00"), Decimal("2000.00"), "written_off")
+
+
+def months_of(award) -> list[tuple[int, str, Decimal]]:
+    return list(
+        AwardMonth.objects.filter(award=award).order_by("month").values_list("month", "outcome", "amount")
+    )
+
+
+def suspended_pensioner(*, suspended_from: int, withheld_to: int) -> PensionAward:
+    """A pensioner paid from January 2025, suspended from `suspended_from`, its months withheld up to
+    `withheld_to`."""
+    award = pensioner(paid_to=suspended_from - 1)
+    AWARD_STATES.move(award.pk, to=AwardStatus.SUSPENDED, actor=SUBMITTER)
+    for month in range(suspended_from, withheld_to + 1):
+        awards_pay_month(month=month)
+    return award
+
+
+@pytest.mark.parametrize("through", ["api", "import"])
+def test_a_death_after_a_suspension_pays_the_months_withheld_up_to_it_to_the_estate_with_the_claim(through):
+    award = suspended_pensioner(suspended_from=202502, withheld_to=202504)
+    card_entries = CardAccountEntry.objects.filter(person_id=award.person_id).count()
+    record_death(award.person, datetime.date(2025, 3, 31), through=through)
+    claim = SurvivorClaim.objects.get(award=award)
+    assert (claim.estate_amount, claim.total) == (Decimal("6000.00"), Decimal("42000.00"))
+    by_checker = authenticated_client(AgencyStaffFactory(province="11"))
+    survivors_claim_submit(claim=claim, survivor=spouse_details(), actor=SUBMITTER)
+    survivors_claim_check(claim=claim, actor=CHECKER)
+
+    paid = by_checker.post(f"{CLAIMS}/{claim.pk}/pay")
+
+    assert paid.status_code == 200, paid.json()
+    body = paid.json()
+    assert (
+        body["status"], body["estate_amount"], body["total"], body["recovery_offset"],
+        body["paid_to_survivor"],
+    ) == ("paid", "6000.00", "42000.00", "0.00", "42000.00")  # fmt: skip
+    assert [(p["kind"], p["amount"], p["bank_account"]) for p in body["payments"]] == [
+        ("estate_payment", "6000.00", "6222 **** **** 3445"),
+        ("survivor_payment", "36000.00", "6222 **** **** 3445"),
+    ]
+    assert body["history"][-1]["reason"] == (
+        "Paid: 0.00 offset against the overpayment, 6000.00 to the estate and 36000.00 to the survivor"
+    )
+    claim.refresh_from_db()
+    assert months_of(award) == [
+        (202501, "paid", Decimal("3000.00")),
+        (202502, "paid_to_estate", Decimal("3000.00")),
+        (202503, "paid_to_estate", Decimal("3000.00")),
+        (202504, "forfeited", Decimal("3000.00")),
+    ]
+    assert set(
+        AwardMonth.objects.filter(award=award, outcome="paid_to_estate").values_list("paid_at", flat=True)
+    ) == {claim.paid_at}
+    # Paid through the claim, not into the dead pensioner's card.
+    assert CardAccountEntry.objects.filter(person_id=award.person_id).count() == card_entries
+
+    again = by_checker.post(f"{CLAIMS}/{claim.pk}/pay")
+
+    assert (again.status_code, again.json()) == (200, body)
+    assert SurvivorClaimEntry.objects.filter(claim=claim).count() == 2
+    assert AwardMonth.objects.filter(award=award, outcome="paid_to_estate").count() == 2
+
+
+def test_the_overpayment_is_offset_against_the_estates_months_before_the_grant_and_survivor_pension():
+    award = suspended_pensioner(suspended_from=202502, withheld_to=202503)
+    # The runs back-pay withheld months before paying a later one, so April paid beside them is set here.
+    AwardMonth.objects.create(
+        person_id=award.person_id, award=award, month=202504, amount=Decimal("3000.00"), outcome="paid"
+    )
+    record_death(award.person, datetime.date(2025, 3, 10), through="api")
+    claim = SurvivorClaim.objects.get(award=award)
+    survivors_claim_submit(claim=claim, survivor=spouse_details(), actor=SUBMITTER)
+    survivors_claim_check(claim=claim, actor=CHECKER)
+
+    paid = survivors_claim_pay(claim=claim, actor=CHECKER)
+
+    assert (paid.estate_amount, paid.total, paid.recovery_offset, paid.paid_to_survivor) == (
+        Decimal("6000.00"), Decimal("42000.00"), Decimal("3000.00"), Decimal("39000.00")
+    )  # fmt: skip
+    assert list(
+        SurvivorClaimEntry.objects.filter(claim=claim).order_by("pk").values_list("kind", "amount")
+    ) == [
+        ("recovery_offset", Decimal("3000.00")),
+        ("estate_payment", Decimal("3000.00")),
+        ("survivor_payment", Decimal("36000.00")),
+    ]
+    assert [outcome for _month, outcome, _amount in months_of(award)] == [
+        "paid", "paid_to_estate", "paid_to_estate", "paid"
+    ]  # fmt: skip
+    assert RecoveryCase.objects.get(award=award).status == "recovered"
+
+
+def test_a_rejected_claim_leaves_the_estates_months_payable_and_unpaid():
+    award = suspended_pensioner(suspended_from=202502, withheld_to=202502)
+    record_death(award.person, datetime.date(2025, 2, 5), through="api")
+    claim = SurvivorClaim.objects.get(award=award)
+
+    survivors_claim_reject(claim=claim, reason="No survivor came forward", actor=CHECKER)
+
+    assert claim.estate_amount == Decimal("3000.00")
+    assert months_of(award)[1:] == [(202502, "estate", Decimal("3000.00"))]
+    assert not SurvivorClaimEntry.objects.filter(claim=claim).exists()
 
 
 def _refused(call) -> str:

@@ -177,8 +177,10 @@ def caller(request, role):
 
 
 @pytest.fixture
-def world(settings, tmp_path, paying_person):
+def world(request, settings, tmp_path, paying_person):
     settings.MEDIA_ROOT = tmp_path
+    # The costly records (a signed PDF, an import run) are seeded only for the operations that read them.
+    operation = request.node.operation_label
     beijing = paying_person
     guangdong = register_person(
         id_number=make_id_number(province="44", birth_date=datetime.date(1970, 3, 2), sex="F"), name="李四"
@@ -190,22 +192,30 @@ def world(settings, tmp_path, paying_person):
         "service_point": ServicePointFactory(),
         "administrator": AdministratorFactory(),
     }
-    certificate, _ = certificate_issue(
-        person=beijing, verify_base_url="https://si.example.cn/", actor=TEST_ACTOR
-    )
-    # One good row and one refused row, so the job has both progress and row errors to show.
-    rows = "".join(
-        f"{beijing.id_number},EP,{period},12000.00,normal,{EMPLOYER_CODE},false\n"
-        for period in (202406, 202406)
-    )
-    job, _ = import_upload(
-        user=users["agency_system"],
-        kind="contributions",
-        province_id="11",
-        uploaded=SimpleUploadedFile("contributions.csv", (CONTRIBUTION_HEADER + rows).encode()),
-        enqueue=False,
-    )
-    import_job_run(job_id=job.pk)
+    seeded_paths: dict[str, list] = {"code": [EMPLOYER_CODE]}
+    if "/certificates" in operation:
+        certificate, _ = certificate_issue(
+            person=beijing, verify_base_url="https://si.example.cn/", actor=TEST_ACTOR
+        )
+        seeded_paths = {
+            "code": [certificate.verification_code, EMPLOYER_CODE],
+            "certificate_id": [certificate.pk],
+        }
+    if "/imports" in operation:
+        # One good row and one refused row, so the job has both progress and row errors to show.
+        rows = "".join(
+            f"{beijing.id_number},EP,{period},12000.00,normal,{EMPLOYER_CODE},false\n"
+            for period in (202406, 202406)
+        )
+        job, _ = import_upload(
+            user=users["agency_system"],
+            kind="contributions",
+            province_id="11",
+            uploaded=SimpleUploadedFile("contributions.csv", (CONTRIBUTION_HEADER + rows).encode()),
+            enqueue=False,
+        )
+        import_job_run(job_id=job.pk)
+        seeded_paths["job_id"] = [job.pk]
     inbox_send_many(
         [OutgoingMessage(person_id=p.pk, kind="welcome", title="Welcome") for p in (beijing, guangdong)]
     )
@@ -214,10 +224,8 @@ def world(settings, tmp_path, paying_person):
         users=users,
         tokens={role: auth_token_issue(user=user).token for role, user in users.items()},
         path_values={
+            **seeded_paths,
             "person_id": [beijing.pk, guangdong.pk],
-            "job_id": [job.pk],
-            "code": [certificate.verification_code, EMPLOYER_CODE],
-            "certificate_id": [certificate.pk],
             "message_id": [messages[beijing.pk], messages[guangdong.pk]],
         },
         query_values={

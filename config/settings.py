@@ -395,6 +395,8 @@ SPECTACULAR_SETTINGS = {
         "AccountSchemeEnum": "insurance.serializers.ACCOUNT_SCHEME_CHOICES",
         "SchemeEnum": "insurance.models.Scheme",
         "TransferStatusEnum": "insurance.models.TransferStatus",
+        "TransferKindEnum": "insurance.models.TransferKind",
+        "RelationshipStatusEnum": "insurance.models.RelationshipStatus",
         "TransferSchemeEnum": "insurance.models.TRANSFER_SCHEMES",
         "ImportKindEnum": "imports.models.ImportKind",
         "CardStatusEnum": "cards.models.CardStatus",

@@ -98,6 +98,8 @@ _ENROLMENT_CODES = (
     "relationship_already_paying",
     "relationship_paying_elsewhere",
     "period_before_suspension",
+    # Enrolling moves the person on from a temporary account elsewhere, which is gathered.
+    "temporary_account_short",
 )
 
 
@@ -263,16 +265,14 @@ def _account_scheme(request) -> str:
 
 class MyAccountApi(CitizenView):
     @extend_schema(
-        summary="My personal account balance (pension unless the scheme says otherwise)",
+        summary="My personal account balance (pension unless the scheme says otherwise) and its temporary "
+        "accounts",
         parameters=[AccountQuerySerializer],
         responses=AccountSerializer,
     )
     def get(self, request):
-        scheme = _account_scheme(request)
-        balance, by_province = selectors.account_balance_of(person=self.person(), scheme=scheme)
-        return Response(
-            AccountSerializer({"scheme": scheme, "balance": balance, "by_province": by_province}).data
-        )
+        account = selectors.account_of(person=self.person(), scheme=_account_scheme(request))
+        return Response(AccountSerializer(account).data)
 
 
 @extend_schema(
@@ -453,6 +453,7 @@ class AgencyPersonContributionsApi(ContributionListView, AgencyView):
             "province_year_not_configured",
             "scheme_rate_not_configured",
             "period_paid_elsewhere",
+            "temporary_account_sealed",
             "contribution_already_recorded",
         ),
     )
@@ -655,7 +656,8 @@ class AgencyPersonContributionYearsApi(AgencyView):
 
 class AgencyPersonAccountsApi(AgencyView):
     @extend_schema(
-        summary="A person's personal accounts: the balance of each, in total and per province",
+        summary="A person's personal accounts: the balance of each, in total and per province, and their "
+        "temporary accounts",
         responses=AccountsSerializer,
     )
     def get(self, request, person_id: int):

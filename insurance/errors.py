@@ -63,6 +63,11 @@ ERRORS = (
     ErrorCode(
         "temporary_account_mismatch", 400, "Declared as a temporary account or not, unlike the relationship."
     ),
+    ErrorCode(
+        "temporary_account_sealed",
+        409,
+        "The person's temporary account in the province is sealed (gathered elsewhere): it takes no more.",
+    ),
     ErrorCode("period_after_death", 400, "No contribution is recorded after the month of death."),
     ErrorCode(
         "period_paid_elsewhere",
@@ -177,5 +182,10 @@ ERRORS = (
     ErrorCode("transfer_rejection_reason_required", 400, "A rejection gives its reason in writing."),
     ErrorCode(
         "transfer_account_short", 409, "The account holds less than the refund of the duplicate months."
+    ),
+    ErrorCode(
+        "temporary_account_short",
+        409,
+        "A temporary account to gather holds less than the refund of its duplicate months.",
     ),
 )

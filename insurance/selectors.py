@@ -24,6 +24,7 @@ from accounts.scope import Scope
 from core.crypto import keyed_hash
 from core.exceptions import ApplicationError, NotFoundError
 from core.identity import IdentityNumber
+from core.models import StateEvent
 from core.sql import ModelColumns, prepared_cursor
 from core.states import events_of
 from insurance.calculators.contribution_years import ContributionYears
@@ -39,10 +40,12 @@ from insurance.models import (
     LedgerEntry,
     NameBigrams,
     ParticipationCertificate,
+    RelationshipStatus,
     Scheme,
     Transfer,
     TransferDocument,
     TransferEscalation,
+    TransferKind,
     name_bigrams,
 )
 
@@ -226,14 +229,73 @@ def persons_search(
     return persons.order_by("name", "pk")
 
 
-def relationships_of(*, person: InsuredPerson) -> QuerySet[InsuranceRelationship]:
-    return person.relationships.select_related("employer").order_by("scheme", "opened_period", "pk")
+def relationships_of(*, person: InsuredPerson) -> list[InsuranceRelationship]:
+    """The person's relationships, each sealed temporary account with its gathering (`gathering`)."""
+    relationships = person.relationships.select_related("employer").order_by("scheme", "opened_period", "pk")
+    return _gatherings_attach(list(relationships))
 
 
 def relationships_by_id(*, ids: Sequence[int]) -> list[InsuranceRelationship]:
     """Relationships a service has just written for the caller, in the order of `ids`."""
     found = InsuranceRelationship.objects.select_related("employer").in_bulk(ids)
-    return [found[pk] for pk in ids]
+    return _gatherings_attach([found[pk] for pk in ids])
+
+
+@dataclass(frozen=True, slots=True)
+class GatheringShown:
+    """How a sealed temporary account was gathered: the seal's event (who, when, why) and the money the
+    gathering (a transfer of kind `gathering`) moved."""
+
+    transfer_id: int
+    to_province: str
+    sealed_at: datetime.datetime
+    sealed_by: int | None
+    channel: str
+    reason: str
+    interest_up_to_period: int | None
+    account_amount: Decimal | None
+    pooled_amount: Decimal | None
+    refund_amount: Decimal | None
+    months: int
+
+
+def _gatherings_attach(relationships: list[InsuranceRelationship]) -> list[InsuranceRelationship]:
+    """Set `gathering` on each relationship: a GatheringShown for a sealed temporary account, else None.
+    Two reads for all of them, of the people's own rows."""
+    sealed = {r.pk: r for r in relationships if r.status == RelationshipStatus.SEALED}
+    for relationship in relationships:
+        relationship.gathering = None  # type: ignore[attr-defined]
+    if not sealed:
+        return relationships
+    people = list({r.person_id for r in sealed.values()})
+    seals = {
+        event.object_id: event
+        for event in StateEvent.objects.filter(
+            entity=InsuranceRelationship._meta.label_lower,
+            person_id__in=people,
+            object_id__in=list(sealed),
+            to_state=RelationshipStatus.SEALED,
+        )
+    }
+    gatherings = Transfer.objects.filter(
+        person_id__in=people, kind=TransferKind.GATHERING, from_relationship_id__in=list(sealed)
+    )
+    for transfer in gatherings:
+        seal = seals[transfer.from_relationship_id]
+        sealed[transfer.from_relationship_id].gathering = GatheringShown(  # type: ignore[attr-defined]
+            transfer_id=transfer.pk,
+            to_province=transfer.to_province_id,
+            sealed_at=seal.at,
+            sealed_by=seal.actor_id,
+            channel=seal.channel,
+            reason=seal.reason,
+            interest_up_to_period=transfer.interest_up_to_period,
+            account_amount=transfer.account_amount,
+            pooled_amount=transfer.pooled_amount,
+            refund_amount=transfer.refund_amount,
+            months=(transfer.statement or {}).get("months", 0),
+        )
+    return relationships
 
 
 def relationship_get(*, scope: Scope, person: InsuredPerson, relationship_id: int) -> InsuranceRelationship:
@@ -403,14 +465,24 @@ def account_balance_of(
     return total, by_province
 
 
+def account_of(*, person: InsuredPerson, scheme: str = Scheme.EMPLOYEE_PENSION) -> dict:
+    """A personal account as shown: its balance in total and per province (`account_balance_of`), and
+    its temporary accounts (临时缴费账户), open or sealed with their gathering, oldest first."""
+    balance, by_province = account_balance_of(person=person, scheme=scheme)
+    temporary = person.relationships.filter(scheme=scheme, is_temporary_account=True).order_by(
+        "opened_period", "pk"
+    )
+    return {
+        "scheme": scheme,
+        "balance": balance,
+        "by_province": by_province,
+        "temporary_accounts": _gatherings_attach(list(temporary)),
+    }
+
+
 def account_balances_of(*, person: InsuredPerson) -> list[dict]:
-    """Each of a person's personal accounts (ACCOUNT_SCHEMES, pension first) with its balance, in total
-    and per province (`account_balance_of`)."""
-    balances = []
-    for scheme in ACCOUNT_SCHEMES:
-        balance, by_province = account_balance_of(person=person, scheme=scheme)
-        balances.append({"scheme": scheme, "balance": balance, "by_province": by_province})
-    return balances
+    """Each of a person's personal accounts (ACCOUNT_SCHEMES, pension first), as `account_of` shows it."""
+    return [account_of(person=person, scheme=scheme) for scheme in ACCOUNT_SCHEMES]
 
 
 def employer_by_code(*, code: str) -> Employer:
@@ -502,11 +574,14 @@ def transfer_queue(
     scheme: str | None = None,
     overdue: bool | None = None,
     side: str | None = None,
+    kind: str | None = None,
     today: datetime.date | None = None,
 ) -> QuerySet[Transfer]:
-    """An agency's queue: the transfers involving its province, filtered by step, scheme, side and
-    whether the current step is past its deadline."""
+    """An agency's queue: the transfers involving its province, filtered by step, scheme, side, kind
+    (transfers, or gatherings of temporary accounts) and whether the current step is past its deadline."""
     transfers = transfers_visible(scope=scope)
+    if kind:
+        transfers = transfers.filter(kind=kind)
     if side == "transfer_in":
         transfers = transfers.filter(to_province_id=scope.province_code)
     elif side == "transfer_out":

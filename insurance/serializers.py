@@ -25,8 +25,10 @@ from insurance.models import (
     ParticipationCertificate,
     PaymentType,
     PersonStatus,
+    RelationshipStatus,
     Scheme,
     Sex,
+    TransferKind,
     TransferStatus,
 )
 from insurance.selectors import NAME_PART_MIN_LENGTH, NameMatch
@@ -120,6 +122,44 @@ class PersonDetailSerializer(PersonSerializer):
         }
 
 
+class GatheringSerializer(serializers.Serializer):
+    """How a sealed temporary account was gathered (DOMAIN.md §3)."""
+
+    transfer = serializers.IntegerField(
+        source="transfer_id",
+        help_text="The gathering, a transfer of kind `gathering`: its money and timeline at /transfers/<id>.",
+    )
+    to_province = serializers.CharField(
+        help_text="Where it was gathered: the basic relationship's province, or the benefit province."
+    )
+    sealed_at = serializers.DateTimeField(help_text="When the account was sealed and gathered.")
+    sealed_by = serializers.IntegerField(allow_null=True, help_text="The user who acted, if a person did.")
+    channel = serializers.CharField(help_text="api, admin, import or periodic.")
+    reason = serializers.CharField(help_text="Why: a further move, or retirement.")
+    interest_up_to_period = serializers.IntegerField(
+        allow_null=True, help_text="Interest was credited up to this month, YYYYMM."
+    )
+    account_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The personal account moved, interest included.",
+    )
+    pooled_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The pooled fund moved: 12 % of the bases.",
+    )
+    refund_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Refunded to the person: credits of months also paid in the receiving province.",
+    )
+    months = serializers.IntegerField(help_text="The months gathered.")
+
+
 class RelationshipSerializer(serializers.ModelSerializer):
     province = serializers.CharField(
         source="province_id",
@@ -128,6 +168,11 @@ class RelationshipSerializer(serializers.ModelSerializer):
     )
     employer = serializers.CharField(
         source="employer.code", read_only=True, allow_null=True, help_text="Empty for a flexible worker."
+    )
+    gathering = GatheringSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="A sealed temporary account: where and when it was gathered, and what moved. Else empty.",
     )
 
     class Meta:
@@ -141,12 +186,16 @@ class RelationshipSerializer(serializers.ModelSerializer):
             "employer",
             "opened_period",
             "closed_period",
+            "gathering",
         ]
         read_only_fields = fields
         extra_kwargs = {
             "id": {"help_text": "The relationship's id."},
             "scheme": {"help_text": "The insurance scheme."},
-            "status": {"help_text": "paying, suspended, transferred_out or closed."},
+            "status": {
+                "help_text": "paying, suspended, transferred_out, closed, or sealed (a temporary account "
+                "gathered elsewhere)."
+            },
             "is_temporary_account": {"help_text": "A temporary account (临时缴费账户), DOMAIN.md §3."},
             "opened_period": {"help_text": "The first month, YYYYMM."},
             "closed_period": {"help_text": "The last month, YYYYMM, once it was left."},
@@ -279,6 +328,19 @@ class ProvinceBalanceSerializer(serializers.Serializer):
     balance = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="The balance held there.")
 
 
+class TemporaryAccountSerializer(serializers.Serializer):
+    relationship = serializers.IntegerField(source="pk", help_text="The temporary account's relationship.")
+    province = serializers.CharField(source="province_id", help_text="Where the temporary account is held.")
+    status = serializers.ChoiceField(
+        RelationshipStatus.choices, help_text="paying or suspended while open; sealed once gathered."
+    )
+    opened_period = serializers.IntegerField(help_text="The first month, YYYYMM.")
+    closed_period = serializers.IntegerField(allow_null=True, help_text="The last month, YYYYMM, once left.")
+    gathering = GatheringSerializer(
+        allow_null=True, help_text="Once sealed: where and when it was gathered, and what moved."
+    )
+
+
 class AccountSerializer(serializers.Serializer):
     scheme = serializers.ChoiceField(
         ACCOUNT_SCHEME_CHOICES,
@@ -288,6 +350,10 @@ class AccountSerializer(serializers.Serializer):
         max_digits=14, decimal_places=2, help_text="The balance: the sum of the account's ledger."
     )
     by_province = ProvinceBalanceSerializer(many=True, help_text="The balance held in each province.")
+    temporary_accounts = TemporaryAccountSerializer(
+        many=True,
+        help_text="Its temporary accounts (临时缴费账户, DOMAIN.md §3): open, or sealed and gathered.",
+    )
 
 
 class AccountsSerializer(serializers.Serializer):
@@ -687,6 +753,11 @@ class TransferQueueFilterSerializer(serializers.Serializer):
         required=False,
         help_text="Only transfers into my province (transfer_in) or out of it (transfer_out).",
     )
+    kind = serializers.ChoiceField(
+        TransferKind.choices,
+        required=False,
+        help_text="Only transfers, or only gatherings of temporary accounts.",
+    )
 
 
 class TransferSerializer(serializers.Serializer):
@@ -696,6 +767,10 @@ class TransferSerializer(serializers.Serializer):
     person = serializers.IntegerField(source="person_id", help_text="The insured person's id.")
     scheme = serializers.ChoiceField(
         Scheme.choices, help_text="EP (employee pension) or EM (employee medical)."
+    )
+    kind = serializers.ChoiceField(
+        TransferKind.choices,
+        help_text="transfer, or gathering: a temporary account sealed and gathered in one step (completed).",
     )
     status = serializers.ChoiceField(TransferStatus.choices, help_text="The step the transfer is at.")
     from_province = serializers.CharField(source="from_province_id", help_text="The transfer-out province.")

@@ -25,8 +25,9 @@ PERSON_STATES = StateMachine(
     },
 )
 
-# Paying and suspended are the open states; a relationship left (transferred out, closed by death) stays
-# as history, and enrolling there again opens a new relationship.
+# Paying and suspended are the open states; a relationship left (transferred out, closed by death, a
+# temporary account sealed when it is gathered) stays as history, and enrolling there again opens a new
+# relationship.
 RELATIONSHIP_STATES = StateMachine(
     InsuranceRelationship,
     moves={
@@ -34,11 +35,13 @@ RELATIONSHIP_STATES = StateMachine(
             RelationshipStatus.SUSPENDED,
             RelationshipStatus.TRANSFERRED_OUT,
             RelationshipStatus.CLOSED,
+            RelationshipStatus.SEALED,
         },
         RelationshipStatus.SUSPENDED: {
             RelationshipStatus.PAYING,
             RelationshipStatus.TRANSFERRED_OUT,
             RelationshipStatus.CLOSED,
+            RelationshipStatus.SEALED,
         },
     },
 )

@@ -34,6 +34,7 @@ from insurance.hooks import DeathRecorded
 from insurance.models import InsuredPerson, PersonStatus, Scheme
 from insurance.periods import period_add_months, period_of
 from insurance.services.estimates import pension_estimate_for
+from insurance.services.temporary_accounts import temporary_accounts_gather_at_retirement
 from insurance.states import PERSON_STATES
 
 
@@ -41,10 +42,11 @@ from insurance.states import PERSON_STATES
 def award_retire(
     *, person: InsuredPerson, female_category: str | None, actor: Actor, today: datetime.date | None = None
 ) -> PensionAward:
-    """Award the enterprise-employee pension to a person reaching retirement: the benefit province pays,
-    the retirement age is the 2025 reform's, and the amount is the pension calculator's with the average
-    wage that applies in the year of retirement. The first month is the one after the retirement month
-    (or the current month, for a late claim). Every input is recorded on the award. Refused before the
+    """Award the enterprise-employee pension to a person reaching retirement: the benefit province pays
+    (and receives the person's temporary accounts, sealed and gathered), the retirement age is the 2025
+    reform's, and the amount is the pension calculator's with the average wage that applies in the year
+    of retirement. The first month is the one after the retirement month (or the current month, for a
+    late claim). Every input is recorded on the award. Refused before the
     retirement month, when short of the minimum contribution years (with the months missing), and for a
     person already awarded or no longer active."""
     today = today or timezone.localdate()
@@ -55,6 +57,9 @@ def award_retire(
         raise ConflictError(
             "award_person_not_active", _("Only a living person who has not retired can retire.")
         )
+    # Retirement seals the temporary accounts and gathers them to the benefit province before the award
+    # reads the account (their interest to date included). A refusal below undoes it with the award.
+    temporary_accounts_gather_at_retirement(person=person, actor=actor, today=today)
     computed = pension_estimate_for(person=person, female_category=female_category)
     retirement, estimate = computed.retirement, computed.estimate
     if retirement.retirement_month > period_of(today):

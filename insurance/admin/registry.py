@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,6 +35,8 @@ from insurance.models import (
     Employer,
     InsuranceRelationship,
     InsuredPerson,
+    Transfer,
+    TransferKind,
 )
 from insurance.periods import period_of, period_parse
 from insurance.services.persons import PersonDetails, person_register
@@ -262,10 +264,26 @@ class InsuranceRelationshipAdmin(PersonSearchMixin, ServiceAddAdminMixin, Change
         "is_temporary_account",
         "opened_period",
         "closed_period",
+        "gathered_to",
     )
     list_filter = ("scheme", "province", "status", "is_temporary_account")
     list_select_related = ("person", "province")
     actions = ("suspend_this_month", "resume_this_month")
+
+    def get_queryset(self, request):
+        # A sealed temporary account shows where its gathering took it: a subquery for the page's rows.
+        gathering = Transfer.objects.filter(
+            person_id=OuterRef("person_id"), kind=TransferKind.GATHERING, from_relationship_id=OuterRef("pk")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(gathered_to_province=Subquery(gathering.values("to_province_id")[:1]))
+        )
+
+    @admin.display(description=gettext_lazy("gathered to"))
+    def gathered_to(self, relationship: InsuranceRelationship) -> str:
+        return relationship.gathered_to_province or "-"  # type: ignore[attr-defined]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,6 +1,7 @@
 """Admin for transfers, as a back office: each province's queue of the transfers into or out of it, with
 filters, and each step's action through the same services as the API (a refusal is shown, and nothing is
-written). The pooled-fund entries and the reconciliation alerts are read-only here."""
+written). The gatherings of temporary accounts are listed with them (kind `gathering`), written completed.
+The pooled-fund entries and the reconciliation alerts are read-only here."""
 
 from __future__ import annotations
 
@@ -69,10 +70,10 @@ class TransferAdmin(ReadOnlyAdminMixin, RegistryAdmin):
     scope_province_field = "to_province"  # and from_province: see scope_filter
     action_form = TransferActionForm
     list_display = (
-        "id", "person", "scheme", "from_province", "to_province", "status", "due_date", "due_provisional",
-        "overdue_since",
+        "id", "person", "scheme", "kind", "from_province", "to_province", "status", "due_date",
+        "due_provisional", "overdue_since",
     )  # fmt: skip
-    list_filter = ("status", "scheme", OverdueFilter, SideFilter)
+    list_filter = ("kind", "status", "scheme", OverdueFilter, SideFilter)
     list_select_related = ("person",)
     raw_id_fields = ("person",)
     actions = ("accept", "reject", "send", "complete")

@@ -49,6 +49,7 @@ from insurance.models.transfers import (
     TransferDocument,
     TransferDocumentKind,
     TransferEscalation,
+    TransferKind,
     TransferStatus,
 )
 
@@ -94,6 +95,7 @@ __all__ = [
     "TransferDocument",
     "TransferDocumentKind",
     "TransferEscalation",
+    "TransferKind",
     "TransferStatus",
     "name_bigrams",
 ]

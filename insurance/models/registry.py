@@ -136,6 +136,9 @@ class RelationshipStatus(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
     TRANSFERRED_OUT = "transferred_out", _("Transferred out")
     CLOSED = "closed", _("Closed")
+    # A temporary account (临时缴费账户) left on a further move or at retirement: its contributions, with
+    # interest, were gathered to the province of the basic relationship or the benefit province.
+    SEALED = "sealed", _("Sealed and gathered")
 
 
 OPEN_RELATIONSHIP_STATUSES = (RelationshipStatus.PAYING, RelationshipStatus.SUSPENDED)
@@ -143,8 +146,9 @@ OPEN_RELATIONSHIP_STATUSES = (RelationshipStatus.PAYING, RelationshipStatus.SUSP
 
 class InsuranceRelationship(models.Model):
     """A person's insurance in one scheme and one province, from the month it opened (参保登记). Paying and
-    suspended relationships are open; one that was left (transferred out, closed) stays as history, and
-    enrolling in that province again opens a new one. `employer` is empty for a flexible worker."""
+    suspended relationships are open; one that was left (transferred out, closed, or a temporary account
+    sealed and gathered) stays as history, and enrolling in that province again opens a new one.
+    `employer` is empty for a flexible worker."""
 
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="relationships")
     scheme = models.CharField(max_length=2, choices=Scheme.choices)
@@ -181,6 +185,10 @@ class InsuranceRelationship(models.Model):
             models.CheckConstraint(
                 name="relationship_closed_after_opened",
                 condition=Q(closed_period__isnull=True) | Q(closed_period__gte=F("opened_period")),
+            ),
+            models.CheckConstraint(
+                name="only_a_temporary_account_is_sealed",
+                condition=~Q(status=RelationshipStatus.SEALED) | Q(is_temporary_account=True),
             ),
         ]
         indexes = [models.Index(fields=["province", "scheme", "status"])]

@@ -15,6 +15,14 @@ from insurance.models.registry import MONEY, InsuranceRelationship, InsuredPerso
 TRANSFER_SCHEMES = (Scheme.EMPLOYEE_PENSION, Scheme.EMPLOYEE_MEDICAL)
 
 
+class TransferKind(models.TextChoices):
+    TRANSFER = "transfer", _("Transfer of the relationship")
+    # A temporary account sealed on a further move or at retirement, its contributions with interest
+    # gathered to the basic relationship's province or the benefit province (DOMAIN.md §3). It moves the
+    # money and the history as a transfer does, in one step: written completed, with no application.
+    GATHERING = "gathering", _("Gathering of a temporary account")
+
+
 class TransferStatus(models.TextChoices):
     # Made by the platform for a person who enrolled in a new province (an offered transfer): nothing
     # moves until they confirm it, which makes it an application.
@@ -48,13 +56,15 @@ class Transfer(models.Model):
     where they pay now. The moves are `insurance.states.TRANSFER_STATES` (each a `core.StateEvent`, with
     who and when); `due_date` is the deadline of the step the transfer is in. The money is computed when
     the funds are sent (`statement`: per year months, bases, account and pooled amounts, and the months
-    paid in both provinces) and written to both provinces' ledgers when the transfer completes.
+    paid in both provinces) and written to both provinces' ledgers when the transfer completes. A
+    gathering of a temporary account (`kind`) is the same money moved in one step, written completed.
 
     A person's row: every index leads with the person, and the relationships it names are the person's
     own (STYLE.md, "Built to outgrow one machine")."""
 
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+", db_index=False)
     scheme = models.CharField(max_length=2, choices=Scheme.choices)
+    kind = models.CharField(max_length=16, choices=TransferKind.choices, default=TransferKind.TRANSFER)
     status = models.CharField(max_length=16, choices=TransferStatus.choices)
     # No database foreign keys to the regions, for the reason given on ContributionRecord.province.
     from_province = models.ForeignKey(
@@ -66,8 +76,15 @@ class Transfer(models.Model):
     from_relationship = models.ForeignKey(
         InsuranceRelationship, on_delete=models.PROTECT, related_name="+", db_index=False
     )
+    # Empty only for a gathering at retirement into a benefit province where the person was never insured
+    # (the 10-year rule's last branch: everything gathers in the hukou province).
     to_relationship = models.ForeignKey(
-        InsuranceRelationship, on_delete=models.PROTECT, related_name="+", db_index=False
+        InsuranceRelationship,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        null=True,
+        blank=True,
     )
     rejection_reason = models.TextField(blank=True)
     due_date = models.DateField(null=True, blank=True, help_text=_("The deadline of the current step."))
@@ -98,6 +115,14 @@ class Transfer(models.Model):
             ),
             models.CheckConstraint(
                 name="transfer_provinces_differ", condition=~Q(from_province=models.F("to_province"))
+            ),
+            models.CheckConstraint(
+                name="gathering_written_completed",
+                condition=Q(kind=TransferKind.TRANSFER) | Q(status=TransferStatus.COMPLETED),
+            ),
+            models.CheckConstraint(
+                name="transfer_into_a_relationship",
+                condition=Q(kind=TransferKind.GATHERING) | Q(to_relationship__isnull=False),
             ),
             models.CheckConstraint(
                 name="transfer_rejected_with_reason",

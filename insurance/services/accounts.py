@@ -4,6 +4,7 @@ year-end run and a transfer both call; a correction is proposed by one person an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import cast
 
@@ -45,7 +46,14 @@ def account_balance(*, person_id: int, province_id: str, scheme: str) -> Decimal
 def account_lock(*, person_id: int) -> None:
     """Every write that takes money out of a person's accounts takes this lock first (the person's row),
     so that two of them cannot both find the same balance and overdraw it together."""
-    list(InsuredPerson.objects.select_for_update().filter(pk=person_id).values_list("pk"))
+    accounts_lock(person_ids=[person_id])
+
+
+def accounts_lock(*, person_ids: Sequence[int]) -> None:
+    """`account_lock` for many people at once (a chunk), in the order of their ids, so that two chunks
+    cannot wait for each other."""
+    people = InsuredPerson.objects.select_for_update().filter(pk__in=sorted(set(person_ids))).order_by("pk")
+    list(people.values_list("pk"))
 
 
 def interest_rates(*, year: int, province_id: str | None = None) -> dict[str, Decimal]:

@@ -2,8 +2,9 @@
 One decision for the pension estimate, the transfer and retirement, and the citizen's own question.
 
 The months of a province are its non-temporary employee-pension months together with those whose history
-a completed transfer brought there (each month once); a relationship that was transferred out is no
-candidate (its history moved), and a temporary-account province never is one.
+a completed transfer or a temporary account's gathering brought there (each month once); a relationship
+that was transferred out is no candidate (its history moved), and a temporary-account province never is
+one.
 """
 
 from __future__ import annotations
@@ -97,17 +98,21 @@ def benefit_province_decide(*, person: InsuredPerson) -> BenefitProvinceDecision
 
 def _months_held(person: InsuredPerson, provinces: list[str]) -> dict[str, ContributionYears]:
     """The months each province holds for the person: its own non-temporary months and those a completed
-    transfer brought to it, each month once."""
-    periods: dict[str, set[int]] = {}
-    for period, province in ContributionRecord.objects.filter(
-        person_id=person.pk, scheme=Scheme.EMPLOYEE_PENSION, temporary_account=False
-    ).values_list("period", "province_id"):
-        periods.setdefault(province, set()).add(period)
+    transfer or the gathering of a temporary account brought to it (temporary months among them: once
+    gathered, they count where they arrived), each month once."""
+    own: dict[str, set[int]] = {}
+    recorded: dict[str, set[int]] = {}
+    for period, province, temporary in ContributionRecord.objects.filter(
+        person_id=person.pk, scheme=Scheme.EMPLOYEE_PENSION
+    ).values_list("period", "province_id", "temporary_account"):
+        recorded.setdefault(province, set()).add(period)
+        if not temporary:
+            own.setdefault(province, set()).add(period)
     held: dict[str, ContributionYears] = {}
     for province in provinces:
         chain = held_provinces(
             person_ids=[person.pk], scheme=Scheme.EMPLOYEE_PENSION, provinces={person.pk: province}
-        )
-        months = set().union(*(periods.get(source, set()) for source in chain[person.pk]))
+        )[person.pk]
+        months = own.get(province, set()).union(*(recorded.get(source, set()) for source in chain[1:]))
         held[province] = ContributionYears(total_months=len(months))
     return held

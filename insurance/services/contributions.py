@@ -133,6 +133,7 @@ class _PersonHere:
     death_period: int | None = None
     pension_elsewhere: bool = False  # an employee-pension relationship in another province
     suspended: set[str] = field(default_factory=set)  # schemes whose relationship here is suspended
+    sealed: set[str] = field(default_factory=set)  # schemes with a temporary account here sealed
     # Transferable schemes with a suspended relationship in another province: a first month here may
     # make the person an offer of the transfer.
     suspended_elsewhere: set[str] = field(default_factory=set)
@@ -197,6 +198,8 @@ class ContributionRecorder:
                     person.open_schemes[scheme] = temporary
                 if status == RelationshipStatus.SUSPENDED:
                     person.suspended.add(scheme)
+                if status == RelationshipStatus.SEALED:
+                    person.sealed.add(scheme)
             else:
                 if scheme == Scheme.EMPLOYEE_PENSION:
                     person.pension_elsewhere = True
@@ -284,7 +287,7 @@ class ContributionRecorder:
         recorded = self._months_met(lines, people, here=True) if self._meets_recorded or dry_run else {}
         first_here: set[tuple[int, str]] = set()
         if not dry_run:
-            self._suspended_hold(lines, people)
+            self._movable_hold(lines, people)
             first_here = self._first_months_here(lines, people)
         refusals: list[Refusal] = []
         made = self._lines(lines, people, employers, elsewhere, recorded, refusals)
@@ -297,24 +300,27 @@ class ContributionRecorder:
         refusals.sort(key=lambda refusal: refusal.index)
         return len(lines) - len(refusals), refusals
 
-    def _suspended_hold(
+    def _movable_hold(
         self, lines: Sequence[ContributionLine], people: Mapping[int | str, _PersonHere | None]
     ) -> None:
-        """Hold (FOR SHARE, until this transaction ends) the suspended relationships that the lines pay
-        into, such as a back payment of a month before the suspension, and forget those no longer open. A
-        transfer whose funds are being sent moves such a relationship out under its row lock before it
-        reads the months: the month recorded here is then either committed first and in its figures, or
-        met here as no longer open and refused. Never lost between the two provinces."""
+        """Hold (FOR SHARE, until this transaction ends) the relationships that the lines pay into and that
+        another transaction may move away meanwhile, and forget those no longer open: suspended ones, such
+        as a back payment of a month before the suspension, and temporary accounts. A transfer whose funds
+        are being sent moves a suspended relationship out, and a gathering seals a temporary account,
+        under its row lock before reading the months: the month recorded here is then either committed
+        first and in its figures, or met here as no longer open and refused. Never lost between the two
+        provinces."""
         held = {
             (person.person_id, line[2]): person
             for line in lines
-            if (person := people[line[1]]) is not None and line[2] in person.suspended
+            if (person := people[line[1]]) is not None
+            and (line[2] in person.suspended or person.open_schemes.get(line[2]))
         }
         if not held:
             return
         with connection.cursor() as cursor:
             cursor.execute(
-                """SELECT r.person_id, r.scheme FROM insurance_insurancerelationship r
+                """SELECT r.person_id, r.scheme, r.status FROM insurance_insurancerelationship r
                      JOIN UNNEST(%s::bigint[], %s::varchar[]) AS held(person_id, scheme)
                        ON r.person_id = held.person_id AND r.scheme = held.scheme
                     WHERE r.province_id = %s AND r.status = ANY(%s)
@@ -323,10 +329,16 @@ class ContributionRecorder:
                     [person_id for person_id, _ in held],
                     [scheme for _, scheme in held],
                     self.province,
-                    list(OPEN_RELATIONSHIP_STATUSES),
+                    [*OPEN_RELATIONSHIP_STATUSES, RelationshipStatus.SEALED],
                 ],
             )
-            still_open = set(cursor.fetchall())
+            found = cursor.fetchall()
+        still_open = set()
+        for person_id, scheme, status in found:
+            if status == RelationshipStatus.SEALED:
+                held[person_id, scheme].sealed.add(scheme)
+            else:
+                still_open.add((person_id, scheme))
         for (person_id, scheme), person in held.items():
             if (person_id, scheme) not in still_open:
                 person.open_schemes.pop(scheme, None)
@@ -414,7 +426,20 @@ class ContributionRecorder:
                 continue
             person_id = person.person_id
             temporary = person.open_schemes.get(scheme)
-            if temporary is None:
+            refused: tuple[ApplicationError, str]
+            if temporary is None and scheme in person.sealed:
+                refused = (
+                    ConflictError(
+                        "temporary_account_sealed",
+                        gettext(
+                            "The person's %(scheme)s temporary account in %(province)s is sealed: its "
+                            "contributions were gathered elsewhere, and it takes no more."
+                        )
+                        % {"scheme": scheme, "province": province},
+                    ),
+                    "scheme",
+                )
+            elif temporary is None:
                 refused = (
                     ApplicationError(
                         "relationship_not_open",

@@ -2,7 +2,9 @@
 
 Enrolling opens a relationship through one set-based service, `relationships_open`: the API calls it with
 one enrolment or a batch, an import with a chunk, and resuming a suspended relationship is enrolling there
-again. Every status change is a move of RELATIONSHIP_STATES, with its event.
+again. Every status change is a move of RELATIONSHIP_STATES, with its event. Paying into the employee
+pension in a new province is a further move for a temporary account elsewhere: it is sealed and gathered
+(insurance.services.temporary_accounts).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from insurance.models import (
     Scheme,
 )
 from insurance.periods import month_index, period_refusal
+from insurance.services.temporary_accounts import temporary_accounts_gather_moved
 from insurance.services.transfers import transfer_offers_make
 from insurance.states import RELATIONSHIP_STATES
 
@@ -183,8 +186,14 @@ def relationships_open(
             reason=reason or "Enrolled",
         )
         result.update(zip(opened, (row.pk for row in rows), strict=True))
+    # Paying into the pension here moves the person on from a temporary account elsewhere: it is gathered
+    # first, so that it is no suspended relationship for the transfer offered next.
+    moved = {items[index].person_id for index in result if items[index].scheme == Scheme.EMPLOYEE_PENSION}
+    if moved:
+        temporary_accounts_gather_moved(person_ids=sorted(moved), actor=actor)
+    if opened:
         # Paying in a new province while suspended elsewhere: the person is offered the transfer.
-        transfer_offers_make(actor=actor, person_ids=sorted({row.person_id for row in rows}))
+        transfer_offers_make(actor=actor, person_ids=sorted({items[index].person_id for index in opened}))
     return result, refusals
 
 

@@ -500,54 +500,51 @@ def transfer_complete(*, transfer: Transfer, actor: Actor, today: datetime.date 
         today=today,
         reason="History and funds recorded",
     )
-    _legs_write(transfer)
+    transfer_legs_write(transfers=[transfer])
     return transfer
 
 
-def _legs_write(transfer: Transfer) -> None:
-    # Set with the funds (the check constraint transfer_money_once_sent holds them to it).
-    assert transfer.account_amount is not None and transfer.interest_up_to_period is not None
-    assert transfer.pooled_amount is not None
-    period = transfer.interest_up_to_period
-    common = {
-        "person_id": transfer.person_id,
-        "scheme": transfer.scheme,
-        "period": period,
-        "transfer_id": transfer.pk,
-    }
-    entries = [
-        AccountEntry(province_id=transfer.from_province_id, kind=AccountEntryKind.TRANSFER_OUT,
-                     amount=-transfer.account_amount, **common),
-        AccountEntry(province_id=transfer.to_province_id, kind=AccountEntryKind.TRANSFER_IN,
-                     amount=transfer.account_amount, **common),
-    ]  # fmt: skip
-    if transfer.refund_amount:
-        entries.append(
-            AccountEntry(
-                province_id=transfer.from_province_id,
-                kind=AccountEntryKind.REFUND,
-                amount=-transfer.refund_amount,
-                **common,
-            )
-        )
-    AccountEntry.objects.bulk_create(entries)
-    if transfer.scheme == Scheme.EMPLOYEE_PENSION:
-        FundEntry.objects.bulk_create(
-            [
-                FundEntry(
+def transfer_legs_write(*, transfers: Sequence[Transfer]) -> None:
+    """Write the legs of transfers whose money is frozen (a completion, or gatherings of temporary
+    accounts): both provinces' personal-account legs and, for the pension, both pooled-fund legs, and the
+    refund of the duplicate months, each naming its transfer. In the caller's transaction, in one insert
+    per ledger."""
+    entries: list[AccountEntry] = []
+    funds: list[FundEntry] = []
+    for transfer in transfers:
+        # Set with the funds (the check constraint transfer_money_once_sent holds them to it).
+        assert transfer.account_amount is not None and transfer.interest_up_to_period is not None
+        assert transfer.pooled_amount is not None
+        common = {
+            "person_id": transfer.person_id,
+            "scheme": transfer.scheme,
+            "period": transfer.interest_up_to_period,
+            "transfer_id": transfer.pk,
+        }
+        entries += [
+            AccountEntry(province_id=transfer.from_province_id, kind=AccountEntryKind.TRANSFER_OUT,
+                         amount=-transfer.account_amount, **common),
+            AccountEntry(province_id=transfer.to_province_id, kind=AccountEntryKind.TRANSFER_IN,
+                         amount=transfer.account_amount, **common),
+        ]  # fmt: skip
+        if transfer.refund_amount:
+            entries.append(
+                AccountEntry(
                     province_id=transfer.from_province_id,
-                    kind=FundEntryKind.TRANSFER_OUT,
-                    amount=-transfer.pooled_amount,
+                    kind=AccountEntryKind.REFUND,
+                    amount=-transfer.refund_amount,
                     **common,
-                ),
-                FundEntry(
-                    province_id=transfer.to_province_id,
-                    kind=FundEntryKind.TRANSFER_IN,
-                    amount=transfer.pooled_amount,
-                    **common,
-                ),
-            ]
-        )
+                )
+            )
+        if transfer.scheme == Scheme.EMPLOYEE_PENSION:
+            funds += [
+                FundEntry(province_id=transfer.from_province_id, kind=FundEntryKind.TRANSFER_OUT,
+                          amount=-transfer.pooled_amount, **common),
+                FundEntry(province_id=transfer.to_province_id, kind=FundEntryKind.TRANSFER_IN,
+                          amount=transfer.pooled_amount, **common),
+            ]  # fmt: skip
+    AccountEntry.objects.bulk_create(entries)
+    FundEntry.objects.bulk_create(funds)
 
 
 # --- offered transfers -------------------------------------------------------------------------------------
@@ -775,6 +772,7 @@ __all__ = [
     "transfer_confirm",
     "transfer_decline",
     "transfer_funds_send",
+    "transfer_legs_write",
     "transfer_offers_make",
     "transfer_refusal",
     "transfer_reject",

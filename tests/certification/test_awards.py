@@ -7,9 +7,30 @@ from certification.models import AwardAmount, PensionAdjustment
 from certification.services.awards import award_amount_of_month, award_retire, pension_adjustment_apply
 from core.exceptions import ApplicationError
 from core.models import StateEvent
-from insurance.models import InsuredPerson, PersonStatus, Scheme
+from insurance.models import (
+    InboxMessage,
+    InsuranceRelationship,
+    InsuredPerson,
+    InterestRun,
+    PersonStatus,
+    Scheme,
+    Transfer,
+    TransferKind,
+)
+from insurance.services.contributions import ContributionMonth
+from insurance.services.relationships import relationship_suspend
+from insurance.services.tariffs import province_year_config_create
+from insurance.services.transfers import transfers_unbalanced
 from tests.certification.conftest import award_in_payment, beijing_wage, contributor
-from tests.factories import TEST_ACTOR, register_death
+from tests.factories import (
+    EMPLOYER_CODE,
+    TEST_ACTOR,
+    make_id_number,
+    open_relationship,
+    record_contributions,
+    register_death,
+    register_person,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +101,95 @@ def test_retiring_is_refused_before_the_age_twice_and_after_death(beijing_years)
         "award_exists",
         "award_person_not_active",
     )
+
+
+@pytest.fixture
+def mover_at_fifty(beijing_years):
+    """A Beijing man born in January 1962 who never worked in Beijing: ten years in Shanghai (2000-2009),
+    two in Henan (2010-2011, at 48), then from 50 ten years in a Guangdong temporary account (2012-2021),
+    every month at 8000, the provinces' wage and interest 2 % in every year."""
+    for province in ("31", "41", "44"):
+        for year in range(2000, datetime.date.today().year + 1):
+            province_year_config_create(
+                province_id=province,
+                year=year,
+                average_monthly_wage=Decimal("8000.00"),
+                account_interest_rate=Decimal("0.02"),
+            )
+    person = register_person(
+        id_number=make_id_number(province="11", birth_date=datetime.date(1962, 1, 10), sequence=7),
+        name="周七",
+    )
+    for province, first_year, last_year in (("31", 2000, 2009), ("41", 2010, 2011), ("44", 2012, 2021)):
+        relationship = open_relationship(
+            person=person,
+            scheme=Scheme.EMPLOYEE_PENSION,
+            province_id=province,
+            opened_period=first_year * 100 + 1,
+        )
+        record_contributions(
+            person=person,
+            scheme=Scheme.EMPLOYEE_PENSION,
+            province_id=province,
+            months=[
+                ContributionMonth(
+                    period=year * 100 + month, declared_base=Decimal("8000.00"), employer_code=EMPLOYER_CODE
+                )
+                for year in range(first_year, last_year + 1)
+                for month in range(1, 13)
+            ],
+        )
+        if province != "44":
+            relationship_suspend(
+                relationship=relationship, period=(last_year + 1) * 100 + 1, actor=TEST_ACTOR
+            )
+    return person
+
+
+def _guangdong(person):
+    return InsuranceRelationship.objects.get(person=person, province_id="44")
+
+
+def test_retiring_gathers_the_temporary_account_to_the_benefit_province_before_the_award(mover_at_fifty):
+    assert _guangdong(mover_at_fifty).is_temporary_account is True
+
+    award = award_retire(person=mover_at_fifty, female_category=None, actor=TEST_ACTOR, today=RETIRED_DAY)
+
+    # The 10-year rule: Henan (current, 2 years) no, Shanghai (10 years) yes; never the temporary account's
+    # Guangdong, and not Henan, the basic relationship a further move would have gathered to.
+    assert (award.province_id, award.inputs["benefit_province"]) == ("31", "31")
+    gathering = Transfer.objects.get(person=mover_at_fifty, kind=TransferKind.GATHERING)
+    shanghai = InsuranceRelationship.objects.get(person=mover_at_fifty, province_id="31")
+    assert (gathering.from_province_id, gathering.to_province_id, gathering.to_relationship_id) == (
+        "44",
+        "31",
+        shanghai.pk,
+    )
+    # 120 months x 640.00, with January 2022's interest on it (2 % / 12), credited before it moved; the
+    # pool at 12 % of 120 x 8000.
+    assert gathering.interest_up_to_period == 202201
+    assert (gathering.account_amount, gathering.pooled_amount) == (Decimal("76928.00"), Decimal("115200.00"))
+    assert _guangdong(mover_at_fifty).status == "sealed"
+    assert transfers_unbalanced() == []
+    # The award read the account after the gathering: Shanghai 72 x 880 + 48 x 640, Henan 24 x 640, and
+    # Guangdong's gathered 76928.00 with its interest.
+    assert award.inputs["personal_account_balance"] == "186368.00"
+    assert award.inputs["contribution_months"] == 264
+    assert InboxMessage.objects.filter(person=mover_at_fifty, kind="temporary_account_gathered").count() == 1
+
+
+def test_a_refused_retirement_gathers_nothing(mover_at_fifty):
+    runs = InterestRun.objects.count()
+
+    with pytest.raises(ApplicationError) as refused:
+        award_retire(
+            person=mover_at_fifty, female_category=None, actor=TEST_ACTOR, today=datetime.date(2021, 12, 31)
+        )
+
+    assert refused.value.code == "award_before_retirement_age"
+    assert _guangdong(mover_at_fifty).status == "paying"
+    assert not Transfer.objects.filter(person=mover_at_fifty, kind=TransferKind.GATHERING).exists()
+    assert InterestRun.objects.count() == runs
 
 
 def test_the_yearly_adjustment_gives_every_month_its_own_amount():

@@ -105,12 +105,15 @@ def test_each_error_response_names_the_codes_of_its_status_with_their_meaning(sc
 
     assert codes(contributions, "409") == [
         "period_paid_elsewhere",
+        "temporary_account_sealed",
         "contribution_already_recorded",
         "idempotency_in_progress",
     ]
     assert contributions["responses"]["409"]["description"] == (
         "- `period_paid_elsewhere`: The employee pension of this month is already paid in another province "
         "(named in `fields`).\n"
+        "- `temporary_account_sealed`: The person's temporary account in the province is sealed (gathered "
+        "elsewhere): it takes no more.\n"
         "- `contribution_already_recorded`: The month is already recorded.\n"
         "- `idempotency_in_progress`: A request with this Idempotency-Key is still running: retry later to "
         "get its answer."
@@ -131,6 +134,7 @@ def test_the_codes_of_enrolment_contributions_death_and_upload_are_listed(schema
         "person_deceased",
         "relationship_already_paying",
         "relationship_paying_elsewhere",
+        "temporary_account_short",
         "idempotency_in_progress",
     ]
     assert codes(enrolment, "404") == ["person_not_found"]  # the person is named in the body

@@ -193,8 +193,9 @@ def test_staff_see_a_persons_accounts_per_scheme_and_province(beijing_staff, pay
                 "scheme": "EP",
                 "balance": str(pension),
                 "by_province": [{"province": "11", "balance": str(pension)}],
+                "temporary_accounts": [],
             },
-            {"scheme": "EM", "balance": "0.00", "by_province": []},
+            {"scheme": "EM", "balance": "0.00", "by_province": [], "temporary_accounts": []},
         ]
     }
 

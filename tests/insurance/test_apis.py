@@ -94,6 +94,7 @@ def test_citizen_contribution_years_and_account(citizen):
         "scheme": "EP",
         "balance": "2880.00",
         "by_province": [{"province": "11", "balance": "2880.00"}],
+        "temporary_accounts": [],
     }
     assert sum(Decimal(e["amount"]) for e in entries["results"]) == Decimal(account["balance"])
 

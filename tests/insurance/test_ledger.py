@@ -204,11 +204,13 @@ def test_citizen_reads_each_account_by_its_scheme(paying_person, medical_share):
         "scheme": "EP",
         "balance": "2880.00",
         "by_province": [{"province": "11", "balance": "2880.00"}],
+        "temporary_accounts": [],
     }
     assert medical == {
         "scheme": "EM",
         "balance": "240.00",
         "by_province": [{"province": "11", "balance": "240.00"}],
+        "temporary_accounts": [],
     }
     assert [(e["scheme"], e["kind"], e["amount"], e["period"]) for e in medical_entries] == [
         ("EM", "contribution", "240.00", 202401)

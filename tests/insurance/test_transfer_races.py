@@ -1,5 +1,5 @@
-"""Races of the transfers, with real concurrent requests (threads, each with its own connection) against
-PostgreSQL."""
+"""Races of the transfers and of the gatherings of temporary accounts, with real concurrent requests
+(threads, each with its own connection) against PostgreSQL."""
 
 import threading
 import time
@@ -15,17 +15,24 @@ from insurance.models import (
     ContributionRecord,
     FundEntry,
     InboxMessage,
+    InsuranceRelationship,
     Scheme,
     Transfer,
+    TransferKind,
     TransferStatus,
 )
 from insurance.services.contributions import ContributionMonth, contributions_record
 from insurance.services.relationships import relationship_suspend
+from insurance.services.temporary_accounts import (
+    temporary_accounts_gather_at_retirement,
+    temporary_accounts_gather_moved,
+)
 from insurance.services.transfers import (
     transfer_accept,
     transfer_apply,
     transfer_decline,
     transfer_funds_send,
+    transfers_unbalanced,
 )
 from tests.factories import (
     EMPLOYER_CODE,
@@ -35,6 +42,7 @@ from tests.factories import (
     authenticated_client,
     open_relationship,
 )
+from tests.insurance.temporary import older_worker
 
 # serialized_rollback: the regions and the calendar that the migrations seeded come back after each test.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -152,41 +160,32 @@ def _back_payment():
     )
 
 
-def _in_step(transfer, holder_first):
-    """Run the funds step and a back payment, the one `holder_first` names holding its transaction open
-    while the other starts: returns the back payment's refusal code (or None) and the transfer."""
+def _overlapping(step, pay, *, holder_first):
+    """Run `step` (a move that reads the months) and `pay` (a contribution), each in its own transaction on
+    its own thread, the one `holder_first` names holding its transaction open while the other starts:
+    returns the contribution's refusal code (or None)."""
     holding, may_commit = threading.Event(), threading.Event()
     outcome = {}
 
-    def send():
+    def run(name, work):
         try:
             with transaction.atomic():
-                if holder_first == "send":
-                    transfer_funds_send(transfer=transfer, actor=TEST_ACTOR)
+                if holder_first == name:
+                    work()
                     holding.set()
                     may_commit.wait(10)
                 else:
                     assert holding.wait(10)
-                    transfer_funds_send(transfer=transfer, actor=TEST_ACTOR)
-        finally:
-            connection.close()
-
-    def pay():
-        try:
-            with transaction.atomic():
-                if holder_first == "pay":
-                    _back_payment()
-                    holding.set()
-                    may_commit.wait(10)
-                else:
-                    assert holding.wait(10)
-                    _back_payment()
+                    work()
         except ApplicationError as refused:
-            outcome["refused"] = refused.code
+            outcome[name] = refused.code
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=send), threading.Thread(target=pay)]
+    threads = [
+        threading.Thread(target=run, args=("step", step)),
+        threading.Thread(target=run, args=("pay", pay)),
+    ]
     for thread in threads:
         thread.start()
     assert holding.wait(10)
@@ -194,8 +193,20 @@ def _in_step(transfer, holder_first):
     may_commit.set()
     for thread in threads:
         thread.join(30)
+    assert "step" not in outcome
+    return outcome.get("pay")
+
+
+def _in_step(transfer, holder_first):
+    """The funds step and a back payment, overlapping: the back payment's refusal (or None) and the
+    transfer."""
+    refused = _overlapping(
+        lambda: transfer_funds_send(transfer=transfer, actor=TEST_ACTOR),
+        _back_payment,
+        holder_first=holder_first,
+    )
     transfer.refresh_from_db()
-    return outcome.get("refused"), transfer
+    return refused, transfer
 
 
 def test_a_back_payment_committed_while_the_funds_are_computed_is_in_the_amounts(mover):
@@ -215,9 +226,77 @@ def test_a_back_payment_arriving_while_the_funds_are_sent_is_refused_not_lost(mo
     transfer = transfer_apply(person=mover, scheme=EP, actor=TEST_ACTOR)
     transfer_accept(transfer=transfer, actor=TEST_ACTOR)
 
-    refused, transfer = _in_step(transfer, holder_first="send")
+    refused, transfer = _in_step(transfer, holder_first="step")
 
     assert refused == "relationship_not_open"
     assert not ContributionRecord.objects.filter(person=mover, province_id="11", period=202312).exists()
     assert transfer.statement["months"] == 3
     assert transfer.pooled_amount == Decimal("4320.00")
+
+
+# --- the gathering of temporary accounts ------------------------------------------------------------------
+
+
+@pytest.fixture
+def temporary(configured_years, employer):
+    """The older worker paying into a Guangdong temporary account (tests.insurance.temporary)."""
+    return older_worker()
+
+
+def test_two_gatherings_at_once_move_the_money_once(temporary):
+    guangdong = temporary.relationships.get(province_id="44")
+    relationship_suspend(relationship=guangdong, period=202407, actor=TEST_ACTOR)
+    # Paying in Shanghai from a relationship recorded before the sealing existed: the account is due to be
+    # gathered, on the move as at retirement, and both come at once.
+    InsuranceRelationship.objects.create(person=temporary, scheme=EP, province_id="31", opened_period=202501)
+
+    answers = _all_at_once(
+        [
+            lambda: temporary_accounts_gather_moved(person_ids=[temporary.pk], actor=TEST_ACTOR),
+            lambda: temporary_accounts_gather_at_retirement(person=temporary, actor=TEST_ACTOR),
+        ]
+    )
+
+    assert sorted(len(answer) for answer in answers) == [0, 1]
+    gathering = Transfer.objects.get(person=temporary, kind=TransferKind.GATHERING)
+    assert gathering.to_province_id == "11"
+    assert AccountEntry.objects.filter(transfer_id=gathering.pk).count() == 2
+    assert AccountEntry.objects.filter(person=temporary, kind="interest").count() == 1
+    assert FundEntry.objects.filter(transfer=gathering).count() == 2
+    assert InboxMessage.objects.filter(person=temporary, kind="temporary_account_gathered").count() == 1
+    assert transfers_unbalanced() == []
+
+
+def _month_into_guangdong():
+    return contributions_record(
+        person_id=InsuranceRelationship.objects.get(province_id="44").person_id,
+        scheme=EP,
+        province_id="44",
+        months=[
+            ContributionMonth(period=202407, declared_base=Decimal("8000.00"), employer_code=EMPLOYER_CODE)
+        ],
+    )
+
+
+def _retirement_gathering():
+    return temporary_accounts_gather_at_retirement(
+        person=InsuranceRelationship.objects.get(province_id="44").person, actor=TEST_ACTOR
+    )
+
+
+def test_a_month_committed_while_the_account_is_gathered_is_in_the_gathering(temporary):
+    refused = _overlapping(_retirement_gathering, _month_into_guangdong, holder_first="pay")
+
+    assert refused is None
+    gathering = Transfer.objects.get(person=temporary, kind=TransferKind.GATHERING)
+    assert gathering.statement["months"] == 7
+    assert gathering.pooled_amount == Decimal("5760.00") + Decimal("960.00")
+
+
+def test_a_month_arriving_while_the_account_is_gathered_is_refused_not_lost(temporary):
+    refused = _overlapping(_retirement_gathering, _month_into_guangdong, holder_first="step")
+
+    assert refused == "temporary_account_sealed"
+    assert not ContributionRecord.objects.filter(person=temporary, period=202407).exists()
+    gathering = Transfer.objects.get(person=temporary, kind=TransferKind.GATHERING)
+    assert (gathering.statement["months"], gathering.pooled_amount) == (6, Decimal("5760.00"))

@@ -4,6 +4,7 @@ replaces: the same card, point and filing answer, in every case."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from cards.models import MedicalFiling
 from cards.selectors import card_by_number, ecard_verification_facts, medical_filing_in_force
@@ -28,7 +29,7 @@ def _orm(number, user_id):
 def test_the_one_read_answers_as_the_orm_reads(holder, point_factory, filing):
     card = enabled_card(holder)
     point = point_factory("44", "hospital")
-    today = datetime.date.today()
+    today = timezone.localdate()
     if filing is not None:
         MedicalFiling.objects.create(
             person_id=holder.pk,

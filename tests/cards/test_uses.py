@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from cards.models import CardAccountEntry, CardUse, MedicalFiling
 from cards.rules import use_acceptance
@@ -108,7 +109,7 @@ def test_medical_settlement_elsewhere_needs_a_filing_which_agencies_and_citizens
     assert not CardUse.objects.exists()
 
     citizen = authenticated_client(holder.citizen)
-    today = datetime.date.today()
+    today = timezone.localdate()
     response = citizen.post(
         "/api/v1/me/medical-filings", {"province": "11", "valid_from": today}, format="json"
     )
@@ -139,7 +140,7 @@ def test_medical_settlement_elsewhere_needs_a_filing_which_agencies_and_citizens
 
 
 def _repeat_code(staff, card):
-    today = datetime.date.today()
+    today = timezone.localdate()
     body = {"province": "31", "valid_from": today}
     return staff.post(f"/api/v1/agency/cards/{card.pk}/medical-filings", body).json()["error"]["code"]
 

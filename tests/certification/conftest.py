@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 
 from certification.models import PensionAward
 from certification.services.awards import award_create
@@ -36,7 +37,7 @@ def beijing_wage(year: int) -> Decimal:
 
 @pytest.fixture
 def beijing_years(db, employer):
-    for year in range(FIRST_WAGE_YEAR, datetime.date.today().year + 1):
+    for year in range(FIRST_WAGE_YEAR, timezone.localdate().year + 1):
         province_year_config_create(
             province_id="11",
             year=year,

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from certification.models import AwardAmount, PensionAdjustment
 from certification.services.awards import award_amount_of_month, award_retire, pension_adjustment_apply
@@ -56,7 +57,7 @@ def test_a_person_retires_with_the_wage_of_the_year_of_retirement_and_every_inpu
     assert (
         Decimal(inputs["province_average_wage"])
         == beijing_wage(2022)
-        != beijing_wage(datetime.date.today().year)
+        != beijing_wage(timezone.localdate().year)
     )
     assert inputs["contribution_months"] == 200
     assert inputs["benefit_province"] == "11"
@@ -109,7 +110,7 @@ def mover_at_fifty(beijing_years):
     two in Henan (2010-2011, at 48), then from 50 ten years in a Guangdong temporary account (2012-2021),
     every month at 8000, the provinces' wage and interest 2 % in every year."""
     for province in ("31", "41", "44"):
-        for year in range(2000, datetime.date.today().year + 1):
+        for year in range(2000, timezone.localdate().year + 1):
             province_year_config_create(
                 province_id=province,
                 year=year,

@@ -4,6 +4,7 @@ import datetime
 import io
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from cards.models import CardDataReadLog
@@ -50,7 +51,7 @@ def test_the_same_person_is_accepted_and_certified(award, selfie, method):
     certification = Certification.objects.get(award=award)
     assert (certification.method, certification.evidence) == (method, f"face_job:{job.pk}")
     award.refresh_from_db()
-    assert award.last_certified_on == datetime.date.today()
+    assert award.last_certified_on == timezone.localdate()
     assert CardDataReadLog.objects.filter(card_id__isnull=False, what="photo").exists()
     # A second delivery of the same job decides nothing again.
     assert face_job_decide(job_id=job.pk).status == "accepted"

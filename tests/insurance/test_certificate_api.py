@@ -7,6 +7,7 @@ import hashlib
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import timezone
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from core.exceptions import ConflictError
@@ -55,7 +56,10 @@ def test_citizen_gets_a_signed_certificate_from_the_agency_where_they_pay(citize
         }
     ]
     assert (certificate.issuer_province_id, certificate.issuer_name) == ("11", "北京市社会保险事业管理中心")
-    assert certificate.valid_until == certificate.issued_at.date() + datetime.timedelta(days=180)
+    # Valid from the day of issue in China, which is a day ahead of UTC from 16:00 UTC.
+    assert certificate.valid_until == timezone.localtime(certificate.issued_at).date() + datetime.timedelta(
+        days=180
+    )
     status = signature_status(pdf)
     assert status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     (text,) = page_texts(pdf)
@@ -246,7 +250,7 @@ def test_a_revoked_certificate_verifies_as_revoked_and_is_revoked_once(issued, c
 def test_a_certificate_past_its_validity_verifies_as_expired(issued, client):
     certificate, _ = issued
     ParticipationCertificate.objects.filter(pk=certificate.pk).update(
-        valid_until=datetime.date.today() - datetime.timedelta(days=2)
+        valid_until=timezone.localdate() - datetime.timedelta(days=2)
     )
 
     body = client.get(f"/api/v1/certificates/verify/{certificate.verification_code}").json()

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.scope import Scope
@@ -363,7 +364,7 @@ def test_death_closes_open_relationships_in_the_month_of_death(paying_person):
 
 def test_death_twice_or_in_the_future_is_refused(person):
     with pytest.raises(ApplicationError) as future:
-        register_death(person=person, date_of_death=datetime.date.today() + datetime.timedelta(days=2))
+        register_death(person=person, date_of_death=timezone.localdate() + datetime.timedelta(days=2))
     register_death(person=person, date_of_death=datetime.date(2024, 5, 20))
     with pytest.raises(ApplicationError) as twice:
         register_death(person=person, date_of_death=datetime.date(2024, 6, 1))

@@ -36,7 +36,7 @@ from core.crypto import keyed_hash
 from core.exceptions import ApplicationError, ConflictError
 from core.identity import IdentityNumber
 from core.models import Region
-from core.sql import ModelColumns, instances, prepared_cursor
+from core.sql import AnyOf, ModelColumns, instances, prepared_cursor
 
 # ---------------------------------------------------------------------------------------------------------
 # Users
@@ -466,5 +466,5 @@ def citizens_close_on_death(*, deaths: Sequence[tuple[str, date]]) -> int:
             [hashes, days],
         )
         closed = [row[0] for row in cursor.fetchall()]
-    AuthToken.objects.filter(user_id__in=closed).delete()
+    AuthToken.objects.filter(AnyOf(F("user_id"), closed)).delete()
     return len(closed)

@@ -38,7 +38,7 @@ django.setup()
 
 
 import psutil  # noqa: E402
-import psycopg  # noqa: E402
+from bench_databases import database_prepare as bench_database_prepare  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.files import File  # noqa: E402
@@ -62,17 +62,7 @@ HEADER = "id_number,scheme,period,base,payment_type,employer_code,temporary_acco
 
 def database_prepare() -> None:
     """Create the bench database if needed, migrate it, and empty what a previous run left."""
-    name = settings.DATABASES["default"]["NAME"]
-    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": BENCH_DATABASE_URL},
-        check=True,
-    )
+    bench_database_prepare(BENCH_DATABASE_URL)
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE insurance_insuredperson, insurance_contributionrecord, imports_importjob, "

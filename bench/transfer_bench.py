@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -33,14 +32,13 @@ BENCH_DATABASE_URL = os.environ.get(
 )
 os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import django  # noqa: E402
 
 django.setup()
 
-import psycopg  # noqa: E402
-from django.conf import settings  # noqa: E402
+from bench_databases import database_prepare  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -58,20 +56,6 @@ from insurance.services.transfer_money import (  # noqa: E402
 FROM, TO = "11", "44"
 TARGET_RATIO = 0.5
 RATE = Decimal("0.0262")
-
-
-def database_prepare() -> None:
-    name = settings.DATABASES["default"]["NAME"]
-    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": BENCH_DATABASE_URL},
-        check=True,
-    )
 
 
 # The people, their relationships, their months (base, rates and credits as the tariff computes them:
@@ -234,7 +218,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=10_000)
     parser.add_argument("--chunk", type=int, default=10_000, help="People per call of the service.")
     args = parser.parse_args()
-    database_prepare()
+    database_prepare(BENCH_DATABASE_URL)
     ids = data_seed(args.persons)
     up_to = period_of(timezone.localdate())
     rate = interest_rates(year=period_year(up_to), province_id=FROM)[FROM]

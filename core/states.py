@@ -202,12 +202,14 @@ class StateMachine:
                 assignments.append(f"{quote(field.column)} = %s")
         auto_now = [now] * (len(assignments) - 1 - len(columns))
         events = quote(StateEvent._meta.db_table)
+        # The rows are found by `pk = ANY(pks)`, an index scan: joined to the unnested pks instead, a chunk
+        # of 20,000 made the planner hash the whole table.
         sql = f"""
             WITH new AS (SELECT * FROM UNNEST({new_values}) AS new({new_names})),
             locked AS (
                 SELECT row.{pk_column} AS pk, row.{state_column} AS source, {person} AS person_id
-                  FROM {table} row JOIN new ON new.pk = row.{pk_column}
-                 WHERE row.{state_column} = ANY(%s)
+                  FROM {table} row
+                 WHERE row.{pk_column} = ANY(%s::bigint[]) AND row.{state_column} = ANY(%s)
                  ORDER BY row.{pk_column}
                    FOR UPDATE OF row
             ), moved AS (
@@ -222,7 +224,14 @@ class StateMachine:
             SELECT %s, pk, person_id, source, %s, %s, %s, %s, %s, %s FROM moved
          RETURNING object_id, from_state, person_id
         """  # noqa: S608 - names from the model; values are parameters
-        params: list[Any] = [pks, *(list(values[field.name]) for field in columns), allowed, to, *auto_now]
+        params: list[Any] = [
+            pks,
+            *(list(values[field.name]) for field in columns),
+            pks,
+            allowed,
+            to,
+            *auto_now,
+        ]
         params += [self.entity, to, actor.user_id, actor.channel, actor.reference, reason, now]
         return sql, params
 

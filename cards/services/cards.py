@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,7 @@ from cards.states import BANK_STATES, CARD_STATES
 from core.crypto import encrypt_bytes, encrypt_text
 from core.exceptions import ApplicationError, ConflictError
 from core.regions import PROVINCE_NAMES
+from core.sql import AnyOf
 from core.states import Actor
 from insurance.hooks import DeathRecorded
 from insurance.models import InsuredPerson, PersonStatus
@@ -547,7 +549,7 @@ def cards_cancel_on_death(deaths: Sequence[DeathRecorded], actor: Actor) -> None
     """insurance.hooks.DEATH_HOOKS: every card of the dead that has not ended is cancelled (an
     application in progress too), in the transaction that records the deaths, in one statement."""
     pks = list(
-        Card.objects.filter(person_id__in=[death.person_id for death in deaths])
+        Card.objects.filter(AnyOf(F("person_id"), [death.person_id for death in deaths]))
         .exclude(status__in=ENDED_CARD_STATUSES)
         .values_list("pk", flat=True)
     )

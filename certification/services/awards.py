@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from certification.states import AWARD_STATES
 from core.batch import Refusal
 from core.exceptions import ApplicationError, ConflictError
 from core.money import money, money_sql
+from core.sql import AnyOf
 from core.states import Actor
 from insurance.hooks import DeathRecorded
 from insurance.models import InsuredPerson, PersonStatus, Scheme
@@ -351,7 +353,7 @@ def awards_stop_on_death(deaths: Sequence[DeathRecorded], actor: Actor) -> None:
     dates_of_death = {death.person_id: death.date_of_death for death in deaths}
     death_months = {person_id: period_of(day) for person_id, day in dates_of_death.items()}
     awards = list(
-        PensionAward.objects.filter(person_id__in=death_months)
+        PensionAward.objects.filter(AnyOf(F("person_id"), list(death_months)))
         .exclude(status=AwardStatus.STOPPED)
         .values_list("pk", "person_id")
     )

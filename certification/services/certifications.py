@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from certification.models import (
 from certification.services.awards import awards_back_pay
 from certification.states import AWARD_STATES
 from core.exceptions import ApplicationError, ConflictError, ForbiddenError
+from core.sql import AnyOf
 from core.states import Actor
 from insurance.models import InsuredPerson
 from insurance.services.inbox import OutgoingMessage, Subject, inbox_send_many
@@ -134,7 +136,7 @@ def awards_certified(award_ids: Sequence[int], days: Sequence[datetime.date], *,
     # Certified alive: overdue and missing pensioners resume (an imprisonment ends only by release).
     overdue = list(
         PensionAward.objects.filter(
-            pk__in=award_ids,
+            AnyOf(F("pk"), award_ids),
             status=AwardStatus.SUSPENDED,
             suspension_reason__in=[SuspensionReason.OVERDUE, SuspensionReason.DISAPPEARANCE],
         ).values_list("pk", flat=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from certification.models import (
 )
 from certification.services.certifications import awards_certified
 from certification.states import AWARD_STATES
+from core.sql import AnyOf
 from core.states import Actor
 from insurance.services.inbox import OutgoingMessage, Subject, inbox_send_many
 
@@ -111,12 +113,12 @@ def nightly_comparison(*, today: datetime.date | None = None) -> ComparisonResul
         people = [person_id for person_id, latest_kind in latest if latest_kind == kind]
         awards = list(
             PensionAward.objects.filter(
-                person_id__in=people, status__in=statuses, suspension_reason__in=reasons
+                AnyOf(F("person_id"), people), status__in=statuses, suspension_reason__in=reasons
             ).values_list("pk", "status")
         )
         # A suspended award changes only its reason (it stays suspended); a paying one moves.
         still = [pk for pk, status in awards if status == target]
-        PensionAward.objects.filter(pk__in=still).update(suspension_reason=reason)
+        PensionAward.objects.filter(AnyOf(F("pk"), still)).update(suspension_reason=reason)
         moving = [pk for pk, status in awards if status != target]
         AWARD_STATES.move_many(
             moving,

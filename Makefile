@@ -78,4 +78,4 @@ openapi-lint: $(INSTALLED) $(REDOCLY)
 # Benchmarks print their figures; they are not tests (see README.md, "Benchmarks"). The API benchmark
 # needs wrk (Debian package `wrk`).
 bench: install
-	$(LOCALENV) bash -c 'python bench/api_bench.py && python bench/import_bench.py && python bench/ecard_bench.py && python bench/transfer_bench.py'
+	$(LOCALENV) bash -c 'python bench/api_bench.py && python bench/import_bench.py && python bench/ecard_bench.py && python bench/transfer_bench.py && python bench/certification_bench.py && python bench/face_bench.py'

@@ -194,9 +194,10 @@ def by_service(today: datetime.date) -> tuple[float, float]:
     return deaths_seconds, time.perf_counter() - started - deaths_seconds
 
 
-# A state move as the kernel records it (core.states): the rows of `table` chosen by `rows` (a query
-# naming them `pk`) that are in one of `sources`, locked, moved with `assignments` (which may read the
-# rows of `joined`), and one event each, giving the reason named `reason` among the parameters.
+# A state move in one statement: the rows of `table` chosen by `rows` (a query naming them `pk`) that
+# are in one of `sources` are updated with `assignments` (which may read the rows `joined` to `old`, the
+# row as it was), and one event each is written with the state each left and the reason named `reason`
+# among the parameters.
 def _move(
     table: str,
     entity: str,
@@ -210,15 +211,11 @@ def _move(
     person: str = "row.person_id",
 ) -> str:
     return f"""
-        WITH locked AS (
-            SELECT row.id AS pk, row.status AS source, {person} AS person_id
-              FROM {table} row JOIN ({rows}) chosen ON chosen.pk = row.id
-             WHERE row.status IN ({sources})
-             ORDER BY row.id FOR UPDATE OF row
-        ), moved AS (
+        WITH moved AS (
             UPDATE {table} row SET status = '{to}', {assignments}
-              FROM locked {joined} WHERE row.id = locked.pk
-            RETURNING locked.pk, locked.source, locked.person_id
+              FROM ({rows}) chosen JOIN {table} old ON old.id = chosen.pk {joined}
+             WHERE row.id = old.id AND old.status IN ({sources})
+            RETURNING row.id AS pk, old.status AS source, {person} AS person_id
         )
         INSERT INTO core_stateevent
                (entity, object_id, person_id, from_state, to_state, actor_id, channel, reference, reason, at)
@@ -253,7 +250,7 @@ BARE_DEATHS = [
         "deceased",
         "date_of_death = dead.date_of_death, updated_at = %(now)s",
         "person_deceased",
-        joined="JOIN dead ON dead.person_id = locked.pk",
+        joined="JOIN dead ON dead.person_id = old.id",
         person="row.id",
     ),
     _move(
@@ -264,7 +261,7 @@ BARE_DEATHS = [
         "closed",
         "closed_period = dead.death_month, updated_at = %(now)s",
         "relationship_closed",
-        joined="JOIN dead ON dead.person_id = locked.person_id",
+        joined="JOIN dead ON dead.person_id = old.person_id",
     ),
     """WITH closed AS (
            UPDATE accounts_user u SET holder_died_on = dead.date_of_death
@@ -296,7 +293,7 @@ BARE_DEATHS = [
         "stopped",
         "stopped_from_month = stopped.from_month, stop_reason = 'death'",
         "award_stopped",
-        joined="JOIN stopped ON stopped.award_id = locked.pk",
+        joined="JOIN stopped ON stopped.award_id = old.id",
     ),
     """UPDATE certification_awardmonth m
           SET outcome = CASE WHEN m.month < s.from_month THEN 'estate' ELSE 'forfeited' END
@@ -414,7 +411,7 @@ BARE_COMPARISON = [
 ]
 
 
-def by_bare_sql(url: str, today: datetime.date) -> float:
+def by_bare_sql(url: str, today: datetime.date, *, show_statements: bool) -> float:
     parameters = {
         "today": today,
         "now": timezone.now(),
@@ -440,18 +437,25 @@ def by_bare_sql(url: str, today: datetime.date) -> float:
     }
     with psycopg.connect(url) as database:
         started = time.perf_counter()
+        # The comparison's events name the periodic actor, not the import.
+        comparison = {
+            **parameters,
+            "channel": COMPARISON_ACTOR.channel,
+            "reference": COMPARISON_ACTOR.reference,
+        }
+        timings = []
         with database.transaction(), database.cursor() as cursor:
-            for statement in BARE_DEATHS:
-                cursor.execute(statement, parameters)
-            # The comparison's events name the periodic actor, not the import.
-            comparison = {
-                **parameters,
-                "channel": COMPARISON_ACTOR.channel,
-                "reference": COMPARISON_ACTOR.reference,
-            }
-            for statement in BARE_COMPARISON:
-                cursor.execute(statement, comparison)
-        return time.perf_counter() - started
+            for statement, values in [(s, parameters) for s in BARE_DEATHS] + [
+                (s, comparison) for s in BARE_COMPARISON
+            ]:
+                begun = time.perf_counter()
+                cursor.execute(statement, values)
+                timings.append((time.perf_counter() - begun, " ".join(statement.split())[:90]))
+        total = time.perf_counter() - started
+    if show_statements:
+        for seconds, statement in sorted(timings, reverse=True):
+            print(f"  {seconds:7.2f} s  {statement}")
+    return total
 
 
 # What either side changes, table by table, without the ids and times that differ between two runs.
@@ -507,6 +511,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pensioners", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="Keep the two copies for a look afterwards.")
+    parser.add_argument("--statements", action="store_true", help="Print each bare statement's time.")
     args = parser.parse_args()
     database_prepare(BENCH_DATABASE_URL)
     data_seed(args.pensioners)
@@ -529,7 +534,7 @@ def main() -> None:
         deaths_seconds, comparison_seconds = by_service(today)
         connection.close()
         service_seconds = deaths_seconds + comparison_seconds
-        bare_seconds = by_bare_sql(bare_url, today)
+        bare_seconds = by_bare_sql(bare_url, today, show_statements=args.statements)
 
         service_prints, bare_prints = fingerprints(service_url), fingerprints(bare_url)
         differing = [table for table in FINGERPRINTS if service_prints[table] != bare_prints[table]]

@@ -29,14 +29,6 @@ worker_process_init.connect(interpreter_tune)
 worker_process_init.connect(memory_limit_apply)
 
 
-# The worker sets up logging of its own (its root and task loggers, not Django's LOGGING): its handlers
-# mask ID numbers too (core.log_masking).
-@after_setup_logger.connect
-@after_setup_task_logger.connect
-def _handlers_mask_id_numbers(logger, **kwargs) -> None:
-    handlers_masked(logger)
-
-
 @worker_init.connect
 def refuse_keys_that_do_not_match_the_data(**_signal: object) -> None:
     """A worker with other identity keys would fail every row it reads: it does not start (core.keys)."""

@@ -4,12 +4,15 @@ fails here, not on the day someone wants its figures."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.faults.processes import service_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,3 +49,20 @@ def test_the_certification_bench_finds_both_sides_equal(bench_database_url):
     assert "both copies end with the same rows in: people," in output
     assert "awards stopped           200" in output
     assert "ratio" in output
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_face_bench_decides_each_job_as_expected_and_prints_its_figures():
+    # It starts a worker process: on the test database, migrated already, as the fault suite's processes;
+    # the test's end empties it. Its broker: the bench's default, on a queue of the run's own.
+    output = _bench_run(
+        "face_bench.py", "--jobs", "4", "--compares", "1", database_url=service_env()["DATABASE_URL"]
+    )
+    for figures in (
+        r"jobs: 4, accepted 2, refused 2: as expected",
+        r"throughput per worker process: \d+\.\d\d decisions/s \(2 decisions in \d+\.\d s from the first",
+        r"time from upload to decision: p50 \d+ ms, p99 \d+ ms \(2 jobs uploaded at \d+\.\d\d/s",
+        r"comparison alone \(backend\.compare in this process, 2 times\): p50 \d+ ms, p99 \d+ ms",
+    ):
+        assert re.search(f"^{figures}", output, re.MULTILINE), output

@@ -71,28 +71,29 @@ def face_job_decide(*, job_id: int) -> FaceJob:
             if card
             else None
         )
-        now = timezone.now()
-        job.decided_at = now
-        job.purge_after = now + datetime.timedelta(days=rules.selfie_audit_days)
         job.threshold = rules.face_threshold
         if reference is None or job.selfie_ciphertext is None:
             job.status, job.reason = (
                 FaceJobStatus.FAILED,
                 "no_reference_photo" if reference is None else "no_selfie",
             )
-            job.save()
-            return job
-        backend = face_backend_for(province_id=award.province_id)
-        comparison = backend.compare(
-            selfie=decrypt_bytes(bytes(job.selfie_ciphertext)), reference=reference[0]
-        )
-        job.backend, job.distance = backend.name, comparison.distance
-        if comparison.distance is None:
-            job.status, job.reason = FaceJobStatus.REFUSED, comparison.reason
-        elif comparison.distance <= rules.face_threshold:
-            job.status = FaceJobStatus.ACCEPTED
         else:
-            job.status, job.reason = FaceJobStatus.REFUSED, "face_mismatch"
+            backend = face_backend_for(province_id=award.province_id)
+            comparison = backend.compare(
+                selfie=decrypt_bytes(bytes(job.selfie_ciphertext)), reference=reference[0]
+            )
+            job.backend, job.distance = backend.name, comparison.distance
+            if comparison.distance is None:
+                job.status, job.reason = FaceJobStatus.REFUSED, comparison.reason
+            elif comparison.distance <= rules.face_threshold:
+                job.status = FaceJobStatus.ACCEPTED
+            else:
+                job.status, job.reason = FaceJobStatus.REFUSED, "face_mismatch"
+        # Decided once the comparison is made, not when it began: the time to decision includes it, and the
+        # selfie's audit period counts from the decision.
+        now = timezone.now()
+        job.decided_at = now
+        job.purge_after = now + datetime.timedelta(days=rules.selfie_audit_days)
         job.save()
         if job.status == FaceJobStatus.ACCEPTED and award.status != AwardStatus.STOPPED:
             award_certify(

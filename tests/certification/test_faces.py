@@ -2,6 +2,8 @@
 
 import datetime
 import io
+import time
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -108,6 +110,30 @@ def test_the_selfie_is_kept_encrypted_until_its_audit_period_after_the_decision(
     assert selfies_purge(now=decided.decided_at + datetime.timedelta(days=30)) == 1
     decided.refresh_from_db()
     assert decided.selfie_ciphertext is None and decided.distance is not None
+
+
+class ClockedBackend:
+    """A comparison that takes a while, and notes when it was done."""
+
+    name = "clocked"
+    done_at: datetime.datetime | None = None
+
+    def compare(self, *, selfie, reference):
+        time.sleep(0.05)
+        ClockedBackend.done_at = timezone.now()
+        return FaceComparison(distance=Decimal("0.1000"))
+
+
+def test_the_decision_is_timed_once_the_comparison_is_done(award, settings):
+    settings.CERTIFICATION_FACE_BACKENDS = {"11": "tests.certification.test_faces.ClockedBackend"}
+    job = start(award, face("obama.jpg"))
+
+    face_job_decide(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "accepted"
+    assert job.decided_at >= ClockedBackend.done_at
+    assert job.purge_after == job.decided_at + datetime.timedelta(days=30)
 
 
 class FlakyBackend:

@@ -57,7 +57,7 @@ test: install openapi-lint
 	ruff format --check .
 	@# Reads the settings to learn the models, and connects to nothing: no database needed yet.
 	mypy
-	$(LOCALENV) bash -c 'python manage.py makemigrations --check --dry-run && python -m pytest'
+	$(LOCALENV) bash -c 'python manage.py makemigrations --check --dry-run && python -m pytest -n auto'
 
 # The OpenAPI description passes Redocly CLI's recommended rules with no error. Its version is pinned in
 # platform/openapi-lint/package.json (and its lock file), installed from the npm registry into that folder

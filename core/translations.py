@@ -85,14 +85,15 @@ def model_labels_translate() -> None:
 def translations_compile(*, force: bool = False) -> list[Path]:
     """Compile each catalogue whose `.mo` is missing or older than its `.po`; return the `.po` files
     compiled. Fuzzy and untranslated entries are left out, as msgfmt does. Each `.mo` is written beside
-    and then moved over the old one, so that a running server never reads half a file."""
+    and then moved over the old one, so that a running server never reads half a file; the file beside
+    is the process's own, so that processes compiling at once (the suite's workers) each move a whole one."""
     compiled = []
     for po_path in translation_catalogues():
         mo_path = po_path.with_suffix(".mo")
         if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
         catalogue = polib.pofile(str(po_path), check_for_duplicates=True)
-        partial = mo_path.with_suffix(".mo.partial")
+        partial = mo_path.with_suffix(f".mo.{os.getpid()}.partial")
         catalogue.save_as_mofile(str(partial))
         partial.replace(mo_path)
         compiled.append(po_path)

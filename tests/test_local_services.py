@@ -167,7 +167,9 @@ def test_the_test_database_is_named_after_the_checkout(settings):
     checkout = hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:8]
     database = settings.DATABASES["default"]
 
-    assert database["TEST"]["NAME"].endswith(f"_{checkout}")
+    # A worker of a parallel run (tests/workers.py) has its own, pytest-django's suffix after the checkout's.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    assert database["TEST"]["NAME"].endswith(f"_{checkout}_{worker}" if worker else f"_{checkout}")
     assert connection.settings_dict["NAME"] == database["TEST"]["NAME"]
 
 
@@ -238,3 +240,13 @@ def test_manage_py_finds_the_local_services_by_itself(embedded_env, tmp_path):
     assert "PostgreSQL: embedded, already running" in result.stderr
     # The servers were found running, so they are left running for the command that started them.
     assert localenv.postgres_answers(embedded_env["DATABASE_URL"])
+
+
+@pytest.mark.skipif("PYTEST_XDIST_WORKER" not in os.environ, reason="a worker of a parallel run only")
+def test_each_worker_of_a_parallel_run_has_its_own_redis_database_and_media_folder(settings):
+    """tests/workers.py: one worker's Celery processes must not take another's tasks, nor its checks of
+    stored files see another's."""
+    worker = os.environ["PYTEST_XDIST_WORKER"]
+    assert settings.MEDIA_ROOT.name == worker
+    assert int(settings.REDIS_URL.rsplit("/", 1)[1]) >= 1 + int(worker.removeprefix("gw"))
+    assert settings.CACHES["default"]["LOCATION"] == settings.REDIS_URL

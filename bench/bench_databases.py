@@ -1,5 +1,6 @@
 """The benches' own databases on the server of DATABASE_URL: created if missing and migrated, and copied
-whole (a seeded database serves as the template of the copies that a run changes)."""
+whole (a seeded database serves as the template of the copies that a run changes); and the environment of
+the processes a bench starts against one."""
 
 from __future__ import annotations
 
@@ -44,3 +45,21 @@ def database_copy(url: str, name: str) -> str:
 def database_drop(url: str) -> None:
     with psycopg.connect(_server(url), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def process_env(*, database_url: str, redis_url: str, broker_url: str) -> dict[str, str]:
+    """The environment of a worker a bench starts: its database and broker, and this process's keys, so
+    that it reads, decrypts and hashes identity numbers as the bench's seed wrote them."""
+    from django.conf import settings
+
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": broker_url,
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "IDENTITY_ENCRYPTION_KEYS": ",".join(settings.IDENTITY_ENCRYPTION_KEYS),
+        "IDENTITY_HMAC_KEY": settings.IDENTITY_HMAC_KEY,
+        "IMPORT_FILE_ENCRYPTION_KEYS": ",".join(settings.IMPORT_FILE_ENCRYPTION_KEYS),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }

@@ -77,8 +77,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench_databases import database_prepare  # noqa: E402
-from django.conf import settings  # noqa: E402
+from bench_databases import database_prepare, process_env  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -232,17 +231,7 @@ class TaskEvents:
 
 
 def worker_start() -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": BENCH_DATABASE_URL,
-        "REDIS_URL": BENCH_REDIS_URL,
-        "CELERY_BROKER_URL": BENCH_REDIS_URL,
-        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "IDENTITY_ENCRYPTION_KEYS": ",".join(settings.IDENTITY_ENCRYPTION_KEYS),
-        "IDENTITY_HMAC_KEY": settings.IDENTITY_HMAC_KEY,
-        "IMPORT_FILE_ENCRYPTION_KEYS": ",".join(settings.IMPORT_FILE_ENCRYPTION_KEYS),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
+    env = process_env(database_url=BENCH_DATABASE_URL, redis_url=BENCH_REDIS_URL, broker_url=BENCH_REDIS_URL)
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "-c", "1",
          "--pool=prefork", "-E", "-Q", RUN, "-n", f"{RUN}@%h", "--without-gossip", "--without-mingle"],

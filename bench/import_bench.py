@@ -39,6 +39,7 @@ django.setup()
 
 import psutil  # noqa: E402
 from bench_databases import database_prepare as bench_database_prepare  # noqa: E402
+from bench_databases import process_env  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.files import File  # noqa: E402
@@ -166,17 +167,9 @@ class PeakMemory:
 
 
 def worker_start() -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": BENCH_DATABASE_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "IDENTITY_ENCRYPTION_KEYS": ",".join(settings.IDENTITY_ENCRYPTION_KEYS),
-        "IDENTITY_HMAC_KEY": settings.IDENTITY_HMAC_KEY,
-        "IMPORT_FILE_ENCRYPTION_KEYS": ",".join(settings.IMPORT_FILE_ENCRYPTION_KEYS),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
+    env = process_env(
+        database_url=BENCH_DATABASE_URL, redis_url=settings.REDIS_URL, broker_url=settings.CELERY_BROKER_URL
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "-c", "1",
          "--pool=prefork", "--without-gossip", "--without-mingle", "-n", "import-bench@%h"],
